@@ -1,0 +1,67 @@
+/**
+ * Every environment variable the exporter reads, with its default. This file is the reference; the README
+ * table and the stack's function environment are written from it.
+ *
+ * Region, credentials and endpoints come from the standard AWS variables (`AWS_REGION`, the default
+ * credential chain, `AWS_ENDPOINT_URL_CLEANROOMSML`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`).
+ */
+export const ENV = {
+  /** Required. Comma-separated collaboration UUIDs, or `*` for every job the account can see. */
+  COLLABORATION_IDS: 'COLLABORATION_IDS',
+  /** Required. Bucket that receives the snapshots and manifests. */
+  SNAPSHOT_BUCKET: 'SNAPSHOT_BUCKET',
+  /** Key prefix of every object the exporter writes. */
+  SNAPSHOT_PREFIX: 'SNAPSHOT_PREFIX',
+  /** Optional ConfiguredAudienceModelArn filter passed to ListAudienceGenerationJobs. */
+  CONFIGURED_AUDIENCE_MODEL_ARN: 'CONFIGURED_AUDIENCE_MODEL_ARN',
+  /** `gzip` or `none`. */
+  COMPRESSION: 'COMPRESSION',
+  /** How many collaborations are exported in parallel. */
+  MAX_CONCURRENCY: 'MAX_CONCURRENCY',
+  /** Attempts per Clean Rooms ML request, first try included. */
+  MAX_ATTEMPTS: 'CLEANROOMSML_MAX_ATTEMPTS',
+  /** Per-request timeout towards Clean Rooms ML, in milliseconds. */
+  REQUEST_TIMEOUT_MS: 'CLEANROOMSML_REQUEST_TIMEOUT_MS',
+  /** Namespace of the EMF metrics (read by Powertools). */
+  METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** `service` dimension of the metrics and logs (read by Powertools). */
+  SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+export const DEFAULTS = {
+  SNAPSHOT_PREFIX: 'audience-generation-jobs/',
+  COMPRESSION: 'gzip',
+  MAX_CONCURRENCY: 4,
+  /**
+   * 10 attempts: a scheduled batch job can wait out throttling that an interactive caller cannot
+   * (the SDK default is 3; inventory tools such as CloudQuery use 10). With the SDK's capped
+   * exponential backoff (20 s cap) the worst case is about 2.5 minutes per request.
+   */
+  MAX_ATTEMPTS: 10,
+  /** The API answers a page of 100 in well under a second; 30 s catches a hung connection. */
+  REQUEST_TIMEOUT_MS: 30_000,
+  METRICS_NAMESPACE: 'AudienceJobsExporter',
+  SERVICE_NAME: 'audience-jobs-exporter',
+} as const;
+
+/** Upper bounds that keep a bad value from turning into a runaway run. */
+export const LIMITS = {
+  MAX_CONCURRENCY: 64,
+  MAX_COLLABORATIONS: 500,
+  MAX_ATTEMPTS: 20,
+} as const;
+
+/** Page size for ListAudienceGenerationJobs: the model's maximum. */
+export const PAGE_SIZE = 100;
+
+/** Metric names. The stack's alarms and dashboard import these; do not rename without both. */
+export const METRIC = {
+  EXPORTED_JOBS: 'ExportedJobs',
+  DELETE_FAILED_JOBS: 'DeleteFailedJobs',
+  FAILED_COLLABORATIONS: 'FailedCollaborations',
+  EXPORT_SUCCEEDED: 'ExportSucceeded',
+  RUN_DURATION: 'RunDurationMs',
+} as const;
+
+/** Metric dimension that splits per-collaboration values. The `service` dimension is added by Powertools. */
+export const COLLABORATION_DIMENSION = 'CollaborationId';
