@@ -1,0 +1,111 @@
+import { parseRfc3339DateTimeWithOffset } from '@smithy/core/serde';
+import { InvalidResponseError } from './errors';
+import type {
+  AudienceGenerationJobSummary,
+  GetAudienceGenerationJobCommandOutput,
+  ListAudienceGenerationJobsCommandOutput,
+  ResponseMetadata,
+  StatusDetails,
+} from './types';
+
+/**
+ * restJson1 response bodies to SDK-shaped outputs. Unlike the generated SDK, required members and member
+ * types are checked: the exporter must never write a row from a body it did not understand. Members the
+ * exporter does not use are ignored, and a status outside the model's enum is passed through as-is.
+ */
+
+type JsonObject = Record<string, unknown>;
+
+export function parseJsonBody(body: string, $metadata: ResponseMetadata): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new InvalidResponseError(`Response body is not valid JSON (${(err as Error).message}; ${body.length} bytes)`, $metadata);
+  }
+}
+
+export function deserializeListAudienceGenerationJobs(
+  json: unknown,
+  $metadata: ResponseMetadata,
+): ListAudienceGenerationJobsCommandOutput {
+  const body = expectObject(json, 'ListAudienceGenerationJobsResponse', $metadata);
+  const jobs = body.audienceGenerationJobs;
+  if (!Array.isArray(jobs)) {
+    throw new InvalidResponseError('ListAudienceGenerationJobsResponse.audienceGenerationJobs is required and must be a list', $metadata);
+  }
+  return {
+    nextToken: optionalString(body, 'nextToken', 'ListAudienceGenerationJobsResponse', $metadata),
+    audienceGenerationJobs: jobs.map((job, i) => readSummary(job, `audienceGenerationJobs[${i}]`, $metadata)),
+    $metadata,
+  };
+}
+
+export function deserializeGetAudienceGenerationJob(json: unknown, $metadata: ResponseMetadata): GetAudienceGenerationJobCommandOutput {
+  const path = 'GetAudienceGenerationJobResponse';
+  const summary = readSummary(json, path, $metadata);
+  const body = json as JsonObject;
+  let statusDetails: StatusDetails | undefined;
+  if (body.statusDetails !== undefined && body.statusDetails !== null) {
+    const details = expectObject(body.statusDetails, `${path}.statusDetails`, $metadata);
+    statusDetails = {
+      statusCode: optionalString(details, 'statusCode', `${path}.statusDetails`, $metadata),
+      message: optionalString(details, 'message', `${path}.statusDetails`, $metadata),
+    };
+  }
+  return {
+    ...summary,
+    statusDetails,
+    protectedQueryIdentifier: optionalString(body, 'protectedQueryIdentifier', path, $metadata),
+    $metadata,
+  };
+}
+
+function readSummary(value: unknown, path: string, $metadata: ResponseMetadata): AudienceGenerationJobSummary {
+  const job = expectObject(value, path, $metadata);
+  return {
+    createTime: requiredTimestamp(job, 'createTime', path, $metadata),
+    updateTime: requiredTimestamp(job, 'updateTime', path, $metadata),
+    audienceGenerationJobArn: requiredString(job, 'audienceGenerationJobArn', path, $metadata),
+    name: requiredString(job, 'name', path, $metadata),
+    description: optionalString(job, 'description', path, $metadata),
+    status: requiredString(job, 'status', path, $metadata),
+    configuredAudienceModelArn: requiredString(job, 'configuredAudienceModelArn', path, $metadata),
+    collaborationId: optionalString(job, 'collaborationId', path, $metadata),
+    startedBy: optionalString(job, 'startedBy', path, $metadata),
+  };
+}
+
+function expectObject(value: unknown, path: string, $metadata: ResponseMetadata): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidResponseError(`${path} must be a JSON object`, $metadata);
+  }
+  return value as JsonObject;
+}
+
+function requiredString(obj: JsonObject, key: string, path: string, $metadata: ResponseMetadata): string {
+  const value = optionalString(obj, key, path, $metadata);
+  if (value === undefined) {
+    throw new InvalidResponseError(`${path}.${key} is required but missing`, $metadata);
+  }
+  return value;
+}
+
+function optionalString(obj: JsonObject, key: string, path: string, $metadata: ResponseMetadata): string | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    throw new InvalidResponseError(`${path}.${key} must be a string, got ${typeof value}`, $metadata);
+  }
+  return value;
+}
+
+function requiredTimestamp(obj: JsonObject, key: string, path: string, $metadata: ResponseMetadata): Date {
+  const value = requiredString(obj, key, path, $metadata);
+  try {
+    return parseRfc3339DateTimeWithOffset(value)!;
+  } catch (err) {
+    throw new InvalidResponseError(`${path}.${key} is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 64))} (${(err as Error).message})`, $metadata);
+  }
+}
