@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { destroyAwsClients } from '../commons/aws-clients';
+import { ENV } from '../commons/constants';
+import { ConfigurationError } from '../export/configuration-error';
+import { runExportJob } from '../export/export-job';
+import { formatRunSummary } from './run-summary';
+
+/**
+ * `npm run export -- [--scheduled-time <ISO-8601>] [--collaboration-ids a,b]`: the handler's code path,
+ * run locally for backfills and manual runs. Exit code 0 when every collaboration succeeded, else 1.
+ */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('export')
+    .description(
+      'Export every audience generation job of the configured collaborations to NDJSON snapshots in S3, as the scheduled Lambda does.\n' +
+        `Configuration comes from the environment: ${ENV.COLLABORATION_IDS}, ${ENV.SNAPSHOT_BUCKET}, ${ENV.SNAPSHOT_PREFIX}, ` +
+        `${ENV.CONFIGURED_AUDIENCE_MODEL_ARN}, ${ENV.COMPRESSION}, ${ENV.MAX_CONCURRENCY}, and the standard AWS variables ` +
+        '(AWS_REGION, credentials, AWS_ENDPOINT_URL_CLEANROOMSML, AWS_ENDPOINT_URL_S3).',
+    )
+    .addOption(new Option('--scheduled-time <iso8601>', 'the scheduled time to write the snapshot for (default: now, to the second)'))
+    .addOption(new Option('--collaboration-ids <ids>', `comma-separated collaboration ids, or *; overrides ${ENV.COLLABORATION_IDS}`))
+    .addOption(new Option('--json', 'print the manifest as JSON instead of the table'))
+    .addHelpText('after', '\nExit status: 0 when every collaboration was exported, 1 otherwise.')
+    .exitOverride()
+    .showHelpAfterError();
+  try {
+    program.parse(argv);
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 1;
+  }
+  const options = program.opts<{ scheduledTime?: string; collaborationIds?: string; json?: boolean }>();
+  const env = { ...process.env };
+  if (options.collaborationIds !== undefined) env[ENV.COLLABORATION_IDS] = options.collaborationIds;
+  const event = options.scheduledTime !== undefined ? { scheduledTime: options.scheduledTime } : {};
+  try {
+    const { manifest, manifestKey } = await runExportJob(event, env);
+    process.stdout.write(options.json ? `${JSON.stringify(manifest, null, 2)}\n` : formatRunSummary(manifest, manifestKey));
+    return manifest.status === 'succeeded' ? 0 : 1;
+  } catch (error) {
+    const err = error as Error;
+    process.stderr.write(err instanceof ConfigurationError ? `error: ${err.message}\n` : `error: export failed: ${err.name}: ${err.message}\n`);
+    return 1;
+  } finally {
+    destroyAwsClients();
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`error: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,37 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { CleanRoomsMLClient } from '../cleanroomsml/client';
+
+/**
+ * SDK clients, created once per execution environment and reused by warm invocations (their
+ * connection pools and credentials stay warm). Keyed by the settings that can differ between runs.
+ */
+let cached: { key: string; s3: S3Client; cleanRooms: CleanRoomsMLClient } | undefined;
+
+export interface AwsClientSettings {
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+export function awsClients(settings: AwsClientSettings): { s3: S3Client; cleanRooms: CleanRoomsMLClient } {
+  const key = JSON.stringify([settings, process.env.AWS_REGION, process.env.AWS_ENDPOINT_URL, process.env.AWS_ENDPOINT_URL_S3, process.env.AWS_ENDPOINT_URL_CLEANROOMSML]);
+  if (cached?.key !== key) {
+    cached?.s3.destroy();
+    cached?.cleanRooms.destroy();
+    cached = {
+      key,
+      s3: new S3Client({
+        // Custom endpoints (a local or S3-compatible server) rarely resolve virtual-hosted bucket names.
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
+      }),
+      cleanRooms: new CleanRoomsMLClient({ maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs }),
+    };
+  }
+  return { s3: cached.s3, cleanRooms: cached.cleanRooms };
+}
+
+/** Closes the cached clients' sockets, so that a CLI process can exit promptly. */
+export function destroyAwsClients(): void {
+  cached?.s3.destroy();
+  cached?.cleanRooms.destroy();
+  cached = undefined;
+}

@@ -1,0 +1,64 @@
+import { awsClients } from '../commons/aws-clients';
+import { logger } from '../commons/logger';
+import { metrics } from '../commons/metrics';
+import { loadExporterConfig } from './config';
+import { type ExportRunResult, runExport } from './exporter';
+import { publishAbortedRunMetrics, publishRunMetrics } from './run-metrics';
+import { resolveScheduledTime } from './scheduled-time';
+
+export interface ExportJobOptions {
+  /** Milliseconds left in the invocation; the run stops 15 s before it ends. */
+  remainingTimeMs?: () => number;
+  now?: () => Date;
+}
+
+/**
+ * The whole job, shared by the Lambda handler and the CLI: configuration from the environment, the
+ * scheduled time from the event, the run, the metrics. Throws a ConfigurationError before any API call
+ * on bad input; otherwise resolves with the manifest, successful or not.
+ */
+export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, options: ExportJobOptions = {}): Promise<ExportRunResult> {
+  const now = options.now ?? (() => new Date());
+  let config;
+  let scheduledTime;
+  try {
+    config = loadExporterConfig(env);
+    scheduledTime = resolveScheduledTime(event, now());
+  } catch (error) {
+    logger.error('Export not started: bad configuration or event', { error });
+    publishAbortedRunMetrics(metrics);
+    throw error;
+  }
+  const { s3, cleanRooms } = awsClients({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+  const started = Date.now();
+  logger.info('Export started', {
+    scheduledTime: scheduledTime.toISOString(),
+    collaborations: config.collaborations.kind === 'all' ? '*' : config.collaborations.collaborationIds.length,
+    bucket: config.bucket,
+    prefix: config.prefix,
+    maxConcurrency: config.maxConcurrency,
+  });
+  let result: ExportRunResult;
+  try {
+    result = await runExport({ config, scheduledTime, cleanRooms, s3, remainingTimeMs: options.remainingTimeMs, now });
+  } catch (error) {
+    // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
+    logger.error('Export failed: the manifest could not be written', { error });
+    publishAbortedRunMetrics(metrics);
+    throw error;
+  }
+  const { manifest, manifestKey } = result;
+  publishRunMetrics(metrics, manifest, Date.now() - started);
+  const log = manifest.status === 'succeeded' ? logger.info.bind(logger) : logger.error.bind(logger);
+  log('Export finished', {
+    status: manifest.status,
+    reason: manifest.reason,
+    manifestKey,
+    jobs: manifest.totals.jobs,
+    deleteFailedJobs: manifest.totals.delete_failed_jobs,
+    succeeded: manifest.totals.succeeded,
+    failed: manifest.totals.failed,
+    durationMs: Date.now() - started,
+  });
+  return result;
+}

@@ -1,0 +1,277 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import type { CleanRoomsMLClient } from '../cleanroomsml/client';
+import { paginateListAudienceGenerationJobs } from '../cleanroomsml/paginate';
+import { logger } from '../commons/logger';
+import { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
+import { manifestKey, snapshotObjectKey } from '../snapshot/key-layout';
+import { type CollaborationManifestEntry, type RunManifest, writeManifest } from '../snapshot/manifest';
+import { NdjsonObjectWriter } from '../snapshot/ndjson-writer';
+import type { SnapshotRecord } from '../snapshot/record-schema';
+import type { ExporterConfig } from './config';
+import { DEFAULT_DEADLINE_MARGIN_MS, DeadlineExceededError, deadlineSignal } from './deadline';
+import { pageRecords, type PageRecordsContext } from './page-records';
+import { prefetchNext } from './prefetch';
+
+/** GetAudienceGenerationJob calls in flight across the whole run. */
+const DETAIL_CONCURRENCY = 8;
+/** Collaboration id used in the manifest for a failed `*` walk whose failure cannot be pinned on one. */
+export const ALL_COLLABORATIONS = '*';
+
+export interface ExportRunInput {
+  config: ExporterConfig;
+  scheduledTime: Date;
+  cleanRooms: CleanRoomsMLClient;
+  s3: S3Client;
+  /** Milliseconds left in the invocation (Lambda's `context.getRemainingTimeInMillis()`); none locally. */
+  remainingTimeMs?: () => number;
+  /** Stop this long before the deadline. Default 15 s. */
+  deadlineMarginMs?: number;
+  now?: () => Date;
+}
+
+export interface ExportRunResult {
+  manifest: RunManifest;
+  manifestKey: string;
+}
+
+interface SnapshotSink {
+  collaborationId: string;
+  writer: NdjsonObjectWriter;
+  key: string;
+  jobCount: number;
+  statusCounts: Record<string, number>;
+}
+
+interface RunContext extends Omit<PageRecordsContext, 'seen' | 'queriedCollaborationId'> {
+  input: ExportRunInput;
+}
+
+/**
+ * One export run: every page of every selected collaboration, streamed to one object per
+ * collaboration; then the manifest. A collaboration that fails leaves no object; the others complete.
+ * Resolves with the manifest in every case but a failed manifest write; the caller decides on failure.
+ */
+export async function runExport(input: ExportRunInput): Promise<ExportRunResult> {
+  const { config, scheduledTime, cleanRooms } = input;
+  const now = input.now ?? (() => new Date());
+  const startedAt = now();
+  const deadline = input.remainingTimeMs
+    ? deadlineSignal(input.remainingTimeMs(), input.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS)
+    : undefined;
+  const ctx: RunContext = {
+    input,
+    client: cleanRooms,
+    limitDetails: pLimit(DETAIL_CONCURRENCY),
+    abortSignal: deadline?.signal,
+    snapshotTime: scheduledTime.toISOString(),
+  };
+  let entries: CollaborationManifestEntry[];
+  try {
+    if (config.collaborations.kind === 'all') {
+      entries = await exportAllCollaborations(ctx);
+    } else {
+      const limit = pLimit(config.maxConcurrency);
+      entries = await Promise.all(config.collaborations.collaborationIds.map((id) => limit(() => exportCollaboration(ctx, id))));
+    }
+  } finally {
+    deadline?.dispose();
+  }
+  const manifest = buildManifest(input, entries, startedAt, now(), deadline?.signal.aborted ?? false);
+  const key = manifestKey(config.prefix, scheduledTime);
+  await writeManifest(input.s3, config.bucket, key, manifest);
+  return { manifest, manifestKey: key };
+}
+
+/** Listed collaboration: one walk filtered by collaborationId, one object. */
+async function exportCollaboration(ctx: RunContext, collaborationId: string): Promise<CollaborationManifestEntry> {
+  const started = Date.now();
+  const { config, scheduledTime } = ctx.input;
+  if (ctx.abortSignal?.aborted) {
+    return failedEntry(collaborationId, started, 0, {}, 0, notStarted(ctx.abortSignal.reason));
+  }
+  const key = snapshotObjectKey(config.prefix, scheduledTime, collaborationId, config.compression);
+  const sink = openSink(ctx, collaborationId, key);
+  let pages = 0;
+  try {
+    for await (const records of walkPages(ctx, collaborationId, () => pages++)) {
+      await writeRecords(sink, records);
+    }
+    const { bytes } = await sink.writer.complete();
+    const entry = succeededEntry(sink, started, pages, bytes);
+    logger.info('Collaboration exported', { collaborationId, pages, jobs: entry.job_count, bytes, durationMs: entry.duration_ms, key });
+    return entry;
+  } catch (error) {
+    await abortQuietly(sink);
+    logger.error('Collaboration export failed; no object written', { collaborationId, pages, jobsRead: sink.jobCount, error });
+    return failedEntry(collaborationId, started, sink.jobCount, sink.statusCounts, pages, error as Error);
+  }
+}
+
+/** `*`: one walk with no collaboration filter; each record goes to its own collaboration's object. */
+async function exportAllCollaborations(ctx: RunContext): Promise<CollaborationManifestEntry[]> {
+  const started = Date.now();
+  const { config, scheduledTime } = ctx.input;
+  const sinks = new Map<string, SnapshotSink>();
+  let pages = 0;
+  try {
+    for await (const records of walkPages(ctx, undefined, () => pages++)) {
+      const byCollaboration = new Map<string, SnapshotRecord[]>();
+      for (const record of records) {
+        const group = byCollaboration.get(record.collaboration_id);
+        if (group) group.push(record);
+        else byCollaboration.set(record.collaboration_id, [record]);
+      }
+      for (const [collaborationId, group] of byCollaboration) {
+        let sink = sinks.get(collaborationId);
+        if (!sink) {
+          sink = openSink(ctx, collaborationId, snapshotObjectKey(config.prefix, scheduledTime, collaborationId, config.compression));
+          sinks.set(collaborationId, sink);
+        }
+        await writeRecords(sink, group);
+      }
+    }
+  } catch (error) {
+    await Promise.all([...sinks.values()].map(abortQuietly));
+    logger.error('Export of all collaborations failed; no object written', { pages, collaborations: sinks.size, error });
+    const err = error as Error;
+    const entries = [...sinks.values()].map((sink) => failedEntry(sink.collaborationId, started, sink.jobCount, sink.statusCounts, pages, err));
+    return [failedEntry(ALL_COLLABORATIONS, started, sum(entries.map((e) => e.job_count)), {}, pages, err), ...entries];
+  }
+  // The walk is complete; each object now completes (or fails) on its own.
+  return Promise.all(
+    [...sinks.values()].map(async (sink) => {
+      try {
+        const { bytes } = await sink.writer.complete();
+        return succeededEntry(sink, started, pages, bytes);
+      } catch (error) {
+        logger.error('Snapshot upload failed; no object written', { collaborationId: sink.collaborationId, error });
+        return failedEntry(sink.collaborationId, started, sink.jobCount, sink.statusCounts, pages, error as Error);
+      }
+    }),
+  );
+}
+
+/** Pages of records, with the next page already being fetched while the current one is processed. */
+async function* walkPages(ctx: RunContext, collaborationId: string | undefined, onPage: () => void): AsyncGenerator<SnapshotRecord[]> {
+  const { config } = ctx.input;
+  const pageContext: PageRecordsContext = { ...ctx, seen: new JobFingerprintSet(), queriedCollaborationId: collaborationId };
+  const pages = paginateListAudienceGenerationJobs(
+    { client: ctx.client, abortSignal: ctx.abortSignal },
+    { collaborationId, configuredAudienceModelArn: config.configuredAudienceModelArn },
+  );
+  for await (const page of prefetchNext(pages)) {
+    onPage();
+    yield await pageRecords(page, pageContext);
+  }
+}
+
+function openSink(ctx: RunContext, collaborationId: string, key: string): SnapshotSink {
+  const { s3, config } = ctx.input;
+  const writer = new NdjsonObjectWriter({ s3, bucket: config.bucket, key, compression: config.compression });
+  return { collaborationId, writer, key, jobCount: 0, statusCounts: {} };
+}
+
+async function writeRecords(sink: SnapshotSink, records: SnapshotRecord[]): Promise<void> {
+  let lines = '';
+  for (const record of records) {
+    lines += `${JSON.stringify(record)}\n`;
+    sink.statusCounts[record.status] = (sink.statusCounts[record.status] ?? 0) + 1;
+  }
+  sink.jobCount += records.length;
+  await sink.writer.write(lines);
+}
+
+async function abortQuietly(sink: SnapshotSink): Promise<void> {
+  try {
+    await sink.writer.abort();
+  } catch (error) {
+    // The multipart upload may remain; the bucket's lifecycle rule removes it after a day.
+    logger.error('Could not abort the snapshot upload', { key: sink.key, error });
+  }
+}
+
+function succeededEntry(sink: SnapshotSink, started: number, pages: number, bytes: number): CollaborationManifestEntry {
+  return {
+    collaboration_id: sink.collaborationId,
+    status: 'succeeded',
+    job_count: sink.jobCount,
+    status_counts: sink.statusCounts,
+    delete_failed_jobs: sink.statusCounts.DELETE_FAILED ?? 0,
+    pages,
+    object_key: sink.key,
+    object_bytes: bytes,
+    duration_ms: Date.now() - started,
+    error: null,
+  };
+}
+
+function failedEntry(
+  collaborationId: string,
+  started: number,
+  jobsRead: number,
+  statusCounts: Record<string, number>,
+  pages: number,
+  error: Error,
+): CollaborationManifestEntry {
+  return {
+    collaboration_id: collaborationId,
+    status: 'failed',
+    job_count: jobsRead,
+    status_counts: statusCounts,
+    delete_failed_jobs: statusCounts.DELETE_FAILED ?? 0,
+    pages,
+    object_key: null,
+    object_bytes: null,
+    duration_ms: Date.now() - started,
+    error: { name: error.name || 'Error', message: error.message || String(error) },
+  };
+}
+
+function notStarted(reason: unknown): Error {
+  const error = reason instanceof Error ? reason : new DeadlineExceededError(String(reason));
+  return Object.assign(new DeadlineExceededError(`Not started: ${error.message}`), { name: error.name });
+}
+
+function buildManifest(
+  input: ExportRunInput,
+  entries: CollaborationManifestEntry[],
+  startedAt: Date,
+  finishedAt: Date,
+  deadlineHit: boolean,
+): RunManifest {
+  const { config, scheduledTime } = input;
+  const succeeded = entries.filter((e) => e.status === 'succeeded');
+  const statusCounts: Record<string, number> = {};
+  for (const entry of succeeded) {
+    for (const [status, count] of Object.entries(entry.status_counts)) statusCounts[status] = (statusCounts[status] ?? 0) + count;
+  }
+  const failed = entries.length - succeeded.length;
+  return {
+    manifest_version: 1,
+    scheduled_time: scheduledTime.toISOString(),
+    started_at: startedAt.toISOString(),
+    finished_at: finishedAt.toISOString(),
+    status: failed === 0 ? 'succeeded' : 'failed',
+    reason: failed === 0 ? null : deadlineHit ? 'deadline' : 'collaboration_failed',
+    bucket: config.bucket,
+    prefix: config.prefix,
+    compression: config.compression,
+    collaboration_selection: config.collaborations.kind === 'all' ? '*' : [...config.collaborations.collaborationIds],
+    configured_audience_model_arn: config.configuredAudienceModelArn ?? null,
+    totals: {
+      collaborations: entries.length,
+      succeeded: succeeded.length,
+      failed,
+      // Totals count what is in S3: the succeeded collaborations only.
+      jobs: sum(succeeded.map((e) => e.job_count)),
+      delete_failed_jobs: sum(succeeded.map((e) => e.delete_failed_jobs)),
+      status_counts: statusCounts,
+    },
+    collaborations: entries,
+  };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

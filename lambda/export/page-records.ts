@@ -1,0 +1,68 @@
+import type { CleanRoomsMLClient } from '../cleanroomsml/client';
+import { GetAudienceGenerationJobCommand } from '../cleanroomsml/commands';
+import { AUDIENCE_GENERATION_JOB_STATUSES, FAILED_STATUSES } from '../cleanroomsml/model-constants';
+import type { AudienceGenerationJobSummary, ListAudienceGenerationJobsCommandOutput, StatusDetails } from '../cleanroomsml/types';
+import { logger } from '../commons/logger';
+import type { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
+import { toSnapshotRecord } from '../snapshot/record-mapper';
+import type { SnapshotRecord } from '../snapshot/record-schema';
+
+export interface PageRecordsContext {
+  client: CleanRoomsMLClient;
+  /** Bounds the GetAudienceGenerationJob calls of the whole run. */
+  limitDetails: <T>(fn: () => Promise<T>) => Promise<T>;
+  abortSignal: AbortSignal | undefined;
+  snapshotTime: string;
+  /** ARNs already written by this walk; a job listed twice (the listing moved under the walk) is written once. */
+  seen: JobFingerprintSet;
+  /** The collaboration that was queried, or undefined for a `*` walk. */
+  queriedCollaborationId: string | undefined;
+}
+
+const KNOWN_STATUSES = new Set<string>(AUDIENCE_GENERATION_JOB_STATUSES);
+const DETAIL_STATUSES = new Set<string>(FAILED_STATUSES);
+
+/**
+ * One page of summaries → snapshot records, in API order. CREATE_FAILED and DELETE_FAILED jobs get
+ * their statusDetails from GetAudienceGenerationJob (in parallel, bounded); in a `*` walk, so does a
+ * summary without a collaborationId, since its record must be routed to its collaboration's object.
+ */
+export async function pageRecords(page: ListAudienceGenerationJobsCommandOutput, ctx: PageRecordsContext): Promise<SnapshotRecord[]> {
+  const fresh = page.audienceGenerationJobs.filter((job) => ctx.seen.add(job.audienceGenerationJobArn));
+  return Promise.all(
+    fresh.map(async (job) => {
+      if (!KNOWN_STATUSES.has(job.status)) {
+        logger.warn('Job status outside the model enum; exported as-is', { jobArn: job.audienceGenerationJobArn, status: job.status });
+      }
+      const needsDetails = DETAIL_STATUSES.has(job.status);
+      const needsCollaboration = ctx.queriedCollaborationId === undefined && !job.collaborationId;
+      let summary: AudienceGenerationJobSummary = job;
+      let statusDetails: StatusDetails | null = null;
+      if (needsDetails || needsCollaboration) {
+        const full = await ctx.limitDetails(() => getJob(ctx, job.audienceGenerationJobArn));
+        if (full) {
+          statusDetails = needsDetails ? (full.statusDetails ?? null) : null;
+          if (needsCollaboration) summary = { ...job, collaborationId: full.collaborationId };
+        }
+      }
+      const queried = summary.collaborationId ?? ctx.queriedCollaborationId;
+      if (!queried) {
+        throw new Error(`Job ${job.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`);
+      }
+      return toSnapshotRecord(summary, { queriedCollaborationId: queried, snapshotTime: ctx.snapshotTime, statusDetails });
+    }),
+  );
+}
+
+/** GetAudienceGenerationJob; a job deleted between the list and the get yields undefined. */
+async function getJob(ctx: PageRecordsContext, arn: string) {
+  try {
+    return await ctx.client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: arn }), { abortSignal: ctx.abortSignal });
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') {
+      logger.warn('Job vanished between ListAudienceGenerationJobs and GetAudienceGenerationJob; exported without status details', { jobArn: arn });
+      return undefined;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Where a run writes, derived from its scheduled time only, so that a retried run overwrites its own
+ * objects: `{prefix}dt={YYYY-MM-DD}/{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson[.gz]` and
+ * `{prefix}dt={YYYY-MM-DD}/_manifest_{YYYYMMDDTHHMMSSZ}.json` (the underscore hides it from Athena).
+ */
+export type Compression = 'gzip' | 'none';
+
+/** `2026-11-28T09:00:00.000Z` → `2026-11-28`, in UTC. */
+export function snapshotDate(scheduledTime: Date): string {
+  return scheduledTime.toISOString().slice(0, 10);
+}
+
+/** `2026-11-28T09:00:00.000Z` → `20261128T090000Z`, in UTC. */
+export function compactTimestamp(scheduledTime: Date): string {
+  const iso = scheduledTime.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+export function partitionPrefix(prefix: string, scheduledTime: Date): string {
+  return `${prefix}dt=${snapshotDate(scheduledTime)}/`;
+}
+
+export function snapshotObjectKey(prefix: string, scheduledTime: Date, collaborationId: string, compression: Compression): string {
+  const extension = compression === 'gzip' ? '.ndjson.gz' : '.ndjson';
+  return `${partitionPrefix(prefix, scheduledTime)}${collaborationId}_${compactTimestamp(scheduledTime)}${extension}`;
+}
+
+export function manifestKey(prefix: string, scheduledTime: Date): string {
+  return `${partitionPrefix(prefix, scheduledTime)}_manifest_${compactTimestamp(scheduledTime)}.json`;
+}

@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import { PassThrough, Transform, pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Compression } from './key-layout';
+
+export interface NdjsonWriterOptions {
+  s3: S3Client;
+  bucket: string;
+  key: string;
+  compression: Compression;
+  /** Multipart part size in bytes. Default 8 MiB. */
+  partSize?: number;
+  /** Parts uploaded in parallel; memory is bounded by partSize × (queueSize + 1). Default 2. */
+  queueSize?: number;
+}
+
+export interface CompletedObject {
+  key: string;
+  bytes: number;
+}
+
+/** Raised inside the pipeline to make lib-storage stop and abort its multipart upload. */
+class WriterAbortedError extends Error {
+  override readonly name = 'WriterAbortedError';
+}
+
+/**
+ * Streams NDJSON lines into one S3 object through gzip and lib-storage's multipart upload, with
+ * backpressure, so memory stays flat however many lines there are. The object exists only after
+ * {@link complete}: {@link abort} (or any upload failure) ends in no object and no open multipart upload.
+ */
+export class NdjsonObjectWriter {
+  private readonly input: Transform;
+  private readonly upload: Upload;
+  private readonly uploadDone: Promise<unknown>;
+  private uploadError: Error | undefined;
+  private bytes = 0;
+  private state: 'open' | 'completed' | 'aborted' = 'open';
+
+  constructor(private readonly options: NdjsonWriterOptions) {
+    const { compression } = options;
+    this.input = compression === 'gzip' ? createGzip({ level: 6 }) : new PassThrough();
+    const counter = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        this.bytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    // pipeline() destroys the counter when the input fails, which ends lib-storage's read with an error.
+    pipeline(this.input, counter, () => undefined);
+    this.upload = new Upload({
+      client: options.s3,
+      params: {
+        Bucket: options.bucket,
+        Key: options.key,
+        Body: counter,
+        ContentType: compression === 'gzip' ? 'application/gzip' : 'application/x-ndjson',
+      },
+      partSize: options.partSize ?? 8 * 1024 * 1024,
+      queueSize: options.queueSize ?? 2,
+      leavePartsOnError: false,
+    });
+    this.uploadDone = this.upload.done();
+    // Remember an early failure (S3 down) so that writes stop waiting for a drain that will never come.
+    this.uploadDone.catch((err: Error) => {
+      this.uploadError = err;
+      this.input.destroy(err);
+    });
+  }
+
+  /** Writes a block of complete lines (each ending in `\n`), waiting while the upload is behind. */
+  async write(lines: string): Promise<void> {
+    if (this.state !== 'open') throw new Error(`NDJSON writer for ${this.options.key} is ${this.state}`);
+    if (this.uploadError) throw this.uploadError;
+    if (lines.length === 0) return;
+    if (!this.input.write(lines)) {
+      await Promise.race([once(this.input, 'drain'), this.uploadDone.then(() => undefined)]);
+      if (this.uploadError) throw this.uploadError;
+    }
+  }
+
+  /** Ends the stream and waits until the object is in S3. */
+  async complete(): Promise<CompletedObject> {
+    if (this.state !== 'open') throw new Error(`NDJSON writer for ${this.options.key} is ${this.state}`);
+    this.state = 'completed';
+    this.input.end();
+    await this.uploadDone;
+    return { key: this.options.key, bytes: this.bytes };
+  }
+
+  /**
+   * Stops the upload before it completes. Resolves once lib-storage has given up, which includes
+   * AbortMultipartUpload when parts were already sent; rejects if that abort itself failed.
+   */
+  async abort(reason = 'aborted'): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    const failedBefore = this.uploadError;
+    this.input.destroy(new WriterAbortedError(reason));
+    try {
+      await this.uploadDone;
+    } catch (err) {
+      // Our own abort, or a failure lib-storage had already cleaned up after: nothing is left in S3.
+      if ((err as Error).name === 'WriterAbortedError' || err === failedBefore) return;
+      throw err;
+    }
+    throw new Error(`Upload of ${this.options.key} completed although it was aborted`);
+  }
+}
