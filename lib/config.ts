@@ -1,0 +1,374 @@
+/**
+ * Typed, validated configuration of the stack, read from CDK context (`cdk.json` or `-c key=value`).
+ *
+ * Pure: no CDK construct is created here, so every rule is unit-tested without a synth. Any invalid value throws a
+ * `ConfigError` whose message names the key and the value; `bin/app.ts` prints it and exits with status 1.
+ */
+import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
+import {
+  ARN_MAX_LENGTH,
+  ARN_MIN_LENGTH,
+  CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN,
+  UUID_PATTERN,
+} from '../lambda/cleanroomsml/model-constants';
+import { TimeZone } from 'aws-cdk-lib';
+import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression';
+
+/** Every IANA name aws-cdk-lib knows (it includes `Etc/UTC` and other names that `Intl` lists under aliases). */
+const CDK_TIME_ZONE_NAMES: readonly string[] = Object.values(TimeZone)
+  .filter((v): v is TimeZone => v instanceof TimeZone)
+  .map((tz) => tz.timezoneName);
+
+/** The context keys the stack reads. */
+export const CONTEXT_KEYS = {
+  COLLABORATION_IDS: 'collaborationIds',
+  SCHEDULE: 'schedule',
+  SCHEDULE_TIME_ZONE: 'scheduleTimeZone',
+  CONFIGURED_AUDIENCE_MODEL_ARN: 'configuredAudienceModelArn',
+  SNAPSHOT_PREFIX: 'snapshotPrefix',
+  COMPRESSION: 'compression',
+  SNAPSHOT_RETENTION_DAYS: 'snapshotRetentionDays',
+  ALARM_EMAIL: 'alarmEmail',
+  EXISTING_BUCKET_NAME: 'existingBucketName',
+} as const;
+
+/** Defaults of the optional keys (the exporter's own defaults where it has one). */
+export const CONFIG_DEFAULTS = {
+  SCHEDULE: 'rate(1 hour)',
+  SCHEDULE_TIME_ZONE: 'UTC',
+  SNAPSHOT_PREFIX: DEFAULTS.SNAPSHOT_PREFIX,
+  COMPRESSION: DEFAULTS.COMPRESSION,
+  SNAPSHOT_RETENTION_DAYS: 400,
+} as const;
+
+/**
+ * Used when `collaborationIds` is absent, so that `cdk synth` works from a fresh clone with no context at all.
+ * A stack synthesized with it has its schedule DISABLED and carries a warning: deploying it runs nothing.
+ */
+export const PLACEHOLDER_COLLABORATION_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Bounds on the interval between two runs (see README "Configuration"). */
+export const SCHEDULE_LIMITS = {
+  /**
+   * Shortest interval between runs, in minutes: the function timeout (10 minutes), so that a run which uses its
+   * whole timeout still ends before the next tick.
+   */
+  MIN_INTERVAL_MINUTES: 10,
+  /**
+   * Longest interval between runs, in minutes (3.5 days): the heartbeat alarm looks at 2 intervals, and
+   * CloudWatch caps an alarm's evaluation range at 7 days.
+   */
+  MAX_INTERVAL_MINUTES: 5040,
+} as const;
+
+export const MAX_SNAPSHOT_RETENTION_DAYS = 36_500;
+
+/**
+ * Collaboration ids travel in the COLLABORATION_IDS variable (37 characters each with the comma). Lambda caps all
+ * variables together at 4 KB; 80 ids (2,959 characters) leave about 1 KB for the others.
+ */
+export const MAX_LISTED_COLLABORATIONS = 80;
+
+export type Compression = 'gzip' | 'none';
+
+export interface ExporterStackConfig {
+  /** Collaboration UUIDs to export (sorted, deduplicated), or `'*'` for every job the account can list. */
+  readonly collaborationIds: readonly string[] | '*';
+  /** True when `collaborationIds` was not given and the placeholder is used; the schedule is then disabled. */
+  readonly collaborationIdsPlaceholder: boolean;
+  /** EventBridge Scheduler expression, `rate(...)` or `cron(...)`. */
+  readonly schedule: string;
+  /** IANA time zone of the schedule. */
+  readonly scheduleTimeZone: string;
+  /** Longest interval between two runs, in minutes: the "schedule period" of the alarms. */
+  readonly schedulePeriodMinutes: number;
+  /** Optional ConfiguredAudienceModelArn filter passed to the exporter. */
+  readonly configuredAudienceModelArn?: string;
+  /** Key prefix of every object the exporter writes; non-empty and ends with `/`. */
+  readonly snapshotPrefix: string;
+  /** Compression of the snapshots. */
+  readonly compression: Compression;
+  /** Days after which snapshots (current versions) expire. */
+  readonly snapshotRetentionDays: number;
+  /** Optional email address subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** Optional existing bucket that receives the snapshots; when set, the stack creates no snapshot bucket. */
+  readonly existingBucketName?: string;
+}
+
+/** An invalid context value. The message names the key and the value. */
+export class ConfigError extends Error {
+  constructor(
+    /** The context key at fault. */
+    readonly key: string,
+    /** The value as given. */
+    readonly value: unknown,
+    /** What is wrong and what is expected. */
+    readonly reason: string,
+  ) {
+    super(`Invalid context value ${key}=${describe(value)}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Reads one context key; `undefined` when absent. Typically `(key) => app.node.tryGetContext(key)`. */
+export type ContextGetter = (key: string) => unknown;
+
+/** A context value counts as absent when it is undefined, null or an empty/blank string. */
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+export function parseCollaborationIds(value: unknown): readonly string[] | '*' {
+  const key = CONTEXT_KEYS.COLLABORATION_IDS;
+  let items: unknown[];
+  if (Array.isArray(value)) {
+    items = value;
+  } else if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (!Array.isArray(parsed)) throw new Error('not an array');
+        items = parsed;
+      } catch {
+        throw new ConfigError(key, value, 'starts with [ but is not a JSON array of strings');
+      }
+    } else {
+      items = text.split(',');
+    }
+  } else {
+    throw new ConfigError(key, value, "expected a comma-separated string of collaboration UUIDs, a list of them, or '*'");
+  }
+  const ids = items.map((item) => {
+    if (typeof item !== 'string') throw new ConfigError(key, value, `every item must be a string, got ${describe(item)}`);
+    return item.trim();
+  });
+  if (ids.length === 1 && ids[0] === '*') return '*';
+  if (ids.includes('*')) throw new ConfigError(key, value, "'*' cannot be combined with collaboration ids");
+  if (ids.length === 0 || ids.some((id) => id === '')) {
+    throw new ConfigError(key, value, 'contains an empty item; expected collaboration UUIDs separated by commas');
+  }
+  for (const id of ids) {
+    if (!UUID_PATTERN.test(id)) {
+      const hint = UUID_PATTERN.test(id.toLowerCase()) ? ` (write it in lower case: '${id.toLowerCase()}')` : '';
+      throw new ConfigError(key, value, `'${id}' is not a collaboration UUID like 1f2e3d4c-5b6a-4789-8abc-0123456789ab${hint}`);
+    }
+  }
+  const unique = [...new Set(ids)].sort();
+  const max = Math.min(LIMITS.MAX_COLLABORATIONS, MAX_LISTED_COLLABORATIONS);
+  if (unique.length > max) {
+    throw new ConfigError(
+      key,
+      value,
+      `lists ${unique.length} collaborations; at most ${max} fit in the function's environment (Lambda allows 4 KB of variables in all); use '*' to export every collaboration`,
+    );
+  }
+  return unique;
+}
+
+/** `{ expression, periodMinutes }`, or a `ConfigError` naming `schedule`. */
+export function parseSchedule(value: unknown): { expression: string; periodMinutes: number } {
+  const key = CONTEXT_KEYS.SCHEDULE;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected a string such as rate(1 hour)');
+  let parsed;
+  try {
+    parsed = parseScheduleExpression(value);
+  } catch (err) {
+    if (err instanceof ScheduleExpressionError) throw new ConfigError(key, value, err.message);
+    throw err;
+  }
+  if (parsed.minIntervalMinutes < SCHEDULE_LIMITS.MIN_INTERVAL_MINUTES) {
+    throw new ConfigError(
+      key,
+      value,
+      `runs ${parsed.minIntervalMinutes} minute(s) apart; the minimum is ${SCHEDULE_LIMITS.MIN_INTERVAL_MINUTES} minutes (the function timeout), so that runs never pile up`,
+    );
+  }
+  if (parsed.maxIntervalMinutes > SCHEDULE_LIMITS.MAX_INTERVAL_MINUTES) {
+    throw new ConfigError(
+      key,
+      value,
+      `leaves up to ${parsed.maxIntervalMinutes} minutes between runs; the maximum is ${SCHEDULE_LIMITS.MAX_INTERVAL_MINUTES} minutes (3.5 days), because the heartbeat alarm spans 2 intervals and CloudWatch alarms span at most 7 days`,
+    );
+  }
+  return { expression: parsed.expression, periodMinutes: parsed.maxIntervalMinutes };
+}
+
+/** Accepts IANA names exactly as spelled in the tz database (e.g. `UTC`, `Europe/Paris`, `America/New_York`). */
+export function parseTimeZone(value: unknown): string {
+  const key = CONTEXT_KEYS.SCHEDULE_TIME_ZONE;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected an IANA time zone name such as UTC or Europe/Paris');
+  const zone = value.trim();
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(key, value, 'not an IANA time zone name such as UTC or Europe/Paris');
+  }
+  // Intl accepts any letter case; EventBridge Scheduler does not.
+  const canonical = [...Intl.supportedValuesOf('timeZone'), ...CDK_TIME_ZONE_NAMES, 'UTC'];
+  const sameLetters = canonical.find((name) => name.toLowerCase() === zone.toLowerCase());
+  if (sameLetters !== undefined && sameLetters !== zone) {
+    throw new ConfigError(key, value, `time zone names are case-sensitive; did you mean '${sameLetters}'?`);
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone) || resolved.length === 0) {
+    throw new ConfigError(key, value, 'not an IANA time zone name such as UTC or Europe/Paris');
+  }
+  return zone;
+}
+
+export function parseConfiguredAudienceModelArn(value: unknown): string | undefined {
+  const key = CONTEXT_KEYS.CONFIGURED_AUDIENCE_MODEL_ARN;
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected a configured audience model ARN');
+  const arn = value.trim();
+  if (arn.length < ARN_MIN_LENGTH || arn.length > ARN_MAX_LENGTH || !CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN.test(arn)) {
+    throw new ConfigError(
+      key,
+      value,
+      'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>',
+    );
+  }
+  return arn;
+}
+
+/**
+ * A non-empty key prefix that ends with `/`, made of path segments of letters, digits, `.`, `_`, `-` and `=`.
+ * The prefix is also the IAM resource scope (`bucket/prefix*`) and the Athena table location, hence the strict
+ * alphabet: no `*` or `?` (IAM wildcards), no `$`, no spaces, no empty or `.`/`..` segments.
+ */
+export function parseSnapshotPrefix(value: unknown): string {
+  const key = CONTEXT_KEYS.SNAPSHOT_PREFIX;
+  if (typeof value !== 'string') throw new ConfigError(key, value, "expected a key prefix ending with '/', e.g. audience-generation-jobs/");
+  const prefix = value.trim();
+  if (prefix === '' || !prefix.endsWith('/')) {
+    throw new ConfigError(key, value, "must be a non-empty key prefix ending with '/', e.g. audience-generation-jobs/");
+  }
+  if (prefix.startsWith('/')) throw new ConfigError(key, value, "must not start with '/'");
+  const segments = prefix.slice(0, -1).split('/');
+  if (segments.some((s) => !/^[A-Za-z0-9._=-]+$/.test(s) || s === '.' || s === '..')) {
+    throw new ConfigError(key, value, "path segments may use only letters, digits, '.', '_', '-' and '=' (no empty, '.' or '..' segments)");
+  }
+  if (segments.some((s) => s.startsWith('dt='))) {
+    throw new ConfigError(key, value, "must not contain a 'dt=' segment: the exporter adds dt=YYYY-MM-DD/ itself");
+  }
+  if (prefix.length > 512) throw new ConfigError(key, value, 'must be at most 512 characters');
+  return prefix;
+}
+
+export function parseCompression(value: unknown): Compression {
+  if (value === 'gzip' || value === 'none') return value;
+  throw new ConfigError(CONTEXT_KEYS.COMPRESSION, value, "expected 'gzip' or 'none'");
+}
+
+export function parseRetentionDays(value: unknown): number {
+  const key = CONTEXT_KEYS.SNAPSHOT_RETENTION_DAYS;
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+  if (text === undefined || !/^\d+$/.test(text)) throw new ConfigError(key, value, 'expected a whole number of days, e.g. 400');
+  const days = Number(text);
+  if (days < 1 || days > MAX_SNAPSHOT_RETENTION_DAYS) {
+    throw new ConfigError(key, value, `expected between 1 and ${MAX_SNAPSHOT_RETENTION_DAYS} days`);
+  }
+  return days;
+}
+
+export function parseAlarmEmail(value: unknown): string | undefined {
+  const key = CONTEXT_KEYS.ALARM_EMAIL;
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected an email address');
+  const email = value.trim();
+  if (email.length > 254 || !/^[^\s@,;<>()"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email)) {
+    throw new ConfigError(key, value, 'expected one email address such as ops@example.com');
+  }
+  return email;
+}
+
+/** S3 general purpose bucket naming rules. */
+export function parseExistingBucketName(value: unknown): string | undefined {
+  const key = CONTEXT_KEYS.EXISTING_BUCKET_NAME;
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected an S3 bucket name');
+  const name = value.trim();
+  const problems: string[] = [];
+  if (name.length < 3 || name.length > 63) problems.push('3 to 63 characters');
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) problems.push('lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit');
+  if (name.includes('..')) problems.push('no two adjacent dots');
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) problems.push('not an IP address');
+  if (name.startsWith('xn--') || name.startsWith('sthree-') || name.startsWith('amzn-s3-demo-')) problems.push('no reserved prefix');
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3') || name.endsWith('.mrap') || name.endsWith('--x-s3')) problems.push('no reserved suffix');
+  if (problems.length > 0) throw new ConfigError(key, value, `not a valid S3 bucket name (${problems.join('; ')}); give the bucket name, not its ARN or URL`);
+  return name;
+}
+
+/**
+ * Reads and validates every key. Absent optional keys take their defaults. An absent `collaborationIds` selects the
+ * placeholder (schedule disabled); a present but invalid one is an error.
+ */
+export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig {
+  const rawIds = getContext(CONTEXT_KEYS.COLLABORATION_IDS);
+  const placeholder = rawIds === undefined || rawIds === null;
+  const collaborationIds = placeholder ? [PLACEHOLDER_COLLABORATION_ID] : parseCollaborationIds(rawIds);
+
+  const rawSchedule = getContext(CONTEXT_KEYS.SCHEDULE);
+  const schedule = parseSchedule(isAbsent(rawSchedule) ? CONFIG_DEFAULTS.SCHEDULE : rawSchedule);
+  const rawZone = getContext(CONTEXT_KEYS.SCHEDULE_TIME_ZONE);
+  const scheduleTimeZone = parseTimeZone(isAbsent(rawZone) ? CONFIG_DEFAULTS.SCHEDULE_TIME_ZONE : rawZone);
+  const rawPrefix = getContext(CONTEXT_KEYS.SNAPSHOT_PREFIX);
+  const rawCompression = getContext(CONTEXT_KEYS.COMPRESSION);
+  const rawRetention = getContext(CONTEXT_KEYS.SNAPSHOT_RETENTION_DAYS);
+
+  return {
+    collaborationIds,
+    collaborationIdsPlaceholder: placeholder,
+    schedule: schedule.expression,
+    scheduleTimeZone,
+    schedulePeriodMinutes: schedule.periodMinutes,
+    configuredAudienceModelArn: parseConfiguredAudienceModelArn(getContext(CONTEXT_KEYS.CONFIGURED_AUDIENCE_MODEL_ARN)),
+    snapshotPrefix: parseSnapshotPrefix(rawPrefix === undefined || rawPrefix === null ? CONFIG_DEFAULTS.SNAPSHOT_PREFIX : rawPrefix),
+    compression: parseCompression(isAbsent(rawCompression) ? CONFIG_DEFAULTS.COMPRESSION : rawCompression),
+    snapshotRetentionDays: parseRetentionDays(isAbsent(rawRetention) ? CONFIG_DEFAULTS.SNAPSHOT_RETENTION_DAYS : rawRetention),
+    alarmEmail: parseAlarmEmail(getContext(CONTEXT_KEYS.ALARM_EMAIL)),
+    existingBucketName: parseExistingBucketName(getContext(CONTEXT_KEYS.EXISTING_BUCKET_NAME)),
+  };
+}
+
+/** The `-c` flags that select real collaborations; quoted in the placeholder warning and the README. */
+export const COLLABORATION_IDS_HINT =
+  "pass -c collaborationIds=<uuid>[,<uuid>...] (or -c collaborationIds='*' for every collaboration)";
+
+/**
+ * Context keys that look like a misspelling of one of ours (`collaborationId`, `SnapshotPrefix`, ...). A typo would
+ * otherwise be ignored silently: a misspelt `collaborationIds` would even select the placeholder.
+ */
+export function findMisspeltContextKeys(keys: readonly string[]): { key: string; didYouMean: string }[] {
+  const ours: string[] = Object.values(CONTEXT_KEYS);
+  const found: { key: string; didYouMean: string }[] = [];
+  for (const key of keys) {
+    if (ours.includes(key)) continue;
+    const match = ours.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    if (match !== undefined) found.push({ key, didYouMean: match });
+  }
+  return found;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
