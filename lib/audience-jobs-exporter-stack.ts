@@ -1,0 +1,185 @@
+import { Annotations, type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DEFAULTS } from '../lambda/commons/constants';
+import { COLLABORATION_IDS_HINT, type ExporterStackConfig } from './config';
+import { AthenaAnalytics, namedQueries, TABLE_NAME } from './constructs/athena-analytics';
+import { ExportSchedule, clampDuration } from './constructs/export-schedule';
+import { ExporterAlarms } from './constructs/exporter-alarms';
+import { ExporterDashboard } from './constructs/exporter-dashboard';
+import { ExporterFunction } from './constructs/exporter-function';
+import { SnapshotStorage } from './constructs/snapshot-storage';
+
+/** Service name and namespace of the handler's metrics: set on the function, and selected by the alarms. */
+export const SERVICE_NAME = DEFAULTS.SERVICE_NAME;
+export const METRICS_NAMESPACE = DEFAULTS.METRICS_NAMESPACE;
+/** The stack's construct id and default name. */
+export const STACK_NAME = 'AudienceJobsExporter';
+
+export interface AudienceJobsExporterStackProps extends StackProps {
+  /** The validated configuration (see lib/config.ts). */
+  readonly config: ExporterStackConfig;
+}
+
+/** `AudienceJobsExporter` → `audience_jobs_exporter` (Glue database names are lower case). */
+export function glueDatabaseName(stackName: string): string {
+  return stackName
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase();
+}
+
+/**
+ * Scheduled export of Clean Rooms ML audience generation jobs to S3 snapshots, queryable with Athena, alarmed on
+ * DELETE_FAILED jobs, failures and staleness.
+ */
+export class AudienceJobsExporterStack extends Stack {
+  readonly storage: SnapshotStorage;
+  readonly exporter: ExporterFunction;
+  readonly schedule: ExportSchedule;
+  readonly analytics: AthenaAnalytics;
+  readonly alarms: ExporterAlarms;
+  readonly dashboard: ExporterDashboard;
+
+  constructor(scope: Construct, id: string, props: AudienceJobsExporterStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const period = Duration.minutes(config.schedulePeriodMinutes);
+
+    if (config.collaborationIdsPlaceholder) {
+      Annotations.of(this).addWarningV2(
+        'audience-jobs-exporter:placeholder-collaboration',
+        `collaborationIds is not set: the stack uses the placeholder collaboration and its schedule is DISABLED. To deploy, ${COLLABORATION_IDS_HINT}.`,
+      );
+    }
+
+    this.storage = new SnapshotStorage(this, 'Storage', {
+      snapshotRetentionDays: config.snapshotRetentionDays,
+      existingBucketName: config.existingBucketName,
+    });
+
+    this.exporter = new ExporterFunction(this, 'Exporter', {
+      bucket: this.storage.bucket,
+      snapshotPrefix: config.snapshotPrefix,
+      collaborationIds: config.collaborationIds,
+      configuredAudienceModelArn: config.configuredAudienceModelArn,
+      compression: config.compression,
+      serviceName: SERVICE_NAME,
+      metricsNamespace: METRICS_NAMESPACE,
+      // Lambda keeps an asynchronous event (its retries included) up to 6 hours; a tick is stale once the next is due.
+      maxEventAge: clampDuration(period, Duration.minutes(1), Duration.hours(6)),
+    });
+
+    this.schedule = new ExportSchedule(this, 'Schedule', {
+      target: this.exporter.function,
+      expression: config.schedule,
+      timeZone: config.scheduleTimeZone,
+      period,
+      enabled: !config.collaborationIdsPlaceholder,
+    });
+
+    const databaseName = glueDatabaseName(this.stackName);
+    this.analytics = new AthenaAnalytics(this, 'Analytics', {
+      bucket: this.storage.bucket,
+      snapshotPrefix: config.snapshotPrefix,
+      databaseName,
+      workGroupName: this.stackName,
+      schedulePeriodMinutes: config.schedulePeriodMinutes,
+      accessLogsBucket: this.storage.accessLogsBucket,
+    });
+
+    const queues = [
+      {
+        id: 'SchedulerDeadLetters',
+        meaning: 'EventBridge Scheduler could not invoke the exporter for a tick, even after its retries.',
+        queue: this.schedule.deadLetterQueue,
+      },
+      {
+        id: 'FailedInvocations',
+        meaning: 'A run failed even after Lambda retried it (the message holds the event and the error).',
+        queue: this.exporter.failedInvocationsQueue,
+      },
+    ];
+    this.alarms = new ExporterAlarms(this, 'Alarms', {
+      function: this.exporter.function,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      schedulePeriod: period,
+      queues,
+      alarmEmail: config.alarmEmail,
+      alarmNamePrefix: this.stackName,
+    });
+
+    const countsQuery = namedQueries(databaseName, TABLE_NAME, config.schedulePeriodMinutes).countsByStatus.name;
+    this.dashboard = new ExporterDashboard(this, 'Dashboard', {
+      dashboardName: this.stackName,
+      function: this.exporter.function,
+      logGroup: this.exporter.logGroup,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      schedulePeriod: period,
+      queues,
+      alarms: this.alarms.alarms,
+      athenaHint: `Athena workgroup \`${this.stackName}\`, saved query "${countsQuery}"`,
+    });
+
+    this.acknowledgeNagFindings(config.snapshotPrefix);
+
+    new CfnOutput(this, 'SnapshotBucketName', { value: this.storage.bucket.bucketName });
+    new CfnOutput(this, 'SnapshotLocation', { value: `s3://${this.storage.bucket.bucketName}/${config.snapshotPrefix}` });
+    new CfnOutput(this, 'FunctionName', { value: this.exporter.function.functionName });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
+    new CfnOutput(this, 'GlueTable', { value: `${databaseName}.${TABLE_NAME}` });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.stackName });
+  }
+
+  /** Each cdk-nag AwsSolutions finding this design keeps on purpose, with its reason. */
+  private acknowledgeNagFindings(snapshotPrefix: string): void {
+    const policy = this.exporter.node.findChild('Policy');
+    Validations.of(policy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cleanrooms-ml:ListAudienceGenerationJobs has no resource type in the Service Authorization Reference: IAM accepts only "*" for it. It is the only action on "*".',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:<AWS::Region>:*:audience-generation-job/*]',
+        reason:
+          'GetAudienceGenerationJob is called for any job the List call returned (CREATE_FAILED/DELETE_FAILED ones); their ids are only known at run time and a collaboration may show jobs of other member accounts. Scoped to this Region and the audience-generation-job type.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${this.snapshotObjectsNagId(snapshotPrefix)}]`,
+        reason:
+          'The exporter writes one new object per collaboration and run under the snapshot prefix; keys carry the run time, so only a prefix wildcard can name them. Only s3:PutObject and s3:AbortMultipartUpload are allowed there.',
+      },
+    );
+    Validations.of(this.schedule.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.exporter.function)}.Arn>:*]`,
+      reason:
+        "aws-scheduler-targets' LambdaInvoke grants lambda:InvokeFunction on the function and on its qualified ARNs (function:name:*, i.e. its versions and aliases). The wildcard stays within this one function.",
+    });
+    Validations.of(this.storage.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access logs bucket: logging it into itself would loop, and into another bucket would only move the finding.',
+    });
+    for (const queue of [this.schedule.deadLetterQueue, this.exporter.failedInvocationsQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue (of EventBridge Scheduler, or the on-failure destination of Lambda); its depth is alarmed. A DLQ of a DLQ would add nothing.',
+      });
+    }
+  }
+
+  /** How cdk-nag writes the snapshot objects ARN in a finding id. */
+  private snapshotObjectsNagId(snapshotPrefix: string): string {
+    if (this.storage.imported) {
+      return `arn:<AWS::Partition>:s3:::${this.storage.bucket.bucketName}/${snapshotPrefix}*`;
+    }
+    return `<${this.logicalIdOf(this.storage.bucket)}.Arn>/${snapshotPrefix}*`;
+  }
+
+  private logicalIdOf(construct: Construct): string {
+    return this.getLogicalId(construct.node.defaultChild as CfnElement);
+  }
+}

@@ -1,0 +1,211 @@
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
+import { createSecureBucket } from './secure-bucket';
+
+/** Hive JSON SerDe: reads one JSON object per line, and parses timestamps with `timestamp.formats`. */
+export const JSON_SERDE = 'org.apache.hive.hcatalog.data.JsonSerDe';
+/** Text input (gzip is recognized by the `.gz` extension); Athena ignores `_manifest_*.json`, as it ignores every `_` file. */
+export const INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
+export const OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+/** Date format of the `dt=` key segment, in partition projection (Java) syntax. */
+export const PARTITION_DATE_FORMAT = 'yyyy-MM-dd';
+/**
+ * First day of the `dt` projection. Before any possible snapshot; queries always bound `dt`, so empty days
+ * before the first run cost nothing.
+ */
+export const PROJECTION_START_DATE = '2024-01-01';
+/** Per-query cutoff: 10 GiB (USD 0.05 at USD 5/TB), ten times a full scan of a year of hourly snapshots of 10,000 jobs. */
+export const BYTES_SCANNED_CUTOFF_PER_QUERY = 10 * 1024 ** 3;
+/** How long Athena query results are kept. */
+export const QUERY_RESULTS_RETENTION_DAYS = 30;
+/** Days covered by the "job counts by status per day" named query. */
+export const STATUS_HISTORY_DAYS = 30;
+export const TABLE_NAME = 'audience_generation_jobs';
+
+export interface AthenaAnalyticsProps {
+  /** Bucket that holds the snapshots. */
+  readonly bucket: s3.IBucket;
+  /** Key prefix of the snapshots (ends with `/`). */
+  readonly snapshotPrefix: string;
+  /** Glue database name (lower case, digits and `_`). */
+  readonly databaseName: string;
+  /** Athena workgroup name. */
+  readonly workGroupName: string;
+  /** Longest interval between two runs, in minutes: how far back the "latest snapshot" queries must look. */
+  readonly schedulePeriodMinutes: number;
+  /** Receives the server access logs of the query results bucket. */
+  readonly accessLogsBucket: s3.IBucket;
+}
+
+/** SQL of the named queries; the database and table are quoted identifiers. */
+export function namedQueries(database: string, table: string, schedulePeriodMinutes: number) {
+  const source = `"${database}"."${table}"`;
+  // The latest snapshot of a collaboration is at most one schedule period old: look at today and enough days back.
+  const lookbackDays = Math.ceil(schedulePeriodMinutes / 1440) + 1;
+  const recent = (alias: string) =>
+    `${alias}dt >= date_format(current_date - interval '${lookbackDays}' day, '%Y-%m-%d')`;
+  const latest = `WITH latest AS (
+  SELECT collaboration_id, max(snapshot_time) AS snapshot_time
+  FROM ${source}
+  WHERE ${recent('')}
+  GROUP BY collaboration_id
+)`;
+  return {
+    latestSnapshot: {
+      name: 'Latest snapshot per collaboration',
+      description: `Every job in the most recent snapshot of each collaboration (partitions of the last ${lookbackDays} days).`,
+      query: `${latest}
+SELECT j.*
+FROM ${source} j
+JOIN latest l ON j.collaboration_id = l.collaboration_id AND j.snapshot_time = l.snapshot_time
+WHERE ${recent('j.')}
+ORDER BY j.collaboration_id, j.status, j.name;
+`,
+    },
+    deleteFailed: {
+      name: 'DELETE_FAILED jobs in the latest snapshot',
+      description: 'Jobs in DELETE_FAILED in the most recent snapshot of each collaboration, with their status details.',
+      query: `${latest}
+SELECT j.collaboration_id,
+       j.name,
+       j.audience_generation_job_arn,
+       j.configured_audience_model_arn,
+       j.status_details.status_code AS status_code,
+       j.status_details.message AS status_message,
+       j.create_time,
+       j.update_time,
+       j.snapshot_time
+FROM ${source} j
+JOIN latest l ON j.collaboration_id = l.collaboration_id AND j.snapshot_time = l.snapshot_time
+WHERE ${recent('j.')}
+  AND j.status = 'DELETE_FAILED'
+ORDER BY j.update_time;
+`,
+    },
+    countsByStatus: {
+      name: 'Job counts by status per day',
+      description: `Jobs per status in the last snapshot of each day and collaboration, over the last ${STATUS_HISTORY_DAYS} days.`,
+      query: `WITH last_of_day AS (
+  SELECT dt, collaboration_id, max(snapshot_time) AS snapshot_time
+  FROM ${source}
+  WHERE dt >= date_format(current_date - interval '${STATUS_HISTORY_DAYS}' day, '%Y-%m-%d')
+  GROUP BY dt, collaboration_id
+)
+SELECT j.dt, j.status, count(*) AS jobs
+FROM ${source} j
+JOIN last_of_day d ON j.dt = d.dt AND j.collaboration_id = d.collaboration_id AND j.snapshot_time = d.snapshot_time
+WHERE j.dt >= date_format(current_date - interval '${STATUS_HISTORY_DAYS}' day, '%Y-%m-%d')
+GROUP BY j.dt, j.status
+ORDER BY j.dt DESC, j.status;
+`,
+    },
+  };
+}
+
+/**
+ * Makes the snapshots queryable: a Glue database and table (JSON SerDe, partition projection on `dt`), an Athena
+ * workgroup with enforced, encrypted results and a bytes-scanned cutoff, and three named queries.
+ */
+export class AthenaAnalytics extends Construct {
+  /** The Glue database. */
+  readonly database: glue.CfnDatabase;
+  /** The Glue table over the snapshot prefix. */
+  readonly table: glue.CfnTable;
+  /** The Athena workgroup. */
+  readonly workGroup: athena.CfnWorkGroup;
+  /** Receives Athena query results. */
+  readonly resultsBucket: s3.Bucket;
+  /** Glue database name. */
+  readonly databaseName: string;
+  /** Glue table name. */
+  readonly tableName: string;
+
+  constructor(scope: Construct, id: string, props: AthenaAnalyticsProps) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+    this.databaseName = props.databaseName;
+    this.tableName = TABLE_NAME;
+    const location = `s3://${props.bucket.bucketName}/${props.snapshotPrefix}`;
+
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: account,
+      databaseInput: {
+        name: props.databaseName,
+        description: 'Snapshots of Clean Rooms ML audience generation jobs',
+      },
+    });
+
+    this.table = new glue.CfnTable(this, 'Table', {
+      catalogId: account,
+      databaseName: props.databaseName,
+      tableInput: {
+        name: TABLE_NAME,
+        description: 'One row per audience generation job per snapshot (NDJSON written by the exporter)',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          [`projection.${PARTITION_COLUMN.name}.type`]: 'date',
+          [`projection.${PARTITION_COLUMN.name}.format`]: PARTITION_DATE_FORMAT,
+          [`projection.${PARTITION_COLUMN.name}.range`]: `${PROJECTION_START_DATE},NOW`,
+          [`projection.${PARTITION_COLUMN.name}.interval`]: '1',
+          [`projection.${PARTITION_COLUMN.name}.interval.unit`]: 'DAYS',
+          'storage.location.template': `${location}${PARTITION_COLUMN.name}=\${${PARTITION_COLUMN.name}}/`,
+        },
+        partitionKeys: [
+          { name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.glueType, comment: PARTITION_COLUMN.description },
+        ],
+        storageDescriptor: {
+          location,
+          inputFormat: INPUT_FORMAT,
+          outputFormat: OUTPUT_FORMAT,
+          columns: SNAPSHOT_COLUMNS.map((c) => ({ name: c.name, type: c.glueType, comment: c.description })),
+          serdeInfo: {
+            serializationLibrary: JSON_SERDE,
+            parameters: { 'timestamp.formats': TIMESTAMP_SERDE_FORMAT },
+          },
+        },
+      },
+    });
+    this.table.node.addDependency(this.database);
+
+    this.resultsBucket = createSecureBucket(this, 'QueryResultsBucket', {
+      serverAccessLogsBucket: props.accessLogsBucket,
+      serverAccessLogsPrefix: 'athena-query-results-bucket/',
+      lifecycleRules: [{ id: 'expire-query-results', expiration: Duration.days(QUERY_RESULTS_RETENTION_DAYS) }],
+    });
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: props.workGroupName,
+      description: 'Queries over the Clean Rooms ML audience generation job snapshots',
+      state: 'ENABLED',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF_PER_QUERY,
+        resultConfiguration: {
+          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+          expectedBucketOwner: Aws.ACCOUNT_ID,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+
+    const queries = namedQueries(props.databaseName, TABLE_NAME, props.schedulePeriodMinutes);
+    for (const [key, q] of Object.entries(queries)) {
+      const named = new athena.CfnNamedQuery(this, `NamedQuery-${key}`, {
+        name: q.name,
+        description: q.description,
+        database: props.databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: q.query,
+      });
+      named.node.addDependency(this.table);
+    }
+  }
+}
