@@ -10,11 +10,8 @@ import type { RunManifest } from '../snapshot/manifest';
 export function publishRunMetrics(metrics: Metrics, manifest: RunManifest, runDurationMs: number): void {
   for (const entry of manifest.collaborations) {
     if (entry.status !== 'succeeded') continue;
-    const perCollaboration = metrics.singleMetric();
-    perCollaboration.addDimension(COLLABORATION_DIMENSION, entry.collaboration_id);
-    // singleMetric() flushes one metric per call; the dimension is kept for both.
-    perCollaboration.addMetric(METRIC.EXPORTED_JOBS, MetricUnit.Count, entry.job_count);
-    perCollaboration.addMetric(METRIC.DELETE_FAILED_JOBS, MetricUnit.Count, entry.delete_failed_jobs);
+    publishPerCollaboration(metrics, entry.collaboration_id, METRIC.EXPORTED_JOBS, entry.job_count);
+    publishPerCollaboration(metrics, entry.collaboration_id, METRIC.DELETE_FAILED_JOBS, entry.delete_failed_jobs);
   }
   metrics.addMetric(METRIC.EXPORTED_JOBS, MetricUnit.Count, manifest.totals.jobs);
   metrics.addMetric(METRIC.DELETE_FAILED_JOBS, MetricUnit.Count, manifest.totals.delete_failed_jobs);
@@ -28,4 +25,11 @@ export function publishRunMetrics(metrics: Metrics, manifest: RunManifest, runDu
 export function publishAbortedRunMetrics(metrics: Metrics): void {
   metrics.addMetric(METRIC.EXPORT_SUCCEEDED, MetricUnit.Count, 0);
   metrics.publishStoredMetrics();
+}
+
+/** singleMetric() flushes on addMetric and then forgets its dimensions, so each value needs its own. */
+function publishPerCollaboration(metrics: Metrics, collaborationId: string, name: string, value: number): void {
+  const single = metrics.singleMetric();
+  single.addDimension(COLLABORATION_DIMENSION, collaborationId);
+  single.addMetric(name, MetricUnit.Count, value);
 }
