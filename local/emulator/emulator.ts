@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
-import { EmulatorFaults, type InjectedFault } from './faults';
+import { EmulatorFaults, type FaultKind, type InjectedFault } from './faults';
 import { JobStore } from './job-store';
 import { getAudienceGenerationJob, listAudienceGenerationJobs, type OperationContext } from './operations';
 import { PageTokenCodec } from './page-token';
@@ -41,15 +41,25 @@ export const EMULATOR_DEFAULT_CREDENTIALS: EmulatorCredentials = {
 interface Answer {
   response: WireResponse;
   /** Recorded as `RecordedRequest.fault`. */
-  faultKind?: string;
+  faultKind?: FaultKind;
   /** A fault that shapes how the answer is written. */
   deliveryFault?: InjectedFault;
 }
 
+/**
+ * ```ts
+ * const emulator = await CleanRoomsMLEmulator.start({ region: 'eu-west-1' });
+ * emulator.seed(collaborationId, generateJobs({ collaborationId, count: 250 }));
+ * emulator.faults.throttle(2, { retryAfterSeconds: 1 });
+ * const client = new CleanRoomsMLClient({ region: emulator.region, endpoint: emulator.endpoint, credentials: emulator.credentials });
+ * // ... then assert on emulator.requests
+ * await emulator.stop();
+ * ```
+ */
 export class CleanRoomsMLEmulator {
   /** Faults to inject; see `EmulatorFaults`. */
   readonly faults: EmulatorFaults;
-  /** Every request received, in arrival order, recorded on arrival and completed when answered. */
+  /** Every request received, in arrival order, recorded on arrival and completed when answered; see `clearRequests()`. */
   readonly requests: RecordedRequest[] = [];
 
   private readonly store = new JobStore();
@@ -62,7 +72,9 @@ export class CleanRoomsMLEmulator {
     private readonly server: Server,
     /** Base URL to give a client, e.g. `http://127.0.0.1:43123`. */
     readonly endpoint: string,
+    /** The region requests must be signed for. */
     readonly region: string,
+    /** The credentials requests must be signed with; give them to the client under test. */
     readonly credentials: EmulatorCredentials,
     options: EmulatorOptions,
   ) {
@@ -164,6 +176,7 @@ export class CleanRoomsMLEmulator {
     }
   }
 
+  /** Turns the operation's errors into answers here, so a delivery fault (e.g. truncateBody) still shapes them. */
   private operate(received: ReceivedRequest, routed: Route): WireResponse {
     try {
       return routed.operation === 'ListAudienceGenerationJobs'

@@ -43,6 +43,9 @@ export type InjectedFault =
   | { kind: 'malformedJson' }
   | { kind: 'missingRequiredField'; field: string };
 
+/** The kind of fault that shaped an answer, as recorded in `RecordedRequest.fault`. */
+export type FaultKind = InjectedFault['kind'] | 'rateLimit';
+
 /** What the fault matcher knows of a request. */
 export interface FaultTarget {
   operation: OperationName;

@@ -3,6 +3,7 @@ export { CleanRoomsMLEmulator, EMULATOR_DEFAULT_CREDENTIALS, type EmulatorOption
 export {
   ANY_COLLABORATION,
   EmulatorFaults,
+  type FaultKind,
   type FaultScope,
   type InjectedFault,
   type ResetPoint,

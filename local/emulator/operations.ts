@@ -5,7 +5,7 @@
 import type { EmulatorFaults } from './faults';
 import { parseListInput, validateJobArn } from './input-validation';
 import type { JobStore, StoredJob } from './job-store';
-import { PageTokenCodec, type PageCursor } from './page-token';
+import type { PageCursor, PageTokenCodec } from './page-token';
 import { jsonResponse, ServiceError, type WireResponse } from './wire';
 
 export interface OperationContext {

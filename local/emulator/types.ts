@@ -1,3 +1,5 @@
+import type { FaultKind } from './faults';
+
 /**
  * Public types of the local Clean Rooms ML emulator. The emulator speaks the wire protocol (restJson1), so
  * these types carry wire strings, not SDK objects: tests control every byte the client will parse.
@@ -53,5 +55,5 @@ export interface RecordedRequest {
   /** `x-amzn-errortype` of the answer, if it was an error. */
   errorType?: string;
   /** The injected fault that shaped this answer, if any (see `EmulatorFaults`). */
-  fault?: string;
+  fault?: FaultKind;
 }
