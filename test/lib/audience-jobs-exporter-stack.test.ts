@@ -1,0 +1,592 @@
+/**
+ * Fine-grained assertions on the synthesized stack. One App per configuration, built once in beforeAll: the first
+ * synth bundles the real handler with esbuild (no Docker), the others reuse the staged asset.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, type IPolicyValidationPluginBeta1, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC } from '../../lambda/commons/constants';
+import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
+import { AudienceJobsExporterStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audience-jobs-exporter-stack';
+import { parseStackConfig, PLACEHOLDER_COLLABORATION_ID } from '../../lib/config';
+import { BYTES_SCANNED_CUTOFF_PER_QUERY, PROJECTION_START_DATE } from '../../lib/constructs/athena-analytics';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** The CLI's context: cdk.json (feature flags included), so that the tests synthesize what `cdk synth` does. */
+const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+
+const COLLAB_A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
+const COLLAB_B = '00000000-0000-4000-8000-000000000002';
+const MODEL_ARN = 'arn:aws:cleanrooms-ml:us-east-1:123456789012:configured-audience-model/model-1';
+
+interface Synthesized {
+  app: App;
+  stack: AudienceJobsExporterStack;
+  template: Template;
+}
+
+/** Synthesizes the stack from a context, exactly as bin/app.ts does (without the nag plugin, checked apart). */
+function synth(context: Record<string, unknown>): Synthesized {
+  // Bundling must never reach for Docker: point the CLI at a binary that does not exist.
+  process.env.CDK_DOCKER = '/nonexistent/docker-must-not-be-used';
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
+  const config = parseStackConfig((key) => app.node.tryGetContext(key));
+  const stack = new AudienceJobsExporterStack(app, 'AudienceJobsExporter', { config });
+  const template = Template.fromStack(stack);
+  return { app, stack, template };
+}
+
+/** Resolves `{ Ref }` / `{ Fn::GetAtt }` to the logical id they point at. */
+function refOf(value: unknown): string {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v.Ref ?? v['Fn::GetAtt']![0];
+}
+
+/** The one resource of `type` whose logical id starts with `prefix` (the construct path, flattened). */
+function resourceById(template: Template, type: string, prefix: string): [string, { Properties: Record<string, any> }] {
+  const found = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith(prefix));
+  expect(found).toHaveLength(1);
+  return found[0] as [string, { Properties: Record<string, any> }];
+}
+
+function onlyResource(template: Template, type: string, props?: unknown): [string, { Properties: Record<string, any> }] {
+  const found = Object.entries(template.findResources(type, props));
+  expect(found).toHaveLength(1);
+  return found[0] as [string, { Properties: Record<string, any> }];
+}
+
+let main: Synthesized;
+let imported: Synthesized;
+let placeholder: Synthesized;
+
+beforeAll(() => {
+  main = synth({
+    collaborationIds: `${COLLAB_A},${COLLAB_B}`,
+    alarmEmail: 'ops@example.com',
+    configuredAudienceModelArn: MODEL_ARN,
+    snapshotRetentionDays: '90',
+  });
+  imported = synth({
+    collaborationIds: '*',
+    existingBucketName: 'existing-snapshots',
+    snapshotPrefix: 'exports/jobs/',
+    schedule: 'cron(0 6 ? * MON-FRI *)',
+    scheduleTimeZone: 'Europe/Paris',
+    compression: 'none',
+  });
+  // The placeholder warning is expected; keep it out of the test output.
+  const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    placeholder = synth({});
+    Annotations.fromStack(placeholder.stack); // synthesizes now, while the console is quiet
+  } finally {
+    quiet.mockRestore();
+  }
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['main', () => main],
+    ['existing bucket', () => imported],
+    ['placeholder', () => placeholder],
+  ])('%s: zero unacknowledged findings', (_name, get) => {
+    const report = new AwsSolutionsChecks().validateScope(get().app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('every acknowledgement carries a reason', () => {
+    const acknowledged: { id: string; reason: string; path: string }[] = [];
+    for (const construct of main.app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledged.push({ id: id.replace(/^annotation::/i, ''), reason, path: construct.node.path });
+        }
+      }
+    }
+    // Logical ids end with an 8-digit hash; normalize it.
+    expect(acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:<AWS::Region>:*:audience-generation-job/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
+        'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
+        'AwsSolutions-S1',
+        'AwsSolutions-SQS3',
+        'AwsSolutions-SQS3',
+      ].sort(),
+    );
+    for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
+  });
+
+  it('the app registers the plugin through Validations (the v3 API), not an Aspect', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'bin', 'app.ts'), 'utf8');
+    expect(source).toContain('Validations.of(app).addPlugins(new AwsSolutionsChecks(app))');
+    expect(source).not.toMatch(/Aspects\.of/);
+    const plugin: IPolicyValidationPluginBeta1 = new AwsSolutionsChecks();
+    expect(plugin.name).toBeDefined();
+  });
+});
+
+describe('Lambda', () => {
+  it('runs Node.js 24 on arm64, one at a time, with JSON logs in its own log group', () => {
+    const [, fn] = onlyResource(main.template, 'AWS::Lambda::Function');
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 600,
+      ReservedConcurrentExecutions: 1,
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO' },
+    });
+    const [logGroupId] = onlyResource(main.template, 'AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 } });
+    expect(refOf(fn.Properties.LoggingConfig.LogGroup)).toBe(logGroupId);
+  });
+
+  it('sets the exporter environment, including the Powertools service and namespace', () => {
+    const bucket = new Capture();
+    main.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.exact({
+          [ENV.COLLABORATION_IDS]: [COLLAB_A, COLLAB_B].sort().join(','),
+          [ENV.SNAPSHOT_BUCKET]: bucket,
+          [ENV.SNAPSHOT_PREFIX]: DEFAULTS.SNAPSHOT_PREFIX,
+          [ENV.CONFIGURED_AUDIENCE_MODEL_ARN]: MODEL_ARN,
+          [ENV.COMPRESSION]: 'gzip',
+          [ENV.MAX_CONCURRENCY]: String(DEFAULTS.MAX_CONCURRENCY),
+          [ENV.SERVICE_NAME]: SERVICE_NAME,
+          [ENV.METRICS_NAMESPACE]: METRICS_NAMESPACE,
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+    const [bucketId] = onlyResource(main.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    expect(refOf(bucket.asObject())).toBe(bucketId);
+    imported.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.COLLABORATION_IDS]: '*',
+          [ENV.SNAPSHOT_BUCKET]: 'existing-snapshots',
+          [ENV.SNAPSHOT_PREFIX]: 'exports/jobs/',
+          [ENV.COMPRESSION]: 'none',
+          [ENV.CONFIGURED_AUDIENCE_MODEL_ARN]: Match.absent(),
+        }),
+      },
+    });
+  });
+
+  it('retries asynchronous invocations twice, then sends them to an encrypted SQS queue', () => {
+    const [queueId] = resourceById(main.template, 'AWS::SQS::Queue', 'ExporterFailedInvocationsQueue');
+    main.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      Qualifier: '$LATEST',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+  });
+
+  it('bundles the handler locally: minified CommonJS with its source map and the AWS SDK inside', () => {
+    const assembly = main.app.synth();
+    const [, fn] = onlyResource(main.template, 'AWS::Lambda::Function');
+    const assetHash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const dir = path.join(assembly.directory, `asset.${assetHash}`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+    expect(code.startsWith('"use strict";')).toBe(true);
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: very long lines
+    expect(code).not.toMatch(/require\("@aws-sdk\/client-s3"\)|require\("@smithy\//); // SDK bundled, not external
+    const map = JSON.parse(fs.readFileSync(path.join(dir, 'index.js.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.some((s) => s.includes('node_modules/@aws-sdk/client-s3/'))).toBe(true);
+    expect(map.sources.some((s) => s.endsWith('lambda/export-audience-jobs.ts'))).toBe(true);
+  });
+});
+
+describe('IAM: least privilege', () => {
+  function policyStatements(template: Template, roleMatcher: RegExp): any[] {
+    const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => roleMatcher.test(id));
+    expect(roles).toHaveLength(1);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: unknown) => refOf(r) === roles[0]))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  }
+
+  it('the function role has exactly the Clean Rooms ML, S3, logs and failure-queue statements', () => {
+    const statements = policyStatements(main.template, /^ExporterRole/);
+    const bucketId = Object.keys(main.template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }))[0];
+    const logGroupId = Object.keys(main.template.findResources('AWS::Logs::LogGroup'))[0];
+    const queueId = Object.keys(main.template.findResources('AWS::SQS::Queue')).find((id) => id.includes('FailedInvocations'))!;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Sid: 'ListAudienceGenerationJobs', Effect: 'Allow', Action: 'cleanrooms-ml:ListAudienceGenerationJobs', Resource: '*' },
+        {
+          Sid: 'GetAudienceGenerationJob',
+          Effect: 'Allow',
+          Action: 'cleanrooms-ml:GetAudienceGenerationJob',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cleanrooms-ml:', { Ref: 'AWS::Region' }, ':*:audience-generation-job/*']] },
+        },
+        {
+          Sid: 'WriteSnapshots',
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}*`]] },
+        },
+        { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        },
+      ]),
+    );
+    expect(statements).toHaveLength(5);
+  });
+
+  it('no wildcard action, no managed policy, no S3 read, list or delete anywhere in the stack', () => {
+    for (const t of [main.template, imported.template]) {
+      const actions = Object.values(t.findResources('AWS::IAM::Policy'))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .flatMap((s: any) => [s.Action].flat());
+      expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+      expect(actions.filter((a: string) => /^s3:(Get|List|Delete)/.test(a))).toEqual([]);
+      t.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      // "*" resources: only ListAudienceGenerationJobs (acknowledged above).
+      const starResources = Object.values(t.findResources('AWS::IAM::Policy'))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
+      expect(starResources.map((s: any) => s.Action)).toEqual(['cleanrooms-ml:ListAudienceGenerationJobs']);
+    }
+  });
+
+  it('an existing bucket is written through its literal ARN, still only under the prefix', () => {
+    const statements = policyStatements(imported.template, /^ExporterRole/);
+    expect(statements).toContainEqual({
+      Sid: 'WriteSnapshots',
+      Effect: 'Allow',
+      Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-snapshots/exports/jobs/*']] },
+    });
+  });
+
+  it('the scheduler role trusts only Scheduler for this account and may only invoke the function and send dead letters', () => {
+    main.template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+    const statements = policyStatements(main.template, /^ScheduleRole/);
+    expect(statements.map((s) => s.Action)).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+  });
+});
+
+describe('Schedule', () => {
+  it('passes the scheduled time, with no flexible window, a retry policy and a dead-letter queue', () => {
+    const [, schedule] = onlyResource(main.template, 'AWS::Scheduler::Schedule');
+    const [dlqId] = resourceById(main.template, 'AWS::SQS::Queue', 'ScheduleDeadLetterQueue');
+    const [fnId] = onlyResource(main.template, 'AWS::Lambda::Function');
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      },
+    });
+    expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+
+  it('uses the configured expression and time zone', () => {
+    imported.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      // Friday to Monday is 3 days: a tick stays deliverable for at most 24 hours.
+      Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 86400 } }),
+    });
+  });
+
+  it('without collaborationIds: placeholder id, DISABLED schedule and a warning that says which -c to pass', () => {
+    placeholder.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+    placeholder.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.COLLABORATION_IDS]: PLACEHOLDER_COLLABORATION_ID }) },
+    });
+    Annotations.fromStack(placeholder.stack).hasWarning(
+      '/AudienceJobsExporter',
+      Match.stringLikeRegexp('collaborationIds is not set.*DISABLED.*-c collaborationIds=<uuid>'),
+    );
+    Annotations.fromStack(main.stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('Storage', () => {
+  it('the snapshot bucket is private, TLS-only, encrypted, versioned, logged, with lifecycle rules', () => {
+    const [bucketId, bucket] = onlyResource(main.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    const logsBucketId = refOf(bucket.Properties.LoggingConfiguration.DestinationBucketName);
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([
+          expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+        ]),
+      },
+    });
+    expect(logsBucketId).not.toBe(bucketId);
+    main.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+
+  it('every created bucket blocks public access, enforces TLS and encrypts', () => {
+    for (const t of [main.template, imported.template]) {
+      t.allResourcesProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]) },
+      });
+      const buckets = Object.keys(t.findResources('AWS::S3::Bucket'));
+      const enforced = Object.values(t.findResources('AWS::S3::BucketPolicy'))
+        .filter((p: any) => p.Properties.PolicyDocument.Statement.some((s: any) => s.Condition?.Bool?.['aws:SecureTransport'] === 'false'))
+        .map((p: any) => refOf(p.Properties.Bucket));
+      expect(enforced.sort()).toEqual(buckets.sort());
+    }
+  });
+
+  it('with existingBucketName the stack creates no snapshot bucket (access logs and query results only)', () => {
+    imported.template.resourceCountIs('AWS::S3::Bucket', 2);
+    expect(imported.template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } })).toEqual({});
+    main.template.resourceCountIs('AWS::S3::Bucket', 3);
+  });
+});
+
+describe('Athena', () => {
+  it('the Glue table reads the snapshot prefix with the Hive JSON SerDe, and projects dt', () => {
+    const [, table] = onlyResource(main.template, 'AWS::Glue::Table');
+    const [bucketId] = onlyResource(main.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } });
+    const input = table.Properties.TableInput;
+    expect(input.TableType).toBe('EXTERNAL_TABLE');
+    expect(input.StorageDescriptor.SerdeInfo).toEqual({
+      SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
+      Parameters: { 'timestamp.formats': "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" },
+    });
+    expect(TIMESTAMP_SERDE_FORMAT).toBe("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    expect(input.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.mapred.TextInputFormat');
+    expect(input.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/audience-generation-jobs/']] });
+    expect(input.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string', Comment: PARTITION_COLUMN.description }]);
+    expect(input.Parameters).toEqual({
+      classification: 'json',
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': `${PROJECTION_START_DATE},NOW`,
+      'projection.dt.interval': '1',
+      'projection.dt.interval.unit': 'DAYS',
+      'storage.location.template': { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/audience-generation-jobs/dt=${dt}/']] },
+    });
+    expect(input.Parameters['projection.dt.range']).toMatch(/^\d{4}-\d{2}-\d{2},NOW$/);
+  });
+
+  it('the Glue columns are exactly the record schema, in order, with status_details as a struct', () => {
+    const [, table] = onlyResource(main.template, 'AWS::Glue::Table');
+    const columns = table.Properties.TableInput.StorageDescriptor.Columns as { Name: string; Type: string; Comment: string }[];
+    expect(columns).toEqual(SNAPSHOT_COLUMNS.map((c) => ({ Name: c.name, Type: c.glueType, Comment: c.description })));
+    expect(columns.find((c) => c.Name === 'status_details')?.Type).toMatch(/^struct<status_code:string,message:string>$/);
+    expect(columns.every((c) => c.Comment.length <= 255)).toBe(true);
+  });
+
+  it('an existing bucket and prefix are used as the table location', () => {
+    imported.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        StorageDescriptor: Match.objectLike({ Location: 's3://existing-snapshots/exports/jobs/' }),
+        Parameters: Match.objectLike({ 'storage.location.template': 's3://existing-snapshots/exports/jobs/dt=${dt}/' }),
+      }),
+    });
+  });
+
+  it('the workgroup enforces encrypted results in its own bucket, with a bytes-scanned cutoff', () => {
+    const [, workGroup] = onlyResource(main.template, 'AWS::Athena::WorkGroup');
+    const [resultsId, results] = resourceById(main.template, 'AWS::S3::Bucket', 'AnalyticsQueryResultsBucket');
+    expect(workGroup.Properties.WorkGroupConfiguration).toEqual({
+      EnforceWorkGroupConfiguration: true,
+      PublishCloudWatchMetricsEnabled: true,
+      BytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF_PER_QUERY,
+      ResultConfiguration: {
+        OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: resultsId }, '/results/']] },
+        ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
+        EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+      },
+    });
+    expect(BYTES_SCANNED_CUTOFF_PER_QUERY).toBe(10 * 1024 ** 3);
+    expect(results.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 30 }));
+  });
+
+  it('three named queries run in the workgroup against the table', () => {
+    const queries = main.template.findResources('AWS::Athena::NamedQuery');
+    const [workGroupId] = onlyResource(main.template, 'AWS::Athena::WorkGroup');
+    expect(Object.values(queries).map((q: any) => q.Properties.Name).sort()).toEqual(
+      ['DELETE_FAILED jobs in the latest snapshot', 'Job counts by status per day', 'Latest snapshot per collaboration'].sort(),
+    );
+    for (const q of Object.values(queries) as any[]) {
+      expect(q.Properties.Database).toBe('audience_jobs_exporter');
+      expect(q.Properties.WorkGroup).toEqual({ Ref: workGroupId });
+      expect(q.Properties.QueryString).toContain('"audience_jobs_exporter"."audience_generation_jobs"');
+    }
+  });
+});
+
+describe('Alarms', () => {
+  const handlerDimensions = [{ Name: 'service', Value: DEFAULTS.SERVICE_NAME }];
+
+  it.each([
+    [METRIC.DELETE_FAILED_JOBS, 'GreaterThanOrEqualToThreshold', 1, 1, 'notBreaching'],
+    [METRIC.FAILED_COLLABORATIONS, 'GreaterThanOrEqualToThreshold', 1, 1, 'notBreaching'],
+    [METRIC.EXPORT_SUCCEEDED, 'LessThanThreshold', 1, 2, 'breaching'],
+  ])('%s: %s %i over %i schedule period(s), missing data %s', (metricName, operator, threshold, periods, missing) => {
+    main.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: DEFAULTS.METRICS_NAMESPACE,
+      MetricName: metricName,
+      Dimensions: handlerDimensions,
+      Statistic: 'Maximum',
+      Period: 3600,
+      ComparisonOperator: operator,
+      Threshold: threshold,
+      EvaluationPeriods: periods,
+      DatapointsToAlarm: periods === 1 ? Match.absent() : periods,
+      TreatMissingData: missing,
+    });
+  });
+
+  it('the periods follow the schedule: 3 days for a weekday cron', () => {
+    imported.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: METRIC.EXPORT_SUCCEEDED, Period: 3 * 86400, EvaluationPeriods: 2 });
+    imported.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: METRIC.DELETE_FAILED_JOBS, Period: 3 * 86400 });
+  });
+
+  it('alarms on Lambda errors and on both dead-letter queues', () => {
+    const [fnId] = onlyResource(main.template, 'AWS::Lambda::Function');
+    main.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const queueAlarms = main.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
+    });
+    const queues = Object.values(queueAlarms).map((a: any) => refOf(a.Properties.Dimensions[0].Value)).sort();
+    expect(queues).toEqual(Object.keys(main.template.findResources('AWS::SQS::Queue')).sort());
+  });
+
+  it('every alarm notifies one topic, on alarm and on recovery', () => {
+    const [topicId] = onlyResource(main.template, 'AWS::SNS::Topic');
+    main.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    main.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] });
+  });
+
+  it('the topic is KMS-encrypted and TLS-only; CloudWatch may use the key and publish; email is subscribed', () => {
+    const [keyId] = onlyResource(main.template, 'AWS::KMS::Key', { Properties: { EnableKeyRotation: true } });
+    const [topicId] = onlyResource(main.template, 'AWS::SNS::Topic', { Properties: { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } } });
+    main.template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+        ]),
+      },
+    });
+    main.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+    main.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+    imported.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('both queues are encrypted and TLS-only', () => {
+    main.template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+    const queueIds = Object.keys(main.template.findResources('AWS::SQS::Queue'));
+    for (const id of queueIds) {
+      main.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+});
+
+describe('Dashboard', () => {
+  function dashboardBody(stack: Stack, template: Template): any {
+    const [, dashboard] = onlyResource(template, 'AWS::CloudWatch::Dashboard');
+    return JSON.parse(stack.resolve(dashboard.Properties.DashboardBody)['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+  }
+
+  it('shows jobs, DELETE_FAILED, failures, run duration, last runs and the alarm status', () => {
+    const body = dashboardBody(main.stack, main.template);
+    const titles = body.widgets.map((w: any) => w.properties.title).filter(Boolean);
+    expect(titles).toEqual([
+      'Alarm status',
+      'Jobs by status: all statuses vs DELETE_FAILED (total)',
+      'DELETE_FAILED jobs per collaboration',
+      'Jobs (all statuses) per collaboration',
+      'Failures',
+      'Run duration',
+      'Last runs',
+      'Errors',
+    ]);
+    const alarmWidget = body.widgets.find((w: any) => w.type === 'alarm');
+    expect(alarmWidget.properties.alarms).toHaveLength(6);
+    const metricsOf = (title: string) => body.widgets.find((w: any) => w.properties.title === title).properties.metrics;
+    expect(metricsOf('Jobs by status: all statuses vs DELETE_FAILED (total)')).toEqual([
+      [METRICS_NAMESPACE, METRIC.EXPORTED_JOBS, 'service', SERVICE_NAME, expect.objectContaining({ stat: 'Maximum' })],
+      [METRICS_NAMESPACE, METRIC.DELETE_FAILED_JOBS, 'service', SERVICE_NAME, expect.objectContaining({ stat: 'Maximum' })],
+    ]);
+    const search = JSON.stringify(metricsOf('DELETE_FAILED jobs per collaboration'));
+    expect(search).toContain(`SEARCH('{\\"${METRICS_NAMESPACE}\\",${COLLABORATION_DIMENSION},service} MetricName=\\"${METRIC.DELETE_FAILED_JOBS}\\"`);
+    expect(JSON.stringify(metricsOf('Run duration'))).toContain(METRIC.RUN_DURATION);
+    const failures = JSON.stringify(metricsOf('Failures'));
+    for (const m of [METRIC.FAILED_COLLABORATIONS, METRIC.EXPORT_SUCCEEDED, 'Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible']) {
+      expect(failures).toContain(m);
+    }
+    const lastRuns = body.widgets.find((w: any) => w.properties.title === 'Last runs');
+    expect(lastRuns.type).toBe('log');
+    expect(lastRuns.properties.query).toContain('filter message = "Export finished"');
+  });
+});
+
+describe('Outputs', () => {
+  it('names what an operator needs', () => {
+    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName']) {
+      main.template.hasOutput(id, Match.anyValue());
+    }
+    main.template.hasOutput('GlueTable', { Value: 'audience_jobs_exporter.audience_generation_jobs' });
+  });
+});
