@@ -1,0 +1,69 @@
+/** The CLI as a user runs it: a child process with the environment, against the emulator and a local S3. */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { generateJobs } from '../../local/emulator';
+import { ExportHarness, collaborationId } from '../support/export-harness';
+
+const ROOT = resolve(__dirname, '../..');
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'lambda/cli/export-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) => {
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let harness: ExportHarness;
+const good = collaborationId(901);
+const denied = collaborationId(902);
+
+beforeAll(async () => {
+  harness = await ExportHarness.start();
+  harness.emulator.seed(good, generateJobs({ collaborationId: good, count: 14 }));
+  harness.emulator.seed(denied, generateJobs({ collaborationId: denied, count: 3 }));
+  harness.emulator.faults.denyCollaboration(denied);
+});
+
+afterAll(async () => {
+  await harness.stop();
+});
+
+test('exits 0 and prints the summary and the DeleteFailedJobs metric when every collaboration succeeded', async () => {
+  const result = await runCli(['--scheduled-time', '2026-11-28T09:00:00Z'], harness.env({ COLLABORATION_IDS: good }));
+
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('Export SUCCEEDED for scheduled time 2026-11-28T09:00:00.000Z');
+  expect(result.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1`));
+  expect(result.stdout).toContain(`Manifest: s3://snapshots-test/audience-generation-jobs/dt=2026-11-28/_manifest_20261128T090000Z.json`);
+  const emf = result.stdout.split('\n').filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+  expect(emf.some((doc) => doc.DeleteFailedJobs === 2 && doc.CollaborationId === undefined)).toBe(true);
+  expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/${good}`)).toHaveLength(1);
+});
+
+test('--collaboration-ids overrides the environment; exits 1 when a collaboration failed', async () => {
+  const result = await runCli(['--scheduled-time', '2026-11-28T11:00:00Z', '--collaboration-ids', `${good},${denied}`], harness.env({ COLLABORATION_IDS: good }));
+
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain('Export FAILED (collaboration_failed)');
+  expect(result.stdout).toMatch(new RegExp(`${denied}\\s+failed.*AccessDeniedException`));
+  expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/${denied}`)).toEqual([]);
+});
+
+test('bad configuration: exits 1 with one clear error naming the value, before any API call', async () => {
+  harness.emulator.clearRequests();
+  const result = await runCli([], harness.env({ COLLABORATION_IDS: good.toUpperCase() }));
+
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`error: COLLABORATION_IDS item 1 "${good.toUpperCase()}" must be lowercase`);
+  expect(harness.emulator.requests).toHaveLength(0);
+});
+
+test('--help documents the options and the exit status', async () => {
+  const result = await runCli(['--help'], {});
+
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('--scheduled-time <iso8601>');
+  expect(result.stdout).toContain('--collaboration-ids <ids>');
+  expect(result.stdout).toContain('Exit status: 0 when every collaboration was exported, 1 otherwise.');
+});
