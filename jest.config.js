@@ -8,4 +8,5 @@ module.exports = {
   testTimeout: 60000,
   // Wire-level tests start servers on ephemeral ports; two workers fit the 2-core CI machine.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

@@ -1,0 +1,11 @@
+/**
+ * Prints one plain closing line, `jest: N passed, N failed, N skipped`, that CI systems which do not
+ * parse Jest's own summary can read.
+ */
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
+    process.stdout.write(`jest: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`);
+  }
+}
+module.exports = SummaryReporter;
