@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, type IPolicyValidationPluginBeta1, Stack, Validations } from 'aws-cdk-lib';
+import { App, type IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC } from '../../lambda/commons/constants';
@@ -126,7 +126,7 @@ describe('cdk-nag AwsSolutions', () => {
     const source = fs.readFileSync(path.join(ROOT, 'bin', 'app.ts'), 'utf8');
     expect(source).toContain('Validations.of(app).addPlugins(new AwsSolutionsChecks(app))');
     expect(source).not.toMatch(/Aspects\.of/);
-    const plugin: IPolicyValidationPluginBeta1 = new AwsSolutionsChecks();
+    const plugin: IPolicyValidationPlugin = new AwsSolutionsChecks();
     expect(plugin.name).toBeDefined();
   });
 });
