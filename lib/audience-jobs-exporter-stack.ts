@@ -33,11 +33,17 @@ export function glueDatabaseName(stackName: string): string {
  * DELETE_FAILED jobs, failures and staleness.
  */
 export class AudienceJobsExporterStack extends Stack {
+  /** Snapshot bucket (created or imported) and the access logs bucket. */
   readonly storage: SnapshotStorage;
+  /** The exporter Lambda, its role, log group and failure queue. */
   readonly exporter: ExporterFunction;
+  /** The EventBridge Scheduler schedule and its dead-letter queue. */
   readonly schedule: ExportSchedule;
+  /** Glue database and table, Athena workgroup, results bucket and named queries. */
   readonly analytics: AthenaAnalytics;
+  /** The alarm topic and every alarm. */
   readonly alarms: ExporterAlarms;
+  /** The CloudWatch dashboard. */
   readonly dashboard: ExporterDashboard;
 
   constructor(scope: Construct, id: string, props: AudienceJobsExporterStackProps) {
@@ -135,8 +141,7 @@ export class AudienceJobsExporterStack extends Stack {
 
   /** Each cdk-nag AwsSolutions finding this design keeps on purpose, with its reason. */
   private acknowledgeNagFindings(snapshotPrefix: string): void {
-    const policy = this.exporter.node.findChild('Policy');
-    Validations.of(policy).acknowledge(
+    Validations.of(this.exporter.policy).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:

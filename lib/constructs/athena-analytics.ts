@@ -44,10 +44,12 @@ export interface AthenaAnalyticsProps {
 /** SQL of the named queries; the database and table are quoted identifiers. */
 export function namedQueries(database: string, table: string, schedulePeriodMinutes: number) {
   const source = `"${database}"."${table}"`;
-  // The latest snapshot of a collaboration is at most one schedule period old: look at today and enough days back.
+  // `dt` is a string partition (YYYY-MM-DD, UTC): compare it with a date cast to varchar, which Athena folds into a
+  // constant and uses to prune the projected partitions. The latest snapshot is at most one schedule period old.
   const lookbackDays = Math.ceil(schedulePeriodMinutes / 1440) + 1;
   const recent = (alias: string) =>
-    `${alias}dt >= date_format(current_date - interval '${lookbackDays}' day, '%Y-%m-%d')`;
+    `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
+  // Per collaboration: a collaboration that failed in the last run still shows its previous snapshot.
   const latest = `WITH latest AS (
   SELECT collaboration_id, max(snapshot_time) AS snapshot_time
   FROM ${source}
@@ -68,8 +70,13 @@ ORDER BY j.collaboration_id, j.status, j.name;
     },
     deleteFailed: {
       name: 'DELETE_FAILED jobs in the latest snapshot',
-      description: 'Jobs in DELETE_FAILED in the most recent snapshot of each collaboration, with their status details.',
-      query: `${latest}
+      description:
+        'Jobs in DELETE_FAILED in the latest snapshot (the last run), with their status details: the jobs the DeleteFailedJobs alarm counts.',
+      query: `WITH latest AS (
+  SELECT max(snapshot_time) AS snapshot_time
+  FROM ${source}
+  WHERE ${recent('')}
+)
 SELECT j.collaboration_id,
        j.name,
        j.audience_generation_job_arn,
@@ -80,10 +87,10 @@ SELECT j.collaboration_id,
        j.update_time,
        j.snapshot_time
 FROM ${source} j
-JOIN latest l ON j.collaboration_id = l.collaboration_id AND j.snapshot_time = l.snapshot_time
+JOIN latest l ON j.snapshot_time = l.snapshot_time
 WHERE ${recent('j.')}
   AND j.status = 'DELETE_FAILED'
-ORDER BY j.update_time;
+ORDER BY j.collaboration_id, j.update_time;
 `,
     },
     countsByStatus: {
@@ -92,13 +99,13 @@ ORDER BY j.update_time;
       query: `WITH last_of_day AS (
   SELECT dt, collaboration_id, max(snapshot_time) AS snapshot_time
   FROM ${source}
-  WHERE dt >= date_format(current_date - interval '${STATUS_HISTORY_DAYS}' day, '%Y-%m-%d')
+  WHERE dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
   GROUP BY dt, collaboration_id
 )
 SELECT j.dt, j.status, count(*) AS jobs
 FROM ${source} j
 JOIN last_of_day d ON j.dt = d.dt AND j.collaboration_id = d.collaboration_id AND j.snapshot_time = d.snapshot_time
-WHERE j.dt >= date_format(current_date - interval '${STATUS_HISTORY_DAYS}' day, '%Y-%m-%d')
+WHERE j.dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
 GROUP BY j.dt, j.status
 ORDER BY j.dt DESC, j.status;
 `,

@@ -72,6 +72,8 @@ export class ExporterFunction extends Construct {
   readonly failedInvocationsQueue: sqs.Queue;
   /** The function's execution role. */
   readonly role: iam.Role;
+  /** The role's policy: logs, Clean Rooms ML and S3 statements (the failure-queue grant is in the role's default policy). */
+  readonly policy: iam.Policy;
 
   constructor(scope: Construct, id: string, props: ExporterFunctionProps) {
     super(scope, id);
@@ -93,7 +95,7 @@ export class ExporterFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Exports Clean Rooms ML audience generation jobs to S3',
     });
-    const policy = new iam.Policy(this, 'Policy', {
+    this.policy = new iam.Policy(this, 'Policy', {
       statements: [
         new iam.PolicyStatement({
           sid: 'WriteOwnLogs',
@@ -121,7 +123,7 @@ export class ExporterFunction extends Construct {
         }),
       ],
     });
-    policy.attachToRole(this.role);
+    this.policy.attachToRole(this.role);
 
     const environment: Record<string, string> = {
       [ENV.COLLABORATION_IDS]: props.collaborationIds === '*' ? '*' : props.collaborationIds.join(','),
@@ -171,7 +173,7 @@ export class ExporterFunction extends Construct {
       },
     });
     // The role's policy must exist before the function is created (its first run may follow the deployment closely).
-    this.function.node.addDependency(policy);
+    this.function.node.addDependency(this.policy);
   }
 }
 
