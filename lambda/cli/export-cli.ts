@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { destroyAwsClients } from '../commons/aws-clients';
 import { ENV } from '../commons/constants';
+import { errorDetails } from '../commons/error-details';
 import { ConfigurationError } from '../export/configuration-error';
 import { runExportJob } from '../export/export-job';
 import { formatRunSummary } from './run-summary';
@@ -40,8 +41,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(options.json ? `${JSON.stringify(manifest, null, 2)}\n` : formatRunSummary(manifest, manifestKey));
     return manifest.status === 'succeeded' ? 0 : 1;
   } catch (error) {
-    const err = error as Error;
-    process.stderr.write(err instanceof ConfigurationError ? `error: ${err.message}\n` : `error: export failed: ${err.name}: ${err.message}\n`);
+    const { name, message } = errorDetails(error);
+    process.stderr.write(error instanceof ConfigurationError ? `error: ${message}\n` : `error: export failed: ${name}: ${message}\n`);
     return 1;
   } finally {
     destroyAwsClients();

@@ -1,4 +1,5 @@
 import { awsClients } from '../commons/aws-clients';
+import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
 import { metrics } from '../commons/metrics';
 import { loadExporterConfig } from './config';
@@ -25,7 +26,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     config = loadExporterConfig(env);
     scheduledTime = resolveScheduledTime(event, now());
   } catch (error) {
-    logger.error('Export not started: bad configuration or event', { error });
+    logger.error('Export not started: bad configuration or event', { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
@@ -43,7 +44,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     result = await runExport({ config, scheduledTime, cleanRooms, s3, remainingTimeMs: options.remainingTimeMs, now });
   } catch (error) {
     // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
-    logger.error('Export failed: the manifest could not be written', { error });
+    logger.error('Export failed: the manifest could not be written', { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { CleanRoomsMLClient } from '../cleanroomsml/client';
 import { paginateListAudienceGenerationJobs } from '../cleanroomsml/paginate';
+import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
 import { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
 import { manifestKey, snapshotObjectKey } from '../snapshot/key-layout';
@@ -13,8 +14,12 @@ import { DEFAULT_DEADLINE_MARGIN_MS, DeadlineExceededError, deadlineSignal } fro
 import { pageRecords, type PageRecordsContext } from './page-records';
 import { prefetchNext } from './prefetch';
 
-/** GetAudienceGenerationJob calls in flight across the whole run. */
-const DETAIL_CONCURRENCY = 8;
+/**
+ * GetAudienceGenerationJob calls in flight, per collaboration exported in parallel. Each walk needs its failed
+ * jobs' details within one page fetch (they overlap the next page); a run-wide pool smaller than the walks' demand
+ * would queue them and lengthen every walk.
+ */
+const DETAIL_CONCURRENCY_PER_COLLABORATION = 4;
 /** Collaboration id used in the manifest for a failed `*` walk whose failure cannot be pinned on one. */
 export const ALL_COLLABORATIONS = '*';
 
@@ -62,7 +67,7 @@ export async function runExport(input: ExportRunInput): Promise<ExportRunResult>
   const ctx: RunContext = {
     input,
     client: cleanRooms,
-    limitDetails: pLimit(DETAIL_CONCURRENCY),
+    limitDetails: pLimit(DETAIL_CONCURRENCY_PER_COLLABORATION * config.maxConcurrency),
     abortSignal: deadline?.signal,
     snapshotTime: scheduledTime.toISOString(),
   };
@@ -103,7 +108,7 @@ async function exportCollaboration(ctx: RunContext, collaborationId: string): Pr
     return entry;
   } catch (error) {
     await abortQuietly(sink);
-    logger.error('Collaboration export failed; no object written', { collaborationId, pages, jobsRead: sink.jobCount, error });
+    logger.error('Collaboration export failed; no object written', { collaborationId, pages, jobsRead: sink.jobCount, error: errorDetails(error) });
     return failedEntry(collaborationId, started, sink.jobCount, sink.statusCounts, pages, error as Error);
   }
 }
@@ -133,7 +138,7 @@ async function exportAllCollaborations(ctx: RunContext): Promise<CollaborationMa
     }
   } catch (error) {
     await Promise.all([...sinks.values()].map(abortQuietly));
-    logger.error('Export of all collaborations failed; no object written', { pages, collaborations: sinks.size, error });
+    logger.error('Export of all collaborations failed; no object written', { pages, collaborations: sinks.size, error: errorDetails(error) });
     const err = error as Error;
     const entries = [...sinks.values()].map((sink) => failedEntry(sink.collaborationId, started, sink.jobCount, sink.statusCounts, pages, err));
     return [failedEntry(ALL_COLLABORATIONS, started, sum(entries.map((e) => e.job_count)), {}, pages, err), ...entries];
@@ -145,7 +150,7 @@ async function exportAllCollaborations(ctx: RunContext): Promise<CollaborationMa
         const { bytes } = await sink.writer.complete();
         return succeededEntry(sink, started, pages, bytes);
       } catch (error) {
-        logger.error('Snapshot upload failed; no object written', { collaborationId: sink.collaborationId, error });
+        logger.error('Snapshot upload failed; no object written', { collaborationId: sink.collaborationId, error: errorDetails(error) });
         return failedEntry(sink.collaborationId, started, sink.jobCount, sink.statusCounts, pages, error as Error);
       }
     }),
@@ -187,7 +192,7 @@ async function abortQuietly(sink: SnapshotSink): Promise<void> {
     await sink.writer.abort();
   } catch (error) {
     // The multipart upload may remain; the bucket's lifecycle rule removes it after a day.
-    logger.error('Could not abort the snapshot upload', { key: sink.key, error });
+    logger.error('Could not abort the snapshot upload', { key: sink.key, error: errorDetails(error) });
   }
 }
 
@@ -224,7 +229,7 @@ function failedEntry(
     object_key: null,
     object_bytes: null,
     duration_ms: Date.now() - started,
-    error: { name: error.name || 'Error', message: error.message || String(error) },
+    error: { name: errorDetails(error).name, message: errorDetails(error).message },
   };
 }
 
