@@ -14,6 +14,8 @@ import {
   type CleanRoomsMLClientConfig,
   type ListAudienceGenerationJobsCommandOutput,
 } from '../../lambda/cleanroomsml';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob } from '../../local/emulator';
 import { collaborationId } from '../support/ids';
 
@@ -454,6 +456,48 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(emulator.requests[1]!.status).toBe(200);
     });
 
+    it('gives up with a TimeoutError when every attempt is slower than requestTimeoutMs', async () => {
+      emulator.faults.slowResponse(3, 3_000);
+
+      const error = await listSmall(newClient({ requestTimeoutMs: 300, maxAttempts: 2 })).catch((err: unknown) => err);
+
+      expect(error).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 2 } });
+      expect(emulator.requests).toHaveLength(2);
+      expect(emulator.faults.pending).toBe(1);
+    });
+
+    // KNOWN BUG (reported, not fixed here): requestTimeoutMs is documented as "time allowed for one attempt,
+    // from sending to the whole body received", but NodeHttpHandler clears its request timeout when the
+    // headers arrive; afterwards only the socket's inactivity timeout applies, which a body that trickles in
+    // never trips. The emulator has no trickling fault, so a bare HTTP server plays the service here.
+    // `it.failing` passes while the bug is present; turn it into `it` once client.ts bounds the whole attempt.
+    it.failing('bounds a whole attempt, body included, by requestTimeoutMs (a trickling body times out)', async () => {
+      const body = JSON.stringify({ audienceGenerationJobs: [] });
+      const open = new Set<ServerResponse>();
+      const server = createServer((_request, response) => {
+        open.add(response);
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        let sent = 0;
+        const drip = setInterval(() => {
+          response.write(body[sent++]);
+          if (sent === body.length) response.end();
+        }, 50);
+        response.on('close', () => {
+          clearInterval(drip);
+          open.delete(response);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const client = newClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requestTimeoutMs: 300, maxAttempts: 1 });
+        // About 1.5 s of body at one byte per 50 ms, never 300 ms without a byte.
+        await expect(listSmall(client)).rejects.toMatchObject({ name: 'TimeoutError' });
+      } finally {
+        for (const response of open) response.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+
     it('stops waiting for a retry when the abort signal fires, with the signal\'s reason', async () => {
       // Retry-After 2 s: the retry would wait about 2 s; the signal fires long before. (The strategy's own
       // timer cannot be cancelled and runs out in the background, as in the SDK's retry middleware.)
@@ -565,6 +609,85 @@ describe('CleanRoomsMLClient against the emulator', () => {
         newClient().send(new ListAudienceGenerationJobsCommand({ collaborationId: collaboration })),
         /createTime is not an RFC 3339 date-time: "2024-03-01 09:00:00"/,
       );
+    });
+  });
+
+  describe('service behaviours passed through', () => {
+    it('passes a status outside the model through as-is (List and Get)', async () => {
+      const job = smallJobs[1]!;
+      emulator.faults.unknownStatus('ARCHIVED', job.audienceGenerationJobArn);
+      const client = newClient();
+
+      const listed = await listSmall(client);
+      const got = await client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
+
+      expect(listed.audienceGenerationJobs.map((j) => j.status)).toEqual([smallJobs[0]!.status, 'ARCHIVED', smallJobs[2]!.status]);
+      expect(got.status).toBe('ARCHIVED');
+    });
+
+    it('yields a job repeated across pages as the service sent it (deduplication is the exporter\'s job)', async () => {
+      emulator.faults.duplicateAcrossPages(sizedCollaboration(250));
+
+      const pages = await walk(newClient(), sizedCollaboration(250));
+
+      const first = pages[0]!.audienceGenerationJobs;
+      expect(pages[1]!.audienceGenerationJobs[0]!.audienceGenerationJobArn).toBe(first.at(-1)!.audienceGenerationJobArn);
+      const listed = pages.flatMap((page) => page.audienceGenerationJobs.map((job) => job.audienceGenerationJobArn));
+      expect(listed).toHaveLength(251);
+      expect(new Set(listed).size).toBe(250);
+    });
+
+    it('an expired token ends the walk with ValidationException, not retried', async () => {
+      emulator.faults.expireTokenAfterPages(sizedCollaboration(250), 1);
+      const client = newClient();
+      const pages: ListAudienceGenerationJobsCommandOutput[] = [];
+
+      const error = await (async () => {
+        for await (const page of paginateListAudienceGenerationJobs({ client }, { collaborationId: sizedCollaboration(250) })) {
+          pages.push(page);
+        }
+      })().catch((err: unknown) => err);
+
+      expect(error).toBeInstanceOf(CleanRoomsMLServiceException);
+      expect(error).toMatchObject({ name: 'ValidationException', message: 'The pagination token has expired.', $metadata: { httpStatusCode: 400, attempts: 1 } });
+      expect(pages).toHaveLength(1);
+      expect(emulator.requests).toHaveLength(2);
+    });
+
+    it('signs with temporary credentials from a provider (x-amz-security-token), as on Lambda', async () => {
+      const credentials = { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE+/=' };
+      const sessionEmulator = await CleanRoomsMLEmulator.start({ region: 'eu-west-1', credentials });
+      try {
+        sessionEmulator.seed(SMALL, smallJobs);
+        let calls = 0;
+        const client = new CleanRoomsMLClient({
+          region: 'eu-west-1',
+          endpoint: sessionEmulator.endpoint,
+          credentials: async () => {
+            calls++;
+            return credentials;
+          },
+        });
+        clients.push(client);
+        const output = await client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }));
+        expect(output.audienceGenerationJobs).toHaveLength(smallJobs.length);
+        expect(calls).toBeGreaterThanOrEqual(1);
+        expect(sessionEmulator.requests[0]!.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+
+        const withoutToken = new CleanRoomsMLClient({
+          region: 'eu-west-1',
+          endpoint: sessionEmulator.endpoint,
+          credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        });
+        clients.push(withoutToken);
+        await expect(withoutToken.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }))).rejects.toMatchObject({
+          name: 'UnrecognizedClientException',
+          $metadata: { httpStatusCode: 403, attempts: 1 },
+        });
+        expect(sessionEmulator.requests).toHaveLength(2);
+      } finally {
+        await sessionEmulator.stop();
+      }
     });
   });
 
