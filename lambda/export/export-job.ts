@@ -57,6 +57,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     manifestKey,
     jobs: manifest.totals.jobs,
     deleteFailedJobs: manifest.totals.delete_failed_jobs,
+    statusCounts: manifest.totals.status_counts,
     succeeded: manifest.totals.succeeded,
     failed: manifest.totals.failed,
     durationMs: Date.now() - started,
