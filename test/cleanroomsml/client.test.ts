@@ -3,6 +3,9 @@
  * serialization, pagination, deserialization, typed errors, and the retry behaviour of the default
  * (adaptive) strategy with real backoff delays.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CleanRoomsMLClient,
   CleanRoomsMLServiceException,
@@ -14,8 +17,6 @@ import {
   type CleanRoomsMLClientConfig,
   type ListAudienceGenerationJobsCommandOutput,
 } from '../../lambda/cleanroomsml';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob } from '../../local/emulator';
 import { collaborationId } from '../support/ids';
 
@@ -447,7 +448,8 @@ describe('CleanRoomsMLClient against the emulator', () => {
     it('retries a response slower than requestTimeoutMs and succeeds', async () => {
       emulator.faults.slowResponse(1, 3_000);
 
-      const output = await listSmall(newClient({ requestTimeoutMs: 300 }));
+      // 500 ms: far below the 3 s the emulator holds the first answer, far above what a normal answer takes.
+      const output = await listSmall(newClient({ requestTimeoutMs: 500 }));
 
       expect(output.audienceGenerationJobs).toHaveLength(smallJobs.length);
       expect(output.$metadata.attempts).toBe(2);
@@ -499,19 +501,20 @@ describe('CleanRoomsMLClient against the emulator', () => {
     });
 
     it('stops waiting for a retry when the abort signal fires, with the signal\'s reason', async () => {
-      // Retry-After 2 s: the retry would wait about 2 s; the signal fires long before. (The strategy's own
-      // timer cannot be cancelled and runs out in the background, as in the SDK's retry middleware.)
+      // Retry-After 2 s: the retry would wait about 2 s; the signal fires during that wait. (The strategy's
+      // own timer cannot be cancelled and runs out in the background, as in the SDK's retry middleware.)
       emulator.faults.throttle(1, { retryAfterSeconds: 2 });
       const controller = new AbortController();
       const reason = new Error('deadline reached');
-      const timer = setTimeout(() => controller.abort(reason), 300);
 
-      const error = await newClient()
+      const sending = newClient()
         .send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }), { abortSignal: controller.signal })
-        .catch((err: unknown) => err)
-        .finally(() => clearTimeout(timer));
+        .catch((err: unknown) => err);
+      await until(() => emulator.requests[0]?.status === 429);
+      await sleep(100);
+      controller.abort(reason);
 
-      expect(error).toBe(reason);
+      expect(await sending).toBe(reason);
       expect(emulator.requests).toHaveLength(1);
     });
 
@@ -519,14 +522,15 @@ describe('CleanRoomsMLClient against the emulator', () => {
       emulator.faults.slowResponse(1, 3_000);
       const controller = new AbortController();
       const reason = new Error('stop now');
-      const timer = setTimeout(() => controller.abort(reason), 200);
 
-      const error = await newClient()
+      const sending = newClient()
         .send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }), { abortSignal: controller.signal })
-        .catch((err: unknown) => err)
-        .finally(() => clearTimeout(timer));
+        .catch((err: unknown) => err);
+      // The emulator holds the answer for 3 s; abort while it does.
+      await until(() => emulator.requests.length === 1);
+      controller.abort(reason);
 
-      expect(error).toBe(reason);
+      expect(await sending).toBe(reason);
       expect(emulator.requests).toHaveLength(1);
     });
 
@@ -742,6 +746,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
     });
   });
 });
+
+/** Resolves once `condition` holds, polling every few milliseconds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(5);
+}
 
 /** Arrival times of the emulator's next requests, read off its request log as entries are appended. */
 function recordArrivals(emulator: CleanRoomsMLEmulator): number[] {
