@@ -62,6 +62,7 @@ export class CleanRoomsMLClient {
   private readonly signer: SignatureV4;
   private readonly httpHandler: NodeHttpHandler;
   private readonly retryStrategy: RetryStrategyV2;
+  private readonly requestTimeoutMs: number;
 
   constructor(config: CleanRoomsMLClientConfig = {}) {
     const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -71,6 +72,7 @@ export class CleanRoomsMLClient {
     this.region = region;
     this.endpoint = resolveEndpoint(region, config.endpoint);
     const requestTimeout = config.requestTimeoutMs ?? CLIENT_DEFAULT_REQUEST_TIMEOUT_MS;
+    this.requestTimeoutMs = requestTimeout;
     const maxAttempts = config.maxAttempts ?? CLIENT_DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
       throw new Error(`Clean Rooms ML client: maxAttempts must be a positive integer, got ${maxAttempts}`);
@@ -79,7 +81,6 @@ export class CleanRoomsMLClient {
       connectionTimeout: Math.min(requestTimeout, 5_000),
       requestTimeout,
       throwOnRequestTimeout: true,
-      // Also bounds a body that stalls after the headers arrived.
       socketTimeout: requestTimeout,
       httpsAgent: { keepAlive: true, maxSockets: 50 },
       httpAgent: { keepAlive: true, maxSockets: 50 },
@@ -105,13 +106,16 @@ export class CleanRoomsMLClient {
       abortSignal?.throwIfAborted();
       attempts++;
       let httpResponse: HttpResponse | undefined;
+      // The handler's own timer stops at the response headers; this one also bounds a trickling body.
+      const attemptTimeout = AbortSignal.timeout(this.requestTimeoutMs);
+      const attemptSignal = abortSignal ? AbortSignal.any([abortSignal, attemptTimeout]) : attemptTimeout;
       try {
         const request = command.serialize(this.endpoint);
         request.headers['user-agent'] = USER_AGENT;
         request.headers['amz-sdk-invocation-id'] = invocationId;
         request.headers['amz-sdk-request'] = `attempt=${attempts}`;
         const signed = await this.signer.sign(request);
-        ({ response: httpResponse } = await this.httpHandler.handle(signed as typeof request, { abortSignal }));
+        ({ response: httpResponse } = await this.httpHandler.handle(signed as typeof request, { abortSignal: attemptSignal }));
         const body = Buffer.from(await streamCollector(httpResponse.body)).toString('utf8');
         const $metadata: ResponseMetadata = {
           httpStatusCode: httpResponse.statusCode,
@@ -126,7 +130,10 @@ export class CleanRoomsMLClient {
         this.retryStrategy.recordSuccess(retryToken);
         return output;
       } catch (error) {
-        const err = error as Error & { $metadata?: ResponseMetadata };
+        let err = error as Error & { $metadata?: ResponseMetadata };
+        if (attemptTimeout.aborted && !abortSignal?.aborted) {
+          err = Object.assign(new Error(`Attempt ${attempts} took longer than ${this.requestTimeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+        }
         if (abortSignal?.aborted || err.name === 'AbortError') {
           throw abortSignal?.reason ?? err;
         }

@@ -472,8 +472,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
     // from sending to the whole body received", but NodeHttpHandler clears its request timeout when the
     // headers arrive; afterwards only the socket's inactivity timeout applies, which a body that trickles in
     // never trips. The emulator has no trickling fault, so a bare HTTP server plays the service here.
-    // `it.failing` passes while the bug is present; turn it into `it` once client.ts bounds the whole attempt.
-    it.failing('bounds a whole attempt, body included, by requestTimeoutMs (a trickling body times out)', async () => {
+    it('bounds a whole attempt, body included, by requestTimeoutMs (a trickling body times out)', async () => {
       const body = JSON.stringify({ audienceGenerationJobs: [] });
       const open = new Set<ServerResponse>();
       const server = createServer((_request, response) => {
