@@ -5,6 +5,7 @@
  * `ConfigError` whose message names the key and the value; `bin/app.ts` prints it and exits with status 1.
  */
 import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
+import { bucketNameProblem } from '../lambda/export/config';
 import {
   ARN_MAX_LENGTH,
   ARN_MIN_LENGTH,
@@ -299,14 +300,8 @@ export function parseExistingBucketName(value: unknown): string | undefined {
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'string') throw new ConfigError(key, value, 'expected an S3 bucket name');
   const name = value.trim();
-  const problems: string[] = [];
-  if (name.length < 3 || name.length > 63) problems.push('3 to 63 characters');
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) problems.push('lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit');
-  if (name.includes('..')) problems.push('no two adjacent dots');
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) problems.push('not an IP address');
-  if (name.startsWith('xn--') || name.startsWith('sthree-') || name.startsWith('amzn-s3-demo-')) problems.push('no reserved prefix');
-  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3') || name.endsWith('.mrap') || name.endsWith('--x-s3')) problems.push('no reserved suffix');
-  if (problems.length > 0) throw new ConfigError(key, value, `not a valid S3 bucket name (${problems.join('; ')}); give the bucket name, not its ARN or URL`);
+  const problem = bucketNameProblem(name);
+  if (problem) throw new ConfigError(key, value, `not a valid S3 bucket name: it ${problem}; give the bucket name, not its ARN or URL`);
   return name;
 }
 
