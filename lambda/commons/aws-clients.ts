@@ -13,17 +13,21 @@ export interface AwsClientSettings {
 }
 
 export function awsClients(settings: AwsClientSettings): { s3: S3Client; cleanRooms: CleanRoomsMLClient } {
-  const key = JSON.stringify([settings, process.env.AWS_REGION, process.env.AWS_ENDPOINT_URL, process.env.AWS_ENDPOINT_URL_S3, process.env.AWS_ENDPOINT_URL_CLEANROOMSML]);
+  // AWS_DEFAULT_REGION is honoured too (the AWS CLI reads it; the JavaScript SDK alone would not).
+  const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('No AWS Region: set AWS_REGION (Lambda sets it)');
+  const key = JSON.stringify([settings, region, process.env.AWS_ENDPOINT_URL, process.env.AWS_ENDPOINT_URL_S3, process.env.AWS_ENDPOINT_URL_CLEANROOMSML]);
   if (cached?.key !== key) {
     cached?.s3.destroy();
     cached?.cleanRooms.destroy();
     cached = {
       key,
       s3: new S3Client({
+        region,
         // Custom endpoints (a local or S3-compatible server) rarely resolve virtual-hosted bucket names.
         forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
       }),
-      cleanRooms: new CleanRoomsMLClient({ maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs }),
+      cleanRooms: new CleanRoomsMLClient({ region, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs }),
     };
   }
   return { s3: cached.s3, cleanRooms: cached.cleanRooms };
