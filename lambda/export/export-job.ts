@@ -3,13 +3,16 @@ import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
 import { metrics } from '../commons/metrics';
 import { loadExporterConfig } from './config';
+import { checkCredentials } from './credentials';
 import { type ExportRunResult, runExport } from './exporter';
 import { publishAbortedRunMetrics, publishRunMetrics } from './run-metrics';
 import { resolveScheduledTime } from './scheduled-time';
 
 export interface ExportJobOptions {
-  /** Milliseconds left in the invocation; the run stops 15 s before it ends. */
+  /** Milliseconds left in the invocation; the run stops `deadlineMarginMs` before it ends. */
   remainingTimeMs?: () => number;
+  /** How long before the end of the invocation the run stops. Default 15 s. */
+  deadlineMarginMs?: number;
   now?: () => Date;
 }
 
@@ -31,6 +34,14 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     throw error;
   }
   const { s3, cleanRooms } = awsClients({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+  try {
+    // Missing or expired credentials: one clear error now, rather than the same failure per collaboration.
+    await checkCredentials(() => s3.config.credentials(), now());
+  } catch (error) {
+    logger.error('Export not started: no usable AWS credentials', { error: errorDetails(error) });
+    publishAbortedRunMetrics(metrics);
+    throw error;
+  }
   const started = Date.now();
   logger.info('Export started', {
     scheduledTime: scheduledTime.toISOString(),
@@ -41,7 +52,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   });
   let result: ExportRunResult;
   try {
-    result = await runExport({ config, scheduledTime, cleanRooms, s3, remainingTimeMs: options.remainingTimeMs, now });
+    result = await runExport({ config, scheduledTime, cleanRooms, s3, remainingTimeMs: options.remainingTimeMs, deadlineMarginMs: options.deadlineMarginMs, now });
   } catch (error) {
     // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
     logger.error('Export failed: the manifest could not be written', { error: errorDetails(error) });

@@ -10,6 +10,7 @@ import { type CollaborationManifestEntry, type RunManifest, writeManifest } from
 import { NdjsonObjectWriter } from '../snapshot/ndjson-writer';
 import type { SnapshotRecord } from '../snapshot/record-schema';
 import type { ExporterConfig } from './config';
+import { CredentialsRejectedError, isCredentialRejection } from './credentials';
 import { DEFAULT_DEADLINE_MARGIN_MS, DeadlineExceededError, deadlineSignal } from './deadline';
 import { pageRecords, type PageRecordsContext } from './page-records';
 import { prefetchNext } from './prefetch';
@@ -50,6 +51,8 @@ interface SnapshotSink {
 
 interface RunContext extends Omit<PageRecordsContext, 'seen' | 'queriedCollaborationId'> {
   input: ExportRunInput;
+  /** Stops the whole run when the credentials are rejected: every further request would be refused too. */
+  stop: AbortController;
 }
 
 /**
@@ -64,12 +67,14 @@ export async function runExport(input: ExportRunInput): Promise<ExportRunResult>
   const deadline = input.remainingTimeMs
     ? deadlineSignal(input.remainingTimeMs(), input.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS)
     : undefined;
+  const stop = new AbortController();
   const ctx: RunContext = {
     input,
     client: cleanRooms,
     limitDetails: pLimit(DETAIL_CONCURRENCY_PER_COLLABORATION * config.maxConcurrency),
-    abortSignal: deadline?.signal,
+    abortSignal: deadline ? AbortSignal.any([deadline.signal, stop.signal]) : stop.signal,
     snapshotTime: scheduledTime.toISOString(),
+    stop,
   };
   let entries: CollaborationManifestEntry[];
   try {
@@ -108,9 +113,24 @@ async function exportCollaboration(ctx: RunContext, collaborationId: string): Pr
     return entry;
   } catch (error) {
     await abortQuietly(sink);
-    logger.error('Collaboration export failed; no object written', { collaborationId, pages, jobsRead: sink.jobCount, error: errorDetails(error) });
+    if (isCredentialRejection(error) || error instanceof CredentialsRejectedError) {
+      stopOnRejectedCredentials(ctx, error as Error);
+    } else {
+      logger.error('Collaboration export failed; no object written', { collaborationId, pages, jobsRead: sink.jobCount, error: errorDetails(error) });
+    }
     return failedEntry(collaborationId, started, sink.jobCount, sink.statusCounts, pages, error as Error);
   }
+}
+
+/**
+ * The service refused the caller's identity: stop the run (in-flight requests abort, collaborations not yet
+ * started are marked failed) and say so once, instead of once per collaboration.
+ */
+function stopOnRejectedCredentials(ctx: RunContext, error: Error): void {
+  if (ctx.stop.signal.aborted) return;
+  const { name, message } = errorDetails(error);
+  ctx.stop.abort(new CredentialsRejectedError(`The credentials were rejected (${name}: ${message}); the run stopped`));
+  logger.error('Export stopped: the credentials were rejected; the remaining collaborations are not exported', { error: errorDetails(error) });
 }
 
 /** `*`: one walk with no collaboration filter; each record goes to its own collaboration's object. */

@@ -1,0 +1,167 @@
+/**
+ * The Lambda deadline: the handler is given little time, the emulator stops answering mid-walk, and the
+ * deadline guard must stop starting pages, abort what is in flight (requests, retry waits, multipart
+ * uploads), mark the collaborations not yet started as failed, write the manifest with reason `deadline`,
+ * publish ExportSucceeded 0 and fail the invocation, all before Lambda would have killed it.
+ *
+ * S3 is moto_server (it lists open multipart uploads) behind the fault proxy (which records the traffic).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from 'aws-lambda';
+import { ANY_COLLABORATION, generateJobs, type EmulatorJob } from '../../local/emulator';
+import { destroyAwsClients } from '../../lambda/commons/aws-clients';
+import { runExportJob } from '../../lambda/export/export-job';
+import { handler } from '../../lambda/export-audience-jobs';
+import { ExportHarness, collaborationId } from '../support/export-harness';
+import type { MotoServer } from '../support/moto-server';
+import { S3FaultProxy } from '../support/s3-fault-proxy';
+import { BucketReader, CapturedOutput, MANIFEST_KEY, PREFIX, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey, startMoto, withLongArns } from './reliability-support';
+
+const BUCKET = 'snapshots-deadline';
+/** An answer that never comes within the test: only an abort ends the wait. */
+const HANG_MS = 120_000;
+
+let harness: ExportHarness;
+let moto: MotoServer;
+let proxy: S3FaultProxy;
+let reader: BucketReader;
+let output: CapturedOutput;
+let next = 0x9000;
+
+beforeAll(async () => {
+  const [started, motoStarted] = await Promise.all([ExportHarness.start(), startMoto(BUCKET)]);
+  harness = started;
+  moto = motoStarted.moto;
+  reader = new BucketReader(motoStarted.s3, BUCKET);
+  proxy = await S3FaultProxy.start(moto.endpoint);
+});
+
+afterAll(async () => {
+  destroyAwsClients();
+  reader?.s3.destroy();
+  await Promise.all([harness?.stop(), proxy?.stop(), moto?.stop()]);
+});
+
+beforeEach(() => {
+  proxy.reset();
+  harness.emulator.faults.reset();
+  harness.emulator.clearRequests();
+  output = new CapturedOutput();
+});
+
+afterEach(() => {
+  output.restore();
+  destroyAwsClients();
+});
+
+function seed(jobs: (id: string) => EmulatorJob[]): { id: string; jobs: EmulatorJob[] } {
+  const id = collaborationId(next++);
+  const seeded = jobs(id);
+  harness.emulator.seed(id, seeded);
+  return { id, jobs: seeded };
+}
+
+/** The first `fastPages` List requests of `id` are answered at once; every later one hangs. */
+function hangAfterPages(id: string, fastPages: number): void {
+  const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: id } as const;
+  harness.emulator.faults.slowResponse(fastPages, 1, scope).slowResponse(1_000, HANG_MS, scope);
+}
+
+const KEY = (id: string) => objectKey(id, '20261128T090000Z', '.ndjson');
+
+test('the handler stops at the deadline: no partial object, no open multipart upload, manifest reason deadline, ExportSucceeded 0, the invocation fails', async () => {
+  // A: 2,500 jobs of 4 KB; the first 20 pages (about 9 MB) come at once, so part 1 of its multipart upload
+  //    goes out; then the listing hangs.
+  const a = seed((id) => withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] })));
+  hangAfterPages(a.id, 20);
+  // B: small, completes long before the deadline.
+  const b = seed((id) => generateJobs({ collaborationId: id, count: 7 }));
+  // C: starts when B is done; its first page is written, its second hangs.
+  const c = seed((id) => generateJobs({ collaborationId: id, count: 300 }));
+  hangAfterPages(c.id, 1);
+  // D: waits for a free slot (MAX_CONCURRENCY 2), which it never gets.
+  const d = seed((id) => generateJobs({ collaborationId: id, count: 3 }));
+  harness.applyEnv({
+    COLLABORATION_IDS: [a.id, b.id, c.id, d.id].join(','),
+    SNAPSHOT_BUCKET: BUCKET,
+    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+    COMPRESSION: 'none',
+    MAX_CONCURRENCY: '2',
+  });
+  // 20 s left, and the handler keeps its default 15 s margin: the guard fires 5 s after the start.
+  const remainingAtStart = 20_000;
+  const started = Date.now();
+  const context = { getRemainingTimeInMillis: () => remainingAtStart - (Date.now() - started) } as unknown as Context;
+
+  const thrown = await handler({ scheduledTime: SCHEDULED }, context).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const elapsed = Date.now() - started;
+
+  // The invocation fails, well before Lambda would have killed it (the margin is for this clean-up).
+  expect(thrown).toMatchObject({ name: 'ExportFailedError', message: expect.stringContaining('(deadline)') });
+  expect(elapsed).toBeLessThan(remainingAtStart);
+  // Nothing continues in the background: no request reaches the emulator or S3 after the handler returned.
+  const sentAtReturn = [harness.emulator.requests.length, proxy.requests.length];
+  await sleep(300);
+  expect([harness.emulator.requests.length, proxy.requests.length]).toEqual(sentAtReturn);
+
+  const manifest = await reader.readManifest(MANIFEST_KEY);
+  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline', totals: { collaborations: 4, succeeded: 1, failed: 3, jobs: 7 } });
+  const entry = (id: string) => manifest.collaborations.find((e) => e.collaboration_id === id)!;
+  expect(entry(a.id)).toMatchObject({ status: 'failed', pages: 20, job_count: 2_000, object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(entry(b.id)).toMatchObject({ status: 'succeeded', job_count: 7, object_key: KEY(b.id) });
+  expect(entry(c.id)).toMatchObject({ status: 'failed', pages: 1, job_count: 100, object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(entry(d.id)).toMatchObject({ status: 'failed', pages: 0, job_count: 0, object_key: null, error: { name: 'DeadlineExceeded', message: expect.stringMatching(/^Not started: /) } });
+
+  const records = await expectRunInvariant(reader, manifest);
+  expect(records.get(b.id)).toEqual(b.jobs.map((j) => expectedRecord(j, b.id)));
+  expect(await reader.listKeys(PREFIX)).toEqual([KEY(b.id), MANIFEST_KEY].sort());
+  // A's multipart upload was open when the deadline came; it was aborted, not left behind.
+  expect(proxy.count('CreateMultipartUpload')).toBe(1);
+  expect(proxy.requests.some((r) => r.operation === 'UploadPart' && r.url.includes(a.id))).toBe(true);
+  expect(proxy.count('AbortMultipartUpload')).toBe(1);
+  expect(await reader.openUploads()).toEqual([]);
+  // D never sent a request.
+  expect(harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === d.id)).toEqual([]);
+
+  expectRunMetrics(output, manifest);
+  expect(output.total('ExportSucceeded')).toBe(0);
+  expect(output.total('FailedCollaborations')).toBe(3);
+});
+
+test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaboration it had started is aborted, none has an object', async () => {
+  const seeded = [0, 1, 2].map(() => seed((id) => generateJobs({ collaborationId: id, count: 90 })));
+  // Two pages of the unfiltered listing, then it hangs (page size 100: the first page spans two collaborations).
+  const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: ANY_COLLABORATION } as const;
+  harness.emulator.faults.slowResponse(2, 1, scope).slowResponse(1_000, HANG_MS, scope);
+  const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'gzip', MAX_CONCURRENCY: undefined });
+
+  // A margin injected through runExportJob: 2 s left, stop 1 s before.
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 2_000, deadlineMarginMs: 1_000 });
+
+  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline', totals: { succeeded: 0, jobs: 0 } });
+  expect(manifest.collaborations[0]).toMatchObject({ collaboration_id: '*', status: 'failed', error: { name: 'DeadlineExceeded' } });
+  expect(manifest.collaborations.length).toBeGreaterThanOrEqual(2);
+  expect(manifest.collaborations.every((e) => e.status === 'failed' && e.object_key === null)).toBe(true);
+  await expectRunInvariant(reader, manifest);
+  for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}${id}`)).toEqual([]);
+  expectRunMetrics(output, manifest);
+});
+
+test('the deadline also cuts a retry wait short (a 429 with Retry-After: 30)', async () => {
+  const c = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
+  harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
+  const env = harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none', MAX_CONCURRENCY: undefined });
+  const started = Date.now();
+
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 1_500, deadlineMarginMs: 1_000 });
+
+  // Honouring the hint would wait at least 5 s; the guard fired after 0.5 s.
+  expect(Date.now() - started).toBeLessThan(4_000);
+  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline' });
+  expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(harness.emulator.requests).toHaveLength(1);
+  await expectRunInvariant(reader, manifest);
+});

@@ -1,0 +1,237 @@
+/**
+ * Shared checks of the reliability tests: what a run printed (logs and EMF metrics), what it left in S3,
+ * and the one invariant every run must keep: a snapshot object is complete and exact, or absent and
+ * reported in the manifest.
+ */
+import { gunzipSync } from 'node:zlib';
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { EmulatorJob } from '../../local/emulator';
+import type { RunManifest } from '../../lambda/snapshot/manifest';
+import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
+import { MotoServer } from '../support/moto-server';
+
+export const SCHEDULED = '2026-11-28T09:00:00Z';
+export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
+export const PREFIX = 'audience-generation-jobs/dt=2026-11-28/';
+export const MANIFEST_KEY = `${PREFIX}_manifest_20261128T090000Z.json`;
+export const objectKey = (id: string, time = '20261128T090000Z', ext = '.ndjson.gz') => `${PREFIX}${id}_${time}${ext}`;
+
+/** Everything the process printed (Powertools writes logs and EMF to process.stdout / process.stderr). */
+export class CapturedOutput {
+  private readonly chunks: string[] = [];
+  private readonly spies: jest.SpyInstance[];
+
+  constructor() {
+    const capture = (chunk: string | Uint8Array) => {
+      this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    };
+    this.spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  }
+
+  /** Forgets what was captured so far. */
+  clear(): void {
+    this.chunks.length = 0;
+  }
+
+  get text(): string {
+    return this.chunks.join('');
+  }
+
+  /** JSON log lines (not EMF), parsed. */
+  logs(): Array<{ level: string; message: string; [key: string]: unknown }> {
+    return this.lines()
+      .filter((l) => l.startsWith('{"level"'))
+      .map((l) => JSON.parse(l));
+  }
+
+  errorLogs(): Array<{ level: string; message: string; [key: string]: unknown }> {
+    return this.logs().filter((l) => l.level === 'ERROR');
+  }
+
+  /** EMF documents, flattened to one entry per metric value. */
+  metrics(): Array<{ name: string; value: number; dimensions: Record<string, string> }> {
+    const out: Array<{ name: string; value: number; dimensions: Record<string, string> }> = [];
+    for (const line of this.lines()) {
+      if (!line.startsWith('{"_aws"')) continue;
+      const doc = JSON.parse(line);
+      for (const directive of doc._aws.CloudWatchMetrics) {
+        const dimensions: Record<string, string> = {};
+        for (const d of directive.Dimensions[0]) dimensions[d] = doc[d];
+        for (const metric of directive.Metrics) out.push({ name: metric.Name, value: doc[metric.Name], dimensions });
+      }
+    }
+    return out;
+  }
+
+  /** The run-level value of a metric (dimension `service` only), or undefined when it was not emitted. */
+  total(name: string): number | undefined {
+    const values = this.metrics().filter((m) => m.name === name && Object.keys(m.dimensions).length === 1);
+    expect(values.length).toBeLessThanOrEqual(1);
+    return values[0]?.value;
+  }
+
+  restore(): void {
+    for (const spy of this.spies) spy.mockRestore();
+  }
+
+  private lines(): string[] {
+    return this.text.split('\n').filter((l) => l.length > 0);
+  }
+}
+
+/** What a job must look like in the snapshot, written from the wire form independently of the mapper. */
+export function expectedRecord(job: EmulatorJob, queried: string, snapshotTime = SNAPSHOT_TIME): SnapshotRecord {
+  const [, , , region, account] = job.audienceGenerationJobArn.split(':');
+  const failed = job.status === 'CREATE_FAILED' || job.status === 'DELETE_FAILED';
+  return {
+    audience_generation_job_arn: job.audienceGenerationJobArn,
+    name: job.name,
+    description: job.description ?? null,
+    status: job.status,
+    configured_audience_model_arn: job.configuredAudienceModelArn,
+    collaboration_id: job.omitCollaborationIdInSummary ? queried : (job.collaborationId ?? queried),
+    started_by: job.startedBy ?? null,
+    create_time: new Date(job.createTime).toISOString(),
+    update_time: new Date(job.updateTime).toISOString(),
+    status_details:
+      failed && job.statusDetails ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null } : null,
+    snapshot_time: snapshotTime,
+    account_id: account!,
+    region: region!,
+  };
+}
+
+/** Reads what a run left in one bucket. */
+export class BucketReader {
+  constructor(
+    readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async listKeys(prefix = ''): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  }
+
+  async readObject(key: string): Promise<Buffer> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  }
+
+  /** The NDJSON text of a snapshot object, gunzipped when its key ends in .gz. */
+  async readSnapshotText(key: string): Promise<string> {
+    const body = await this.readObject(key);
+    return (key.endsWith('.gz') ? gunzipSync(body) : body).toString('utf8');
+  }
+
+  /** Every line parsed; fails the test on a line that is not one JSON object with exactly the schema's keys. */
+  async readSnapshot(key: string): Promise<SnapshotRecord[]> {
+    return parseNdjson(await this.readSnapshotText(key));
+  }
+
+  async readManifest(key = MANIFEST_KEY): Promise<RunManifest> {
+    return JSON.parse((await this.readObject(key)).toString('utf8')) as RunManifest;
+  }
+
+  /** Multipart uploads still open (moto_server only: s3rver does not implement the listing). */
+  async openUploads(): Promise<string[]> {
+    const listed = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
+    return (listed.Uploads ?? []).map((u) => u.Key!);
+  }
+}
+
+/** NDJSON text → records, checking the framing: `\n`-terminated lines, each one JSON object with the schema's keys in order. */
+export function parseNdjson(text: string): SnapshotRecord[] {
+  if (text === '') return [];
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => {
+      const record = JSON.parse(line) as SnapshotRecord;
+      expect(Object.keys(record)).toEqual(SNAPSHOT_COLUMNS.map((c) => c.name));
+      return record;
+    });
+}
+
+/**
+ * The promise of every run, checked against S3 and the manifest: each succeeded collaboration has exactly
+ * one object whose lines all parse, with no job twice, as many lines as the manifest counts, all of that
+ * collaboration; each failed collaboration has no object and an error that says why; the totals add up.
+ * Returns the records of each succeeded collaboration.
+ */
+export async function expectRunInvariant(reader: BucketReader, manifest: RunManifest): Promise<Map<string, SnapshotRecord[]>> {
+  const byCollaboration = new Map<string, SnapshotRecord[]>();
+  const keys = await reader.listKeys(manifest.prefix);
+  for (const entry of manifest.collaborations) {
+    if (entry.collaboration_id === '*') continue;
+    const key = objectKeyFor(manifest, entry.collaboration_id);
+    if (entry.status === 'succeeded') {
+      expect(entry.object_key).toBe(key);
+      expect(keys).toContain(key);
+      const records = await reader.readSnapshot(key);
+      expect(records).toHaveLength(entry.job_count);
+      expect(new Set(records.map((r) => r.audience_generation_job_arn)).size).toBe(records.length);
+      expect(records.every((r) => r.collaboration_id === entry.collaboration_id && r.snapshot_time === manifest.scheduled_time)).toBe(true);
+      expect(entry.error).toBeNull();
+      byCollaboration.set(entry.collaboration_id, records);
+    } else {
+      expect(entry).toMatchObject({ object_key: null, object_bytes: null });
+      expect(entry.error).toEqual({ name: expect.any(String), message: expect.any(String) });
+      expect(entry.error!.message.length).toBeGreaterThan(0);
+      expect(keys).not.toContain(key);
+    }
+  }
+  const succeeded = manifest.collaborations.filter((c) => c.status === 'succeeded');
+  expect(manifest.totals).toMatchObject({
+    collaborations: manifest.collaborations.length,
+    succeeded: succeeded.length,
+    failed: manifest.collaborations.length - succeeded.length,
+    jobs: succeeded.reduce((n, c) => n + c.job_count, 0),
+  });
+  expect(manifest.status).toBe(succeeded.length === manifest.collaborations.length ? 'succeeded' : 'failed');
+  return byCollaboration;
+}
+
+/** The metrics a finished run must have emitted for its manifest. */
+export function expectRunMetrics(output: CapturedOutput, manifest: RunManifest): void {
+  expect(output.total('ExportSucceeded')).toBe(manifest.status === 'succeeded' ? 1 : 0);
+  expect(output.total('FailedCollaborations')).toBe(manifest.totals.failed);
+  expect(output.total('ExportedJobs')).toBe(manifest.totals.jobs);
+}
+
+function objectKeyFor(manifest: RunManifest, collaborationId: string): string {
+  const time = manifest.scheduled_time.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const date = manifest.scheduled_time.slice(0, 10);
+  return `${manifest.prefix}dt=${date}/${collaborationId}_${time}${manifest.compression === 'gzip' ? '.ndjson.gz' : '.ndjson'}`;
+}
+
+/** moto_server with one bucket, and a client for it (moto accepts any key pair). */
+export async function startMoto(bucket: string): Promise<{ moto: MotoServer; s3: S3Client }> {
+  const moto = await MotoServer.start();
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return { moto, s3 };
+}
+
+/**
+ * Jobs whose two ARNs are 2,048 characters long (the model's maximum): about 4.3 KB per NDJSON line, so
+ * that 2,500 of them (25 pages) make a multipart upload of two 8 MiB parts uncompressed.
+ */
+export function withLongArns(jobs: EmulatorJob[]): EmulatorJob[] {
+  const pad = (arn: string) => arn + '/segment_v2.'.repeat(200).slice(0, 2048 - arn.length);
+  return jobs.map((job) => ({ ...job, audienceGenerationJobArn: pad(job.audienceGenerationJobArn), configuredAudienceModelArn: pad(job.configuredAudienceModelArn) }));
+}

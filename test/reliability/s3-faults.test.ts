@@ -1,0 +1,207 @@
+/**
+ * The fault matrix of the S3 side: the handler against the emulator, and against moto_server (which, unlike
+ * s3rver, lists and aborts multipart uploads) through a proxy that injects 500s, 503s, 403s and resets into
+ * chosen S3 operations. Every row asserts: the snapshot is complete and exact, or there is no object and no
+ * open multipart upload, and the manifest, the metrics and the invocation say so.
+ */
+import type { Context } from 'aws-lambda';
+import { generateJobs, type EmulatorJob } from '../../local/emulator';
+import { destroyAwsClients } from '../../lambda/commons/aws-clients';
+import { handler } from '../../lambda/export-audience-jobs';
+import type { RunManifest } from '../../lambda/snapshot/manifest';
+import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
+import { ExportHarness, collaborationId } from '../support/export-harness';
+import type { MotoServer } from '../support/moto-server';
+import { S3FaultProxy, type S3FaultKind, type S3Operation } from '../support/s3-fault-proxy';
+import {
+  BucketReader,
+  CapturedOutput,
+  MANIFEST_KEY,
+  SCHEDULED,
+  expectRunInvariant,
+  expectRunMetrics,
+  expectedRecord,
+  objectKey,
+  startMoto,
+  withLongArns,
+} from './reliability-support';
+
+const BUCKET = 'snapshots-s3-faults';
+
+let harness: ExportHarness;
+let moto: MotoServer;
+let proxy: S3FaultProxy;
+let reader: BucketReader;
+let output: CapturedOutput;
+let next = 0x8000;
+
+beforeAll(async () => {
+  const [started, motoStarted] = await Promise.all([ExportHarness.start(), startMoto(BUCKET)]);
+  harness = started;
+  moto = motoStarted.moto;
+  reader = new BucketReader(motoStarted.s3, BUCKET);
+  proxy = await S3FaultProxy.start(moto.endpoint);
+});
+
+afterAll(async () => {
+  destroyAwsClients();
+  reader?.s3.destroy();
+  await Promise.all([harness?.stop(), proxy?.stop(), moto?.stop()]);
+});
+
+beforeEach(() => {
+  proxy.reset();
+  harness.emulator.faults.reset();
+  output = new CapturedOutput();
+});
+
+afterEach(() => {
+  output.restore();
+  destroyAwsClients();
+});
+
+/** A small collaboration: its snapshot is one PutObject. */
+function small(count = 20): { id: string; jobs: EmulatorJob[] } {
+  const id = collaborationId(next++);
+  const jobs = generateJobs({ collaborationId: id, count });
+  harness.emulator.seed(id, jobs);
+  return { id, jobs };
+}
+
+/** A collaboration whose uncompressed snapshot (about 11 MB) is a multipart upload of two parts. */
+function large(): { id: string; jobs: EmulatorJob[] } {
+  const id = collaborationId(next++);
+  const jobs = withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] }));
+  harness.emulator.seed(id, jobs);
+  return { id, jobs };
+}
+
+interface RunOutcome {
+  manifest: RunManifest;
+  thrown: Error | undefined;
+  records: Map<string, SnapshotRecord[]>;
+}
+
+/** The handler against moto behind the proxy; then the invariant, the metrics and the open uploads. */
+async function runHandler(ids: string[], env: Record<string, string | undefined> = {}): Promise<RunOutcome> {
+  harness.applyEnv({
+    COLLABORATION_IDS: ids.join(','),
+    SNAPSHOT_BUCKET: BUCKET,
+    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+    COMPRESSION: 'none',
+    ...env,
+  });
+  let thrown: Error | undefined;
+  try {
+    await handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context);
+  } catch (error) {
+    thrown = error as Error;
+  }
+  const manifest = await reader.readManifest(MANIFEST_KEY);
+  const records = await expectRunInvariant(reader, manifest);
+  expectRunMetrics(output, manifest);
+  expect(thrown === undefined).toBe(manifest.status === 'succeeded');
+  // Never an orphaned multipart upload, whatever failed.
+  expect(await reader.openUploads()).toEqual([]);
+  return { manifest, thrown, records };
+}
+
+const entryOf = (manifest: RunManifest, id: string) => manifest.collaborations.find((c) => c.collaboration_id === id)!;
+const KEY = (id: string) => objectKey(id, '20261128T090000Z', '.ndjson');
+
+function expectComplete(outcome: RunOutcome, { id, jobs }: { id: string; jobs: EmulatorJob[] }): void {
+  expect(entryOf(outcome.manifest, id)).toMatchObject({ status: 'succeeded', job_count: jobs.length, object_key: KEY(id) });
+  const records = outcome.records.get(id)!;
+  expect(records).toHaveLength(jobs.length);
+  // Field by field for the large ones would print megabytes on failure; the ARNs in order, then a sample.
+  expect(records.map((r) => r.audience_generation_job_arn)).toEqual(jobs.map((j) => j.audienceGenerationJobArn));
+  for (const i of [0, Math.floor(jobs.length / 2), jobs.length - 1]) expect(records[i]).toEqual(expectedRecord(jobs[i]!, id));
+}
+
+function expectFailed(outcome: RunOutcome, id: string, errorName: string): void {
+  expect(entryOf(outcome.manifest, id)).toMatchObject({ status: 'failed', object_key: null, error: { name: errorName } });
+  expect(outcome.manifest).toMatchObject({ status: 'failed', reason: 'collaboration_failed' });
+  expect(outcome.thrown?.message).toContain(id);
+}
+
+describe('transient S3 failures are retried and the snapshot is complete', () => {
+  const transient: Array<[S3Operation, S3FaultKind, number]> = [
+    ['PutObject', 'internalError', 2],
+    ['PutObject', 'slowDown', 2],
+    ['PutObject', 'resetBeforeForward', 1],
+    ['PutObject', 'resetAfterForward', 1],
+  ];
+  it.each(transient)('%s answered %s ×%i (a single-part snapshot)', async (operation, kind, count) => {
+    const c = small();
+    const other = small(5);
+    proxy.fail(operation, count, kind, { pathContains: c.id });
+
+    const outcome = await runHandler([c.id, other.id]);
+
+    expectComplete(outcome, c);
+    expectComplete(outcome, other);
+    expect(proxy.pending).toBe(0);
+    expect(outcome.thrown).toBeUndefined();
+  });
+
+  const multipart: Array<[S3Operation, S3FaultKind, number]> = [
+    ['UploadPart', 'internalError', 2],
+    ['UploadPart', 'resetBeforeForward', 1],
+    ['UploadPart', 'resetAfterForward', 1],
+    ['CreateMultipartUpload', 'internalError', 2],
+    ['CompleteMultipartUpload', 'internalError', 2],
+  ];
+  it.each(multipart)('%s answered %s ×%i (a multipart snapshot)', async (operation, kind, count) => {
+    const c = large();
+    proxy.fail(operation, count, kind);
+
+    const outcome = await runHandler([c.id]);
+
+    expectComplete(outcome, c);
+    expect(proxy.count('UploadPart')).toBeGreaterThanOrEqual(2);
+    expect(proxy.pending).toBe(0);
+  });
+});
+
+describe('a permanent S3 failure leaves no object and no open multipart upload', () => {
+  it('PutObject of one snapshot keeps failing: that collaboration fails, the others complete', async () => {
+    const c = small();
+    const other = small(5);
+    proxy.fail('PutObject', 10, 'internalError', { pathContains: c.id });
+
+    const outcome = await runHandler([c.id, other.id]);
+
+    expectFailed(outcome, c.id, 'InternalError');
+    expectComplete(outcome, other);
+    expect(proxy.requests.filter((r) => r.operation === 'PutObject' && r.url.includes(c.id))).toHaveLength(3); // the S3 client's 3 attempts
+  });
+
+  it.each(['UploadPart', 'CreateMultipartUpload', 'CompleteMultipartUpload'] as S3Operation[])(
+    '%s keeps failing: no object, no open upload, the failure in the manifest',
+    async (operation) => {
+      const c = large();
+      const other = small(5);
+      proxy.fail(operation, 50, 'internalError');
+
+      const outcome = await runHandler([c.id, other.id]);
+
+      expectFailed(outcome, c.id, 'InternalError');
+      expectComplete(outcome, other);
+      if (operation !== 'CreateMultipartUpload') expect(proxy.count('AbortMultipartUpload')).toBe(1);
+    },
+  );
+
+  it('the manifest cannot be written: the run fails (ExportSucceeded 0, the handler throws); the snapshots are complete', async () => {
+    const c = small();
+    proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
+    harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+
+    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
+      name: 'InternalError',
+    });
+
+    expect(output.total('ExportSucceeded')).toBe(0);
+    expect(output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');
+    expect(await reader.readSnapshot(KEY(c.id))).toEqual(c.jobs.map((j) => expectedRecord(j, c.id)));
+  });
+});
