@@ -1,0 +1,179 @@
+/**
+ * The text `npm start` prints after the run: the answers of the named queries, the handler's outcome, the alarm
+ * verdicts and where the files are. Pure formatting: every function takes data and returns lines.
+ */
+import { AUDIENCE_GENERATION_JOB_STATUSES } from '../../lambda/cleanroomsml/model-constants';
+import type { RunManifest } from '../../lambda/snapshot/manifest';
+import type { AlarmVerdict } from './alarms';
+import type { HandlerOutcome } from './handler-process';
+import type { Row } from './local-queries';
+import type { CopiedObject } from './snapshot-copy';
+
+/** A collaboration of the run: what the emulator held, and what the manifest says of it. */
+export interface CollaborationFacts {
+  id: string;
+  /** A name for people (the sample's). */
+  label: string;
+  /** Jobs the emulator holds for it: a complete snapshot has exactly these. */
+  seededJobs: number;
+}
+
+/** Short column name of a collaboration: the first block of its UUID. */
+export function shortId(id: string): string {
+  return id.split('-')[0]!;
+}
+
+/** Per collaboration, jobs by status, from the rows of "Latest snapshot per collaboration". */
+export function statusTable(queryName: string, rows: readonly Row[], collaborations: readonly CollaborationFacts[], manifest: RunManifest): string[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const byStatus = counts.get(String(row.collaboration_id)) ?? new Map<string, number>();
+    byStatus.set(String(row.status), (byStatus.get(String(row.status)) ?? 0) + 1);
+    counts.set(String(row.collaboration_id), byStatus);
+  }
+  const seen = new Set(rows.map((r) => String(r.status)));
+  const statuses = [...AUDIENCE_GENERATION_JOB_STATUSES, ...[...seen].filter((s) => !(AUDIENCE_GENERATION_JOB_STATUSES as readonly string[]).includes(s)).sort()];
+  const ids = collaborations.map((c) => c.id);
+  const header = ['status', ...ids.map(shortId), 'total'];
+  const cell = (id: string, status: string) => (counts.has(id) ? String(counts.get(id)!.get(status) ?? 0) : '—');
+  const body = statuses.map((status) => [status, ...ids.map((id) => cell(id, status)), String(sumOf(ids.map((id) => counts.get(id)?.get(status) ?? 0)))]);
+  const totals = ids.map((id) => (counts.has(id) ? sumOf([...counts.get(id)!.values()]) : undefined));
+  body.push(['total', ...totals.map((t) => (t === undefined ? '—' : String(t))), String(sumOf(totals.map((t) => t ?? 0)))]);
+
+  const legend = collaborations.map((c) => {
+    const entry = manifest.collaborations.find((e) => e.collaboration_id === c.id);
+    const inSnapshot = counts.get(c.id) ? sumOf([...counts.get(c.id)!.values()]) : 0;
+    let state: string;
+    if (entry?.status === 'failed') state = `FAILED, no snapshot this run: ${entry.error?.name}: ${entry.error?.message}`;
+    else if (!entry) state = 'not in the manifest';
+    else {
+      const complete = inSnapshot === c.seededJobs ? 'complete' : `INCOMPLETE: the emulator holds ${c.seededJobs}`;
+      state = `${inSnapshot} jobs in ${plural(entry.pages, 'page')}, ${complete}`;
+    }
+    return `  ${shortId(c.id)}  ${c.id}  ${c.label.padEnd(maxLength(collaborations.map((x) => x.label)))}  ${state}`;
+  });
+  return [
+    `Jobs by status in the latest snapshot of each collaboration (named query "${queryName}")`,
+    '',
+    ...table(header, body, { rightAlignFrom: 1, indent: 2 }),
+    '',
+    ...legend,
+  ];
+}
+
+/** The rows of "DELETE_FAILED jobs in the latest snapshot": each job and the reason the API gave. */
+export function deleteFailedSection(queryName: string, rows: readonly Row[]): string[] {
+  const title = `DELETE_FAILED jobs in the latest snapshot: ${rows.length} (named query "${queryName}")`;
+  if (rows.length === 0) return [title, '  none'];
+  const nameWidth = maxLength(rows.map((r) => String(r.name)));
+  return [
+    title,
+    '',
+    ...rows.flatMap((r) => [
+      `  ${shortId(String(r.collaboration_id))}  ${String(r.name).padEnd(nameWidth)}  ${r.status_code ?? '(no status code)'}: ${r.status_message ?? '(no message)'}`,
+      `  ${''.padEnd(8)}  ${''.padEnd(nameWidth)}  updated ${formatTimestamp(r.update_time)}  ${String(r.audience_generation_job_arn)}`,
+    ]),
+  ];
+}
+
+/** The rows of "Job counts by status per day", one line per day. */
+export function countsByDaySection(queryName: string, rows: readonly Row[]): string[] {
+  const days = new Map<string, string[]>();
+  for (const row of rows) {
+    const day = String(row.dt);
+    days.set(day, [...(days.get(day) ?? []), `${row.status} ${row.jobs}`]);
+  }
+  return [`Job counts by status per day (named query "${queryName}")`, ...[...days].map(([day, parts]) => `  ${day}  ${parts.join(' · ')}`)];
+}
+
+/** What the handler did, and for a failed run what Lambda would do and what stays intact. */
+export function handlerSection(outcome: HandlerOutcome, durationMs: number, manifest: RunManifest | undefined): string[] {
+  const seconds = `${(durationMs / 1000).toFixed(1)} s`;
+  if (outcome.status === 'resolved') {
+    return [`Handler: resolved in ${seconds}: ${JSON.stringify(outcome.result)}`];
+  }
+  if (outcome.status === 'crashed') {
+    return [`Handler: the process ended without an outcome (exit code ${outcome.exitCode}, signal ${outcome.signal}) after ${seconds}`];
+  }
+  const lines = [`Handler: THREW after ${seconds}: ${outcome.error.name}: ${outcome.error.message}`];
+  if (manifest) {
+    const ok = manifest.collaborations.filter((c) => c.status === 'succeeded');
+    const failed = manifest.collaborations.filter((c) => c.status === 'failed');
+    lines.push(
+      `  It threw after writing every other snapshot, the manifest and the metrics: Lambda counts one error and retries the event`,
+      `  (same scheduledTime, same keys: a retry overwrites, it does not duplicate).`,
+      `  Isolation: ${failed.map((c) => shortId(c.collaboration_id)).join(', ')} failed alone; the other ${ok.length} collaborations' snapshots are complete`,
+      `  (each holds every job the emulator has for it: see the table above).`,
+    );
+  }
+  return lines;
+}
+
+/** One line per alarm: verdict, name, why. */
+export function alarmSection(verdicts: readonly AlarmVerdict[]): string[] {
+  const label: Record<AlarmVerdict['verdict'], string> = { fires: 'FIRES', breaching: 'BREACHING', ok: 'ok', 'not-simulated': 'n/a' };
+  const nameWidth = maxLength(verdicts.map((v) => v.name));
+  const firing = verdicts.filter((v) => v.verdict === 'fires').map((v) => v.name);
+  const lines = ['Alarms of the stack, evaluated on the metrics this run emitted', ''];
+  for (const v of verdicts) {
+    lines.push(`  ${label[v.verdict].padEnd(9)}  ${v.name.padEnd(nameWidth)}  ${v.reason}`);
+    if (v.verdict === 'fires' || v.verdict === 'breaching') lines.push(`  ${''.padEnd(9)}  ${''.padEnd(nameWidth)}  ${v.meaning}`);
+  }
+  lines.push('', firing.length === 0 ? 'No alarm would fire on this run.' : `${plural(firing.length, 'alarm')} would fire on this run: ${firing.join(', ')}.`);
+  return lines;
+}
+
+/** The Clean Rooms ML requests the emulator answered, by operation and status. */
+export function requestSection(requests: readonly { operation?: string; status?: number }[]): string[] {
+  const byOperation = countBy(requests.map((r) => r.operation ?? 'unknown'));
+  const byStatus = countBy(requests.map((r) => String(r.status ?? 'pending')));
+  const throttled = byStatus.get('429') ?? 0;
+  return [
+    `Clean Rooms ML requests: ${requests.length} (${[...byOperation].map(([op, n]) => `${n} ${op}`).join(', ')}); ` +
+      `HTTP status: ${[...byStatus].map(([status, n]) => `${status} × ${n}`).join(', ')}` +
+      (throttled > 0 ? `; ${throttled} throttled and retried by the client` : ''),
+  ];
+}
+
+/** Absolute paths of everything this run wrote. */
+export function filesSection(copies: readonly CopiedObject[], folders: { s3Storage: string; handlerOutput: string }): string[] {
+  return [
+    'Files written by this run (the folder is wiped when this scenario runs again)',
+    '  objects the handler wrote, copied out of the local S3 (open the .ndjson.gz files with zcat):',
+    ...copies.map((c) => `    ${c.file}  (${c.bytes} bytes)`),
+    `  the local S3 server's own storage (s3rver format): ${folders.s3Storage}`,
+    `  the handler's stdout and stderr (JSON logs, EMF metrics): ${folders.handlerOutput}`,
+  ];
+}
+
+function table(header: string[], rows: string[][], options: { rightAlignFrom: number; indent: number }): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]) =>
+    ' '.repeat(options.indent) + cells.map((c, i) => (i >= options.rightAlignFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [format(header), ...rows.map(format)];
+}
+
+function formatTimestamp(value: Json | undefined): string {
+  // DuckDB gives timestamps as `2026-11-10 03:42:00`, in UTC (the session time zone).
+  return `${String(value).slice(0, 16)} UTC`;
+}
+
+type Json = Row[string];
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return new Map([...counts].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function sumOf(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function maxLength(values: string[]): number {
+  return Math.max(0, ...values.map((v) => v.length));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
