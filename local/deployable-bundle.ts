@@ -162,7 +162,7 @@ function relativeEntry(base: string, entry: CacheEntry): CacheEntry {
 /** Hash of every input of the synth; 16 hex digits name the cache entry. */
 function inputHash(options: DeployableStackOptions): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ collaborationIds: options.collaborationIds, node: process.versions.node.split('.')[0] }));
+  hash.update(JSON.stringify({ collaborationIds: options.collaborationIds }));
   const files = [...HASHED_FOLDERS.flatMap((folder) => listFiles(path.join(PROJECT_ROOT, folder))), ...HASHED_FILES.map((f) => path.join(PROJECT_ROOT, f)), __filename];
   for (const file of files.sort()) {
     hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);

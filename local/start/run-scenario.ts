@@ -54,7 +54,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
   const now = new Date();
   const collaborations = SAMPLE_COLLABORATIONS;
   const dataDir = path.resolve(options.dataDirectory);
-  const folders = { s3Storage: path.join(dataDir, 's3'), snapshots: path.join(dataDir, 'snapshots'), handlerOutput: path.join(dataDir, 'handler-output.ndjson') };
+  const folders = { s3Storage: path.join(dataDir, 's3'), snapshots: path.join(dataDir, 'snapshots'), handlerOutput: path.join(dataDir, 'handler-output.log') };
 
   const deployable = await progress.step(
     'synthesizing the stack (cdk.json context) for the deployable Lambda bundle',
