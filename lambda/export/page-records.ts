@@ -1,6 +1,7 @@
 import type { CleanRoomsMLClient } from '../cleanroomsml/client';
 import { GetAudienceGenerationJobCommand } from '../cleanroomsml/commands';
-import { AUDIENCE_GENERATION_JOB_STATUSES, FAILED_STATUSES } from '../cleanroomsml/model-constants';
+import { InvalidResponseError } from '../cleanroomsml/errors';
+import { AUDIENCE_GENERATION_JOB_STATUSES, FAILED_STATUSES, UUID_PATTERN } from '../cleanroomsml/model-constants';
 import type { AudienceGenerationJobSummary, ListAudienceGenerationJobsCommandOutput, StatusDetails } from '../cleanroomsml/types';
 import { logger } from '../commons/logger';
 import type { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
@@ -48,6 +49,13 @@ export async function pageRecords(page: ListAudienceGenerationJobsCommandOutput,
       const queried = summary.collaborationId ?? ctx.queriedCollaborationId;
       if (!queried) {
         throw new Error(`Job ${job.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`);
+      }
+      // It names the snapshot object in a `*` walk and is a column: never a key segment like `../` or a newline.
+      if (!UUID_PATTERN.test(queried)) {
+        throw new InvalidResponseError(
+          `Job ${job.audienceGenerationJobArn} has collaborationId ${JSON.stringify(queried.slice(0, 64))}, which is not a collaboration id (a lowercase UUID)`,
+          page.$metadata,
+        );
       }
       return toSnapshotRecord(summary, { queriedCollaborationId: queried, snapshotTime: ctx.snapshotTime, statusDetails });
     }),

@@ -21,6 +21,19 @@ export interface CompletedObject {
   bytes: number;
 }
 
+/**
+ * Characters that JSON.stringify leaves raw but that some line readers treat as a line end (Python's
+ * `str.splitlines()`, editors): NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. In JSON text they can only occur
+ * inside strings, where their `\uXXXX` escape is the same value.
+ */
+const UNSAFE_LINE_BREAK = /[\u0085\u2028\u2029]/;
+
+/** Escapes {@link UNSAFE_LINE_BREAK}s in JSON text, so that `\n` is the only line end of the output. */
+export function escapeUnsafeLineBreaks(json: string): string {
+  if (!UNSAFE_LINE_BREAK.test(json)) return json;
+  return json.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Raised inside the pipeline to make lib-storage stop and abort its multipart upload. */
 class WriterAbortedError extends Error {
   override readonly name = 'WriterAbortedError';
@@ -70,12 +83,15 @@ export class NdjsonObjectWriter {
     });
   }
 
-  /** Writes a block of complete lines (each ending in `\n`), waiting while the upload is behind. */
+  /**
+   * Writes a block of complete JSON lines (each ending in `\n`), waiting while the upload is behind. NEL,
+   * U+2028 and U+2029 inside strings are written escaped, so every reader splits the records alike.
+   */
   async write(lines: string): Promise<void> {
     if (this.state !== 'open') throw new Error(`NDJSON writer for ${this.options.key} is ${this.state}`);
     if (this.uploadError) throw this.uploadError;
     if (lines.length === 0) return;
-    if (!this.input.write(lines)) {
+    if (!this.input.write(escapeUnsafeLineBreaks(lines))) {
       await Promise.race([once(this.input, 'drain'), this.uploadDone.then(() => undefined)]);
       if (this.uploadError) throw this.uploadError;
     }

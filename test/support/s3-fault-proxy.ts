@@ -41,6 +41,8 @@ export interface ProxiedRequest {
   /** Status sent to the client; 0 for a reset. */
   status: number;
   fault?: S3FaultKind;
+  /** The request's `authorization` header (tests search logs for the signatures in it). */
+  authorization?: string;
 }
 
 interface QueuedFault {
@@ -145,7 +147,7 @@ export class S3FaultProxy {
     req.on('error', () => undefined);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: ProxiedRequest = { operation: classifyS3Request(method, url), method, url, status: 0 };
+    const record: ProxiedRequest = { operation: classifyS3Request(method, url), method, url, status: 0, authorization: req.headers.authorization };
     this.requests.push(record);
     const fault = this.take(record.operation, url);
     record.fault = fault;
