@@ -3,6 +3,7 @@
  * restJson1 over HTTP on 127.0.0.1, verifying SigV4, with programmable faults.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +80,8 @@ export class CleanRoomsMLEmulator {
     options: EmulatorOptions,
   ) {
     this.faults = new EmulatorFaults(options.latencyMs ?? 0);
+    // Every pending delayed answer listens on this one signal; hundreds in flight are normal under latency.
+    setMaxListeners(0, this.stopping.signal);
     this.context = { store: this.store, tokens: new PageTokenCodec(), faults: this.faults };
     this.verifier =
       options.verifySignatures === false ? undefined : new SigV4Verifier({ region, service: SIGNING_NAME, credentials });
