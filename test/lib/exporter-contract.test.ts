@@ -109,9 +109,9 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
 }
 
 beforeAll(async () => {
+  const context = { ...CDK_JSON_CONTEXT, collaborationIds: `${HEALTHY},${FLAKY}` };
   // The CloudFormation schema validation is the stack test's business; skipping it here saves seconds.
-  const context = { ...CDK_JSON_CONTEXT, '@aws-cdk/core:validateAgainstDefaultRules': false, collaborationIds: `${HEALTHY},${FLAKY}` };
-  const app = new App({ context });
+  const app = new App({ context, builtinCloudFormationValidation: false });
   stack = new AudienceJobsExporterStack(app, 'AudienceJobsExporter', { config: parseStackConfig((k) => app.node.tryGetContext(k)) });
   template = Template.fromStack(stack);
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as any[];
