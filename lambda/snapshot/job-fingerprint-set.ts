@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const WORDS = 3; // 96-bit fingerprints: a false "seen" at a million jobs has odds of about 1 in 10^17.
 const INITIAL_SLOTS = 1024;
@@ -18,10 +18,12 @@ export class JobFingerprintSet {
 
   /** Adds the ARN; returns false when it was already there. */
   add(arn: string): boolean {
-    const digest = createHash('md5').update(arn).digest();
-    let a = digest.readUInt32LE(0);
-    const b = digest.readUInt32LE(4);
-    const c = digest.readUInt32LE(8);
+    // One-shot MD5 as a 'binary' (latin1) string, the same digest: a third of createHash().update().digest()'s
+    // cost, and no Buffer (Node.js >= 20.12). The same 96 bits as before.
+    const digest = hash('md5', arn, 'binary');
+    let a = word(digest, 0);
+    const b = word(digest, 4);
+    const c = word(digest, 8);
     if ((a | b | c) === 0) a = 1; // all-zero marks an empty slot
     if (!this.insert(a, b, c)) return false;
     this.count++;
@@ -54,4 +56,15 @@ export class JobFingerprintSet {
       if ((old[i]! | old[i + 1]! | old[i + 2]!) !== 0) this.insert(old[i]!, old[i + 1]!, old[i + 2]!);
     }
   }
+}
+
+/** The little-endian unsigned 32-bit word at `offset` of a digest in 'binary' encoding (one byte per character). */
+function word(digest: string, offset: number): number {
+  return (
+    (digest.charCodeAt(offset) |
+      (digest.charCodeAt(offset + 1) << 8) |
+      (digest.charCodeAt(offset + 2) << 16) |
+      (digest.charCodeAt(offset + 3) << 24)) >>>
+    0
+  );
 }
