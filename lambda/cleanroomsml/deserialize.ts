@@ -101,8 +101,18 @@ function optionalString(obj: JsonObject, key: string, path: string, $metadata: R
   return value;
 }
 
+/** The service's usual form, `2024-03-01T09:00:00.000Z`: UTC, milliseconds. */
+const CANONICAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function requiredTimestamp(obj: JsonObject, key: string, path: string, $metadata: ResponseMetadata): Date {
   const value = requiredString(obj, key, path, $metadata);
+  // Fast path, half the cost of the generic parser (two timestamps per job, a million jobs): the native
+  // parser, kept only when the value is exactly the date's own ISO form, so that a value the native parser rolls
+  // over (2024-02-30) or refuses goes to the generic parser and its error, as before.
+  if (value.length === 24 && CANONICAL_DATE_TIME.test(value)) {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime()) && date.toISOString() === value) return date;
+  }
   try {
     return parseRfc3339DateTimeWithOffset(value)!;
   } catch (err) {
