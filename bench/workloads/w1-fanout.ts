@@ -1,0 +1,123 @@
+/**
+ * W1 fan-out: N collaborations × M jobs, 50 ms per request, MAX_CONCURRENCY = N. The pages of one collaboration
+ * are a chain (each needs the previous nextToken); collaborations are independent. The bound is the chain,
+ * pages × latency, plus the run's fixed start-up cost, measured with one empty collaboration.
+ */
+import type { ChildReport } from '../support/child';
+import { expectSucceeded, type BenchContext, type WorkloadResult } from '../support/context';
+import { BenchServers, collaborationId } from '../support/servers';
+import { int, median, mb, ms, ratio } from '../support/stats';
+
+const LATENCY_MS = 50;
+const PAGE_SIZE = 100;
+
+export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
+  const size = ctx.quick
+    ? { collaborations: 4, jobs: 1_000, runs: 3, naiveRuns: 1 }
+    : { collaborations: 16, jobs: 3_000, runs: 5, naiveRuns: 1 };
+  const pages = size.jobs / PAGE_SIZE;
+  const servers = await BenchServers.start({ latencyMs: LATENCY_MS });
+  try {
+    const ids = Array.from({ length: size.collaborations }, (_, i) => collaborationId(i + 1));
+    for (const id of ids) servers.seed(id, size.jobs);
+    const emptyId = collaborationId(0xe0e0);
+    const expectedJobs = size.collaborations * size.jobs;
+    const concurrency = String(size.collaborations);
+    const fullEnv = servers.env({ COLLABORATION_IDS: ids.join(','), MAX_CONCURRENCY: concurrency });
+    const emptyEnv = servers.env({ COLLABORATION_IDS: emptyId, MAX_CONCURRENCY: concurrency });
+
+    const empty: ChildReport[] = [];
+    const exporter: ChildReport[] = [];
+    const naive: ChildReport[] = [];
+    const requests: ReturnType<BenchServers['takeRequestStats']>[] = [];
+    // Interleaved, so that a change in the machine's load hits both sides alike.
+    for (let run = 0; run < size.runs; run++) {
+      const e = await ctx.runExporter(emptyEnv, ctx.nextEvent());
+      expectSucceeded(e, 'W1 empty collaboration', 0);
+      empty.push(e);
+      servers.takeRequestStats();
+      const x = await ctx.runExporter(fullEnv, ctx.nextEvent());
+      expectSucceeded(x, 'W1 exporter', expectedJobs);
+      exporter.push(x);
+      requests.push(servers.takeRequestStats());
+      ctx.log(`W1 run ${run + 1}/${size.runs}: empty ${ms(e.handlerMs)}, exporter ${ms(x.handlerMs)}`);
+      if (run === Math.floor(size.runs / 2) && naive.length < size.naiveRuns) {
+        const n = await ctx.runNaive(fullEnv, ctx.nextEvent());
+        expectSucceeded(n, 'W1 naive', expectedJobs);
+        naive.push(n);
+        servers.takeRequestStats();
+        ctx.log(`W1 naive: ${ms(n.handlerMs)}`);
+      }
+    }
+
+    const emptyMs = median(empty.map((r) => r.handlerMs!));
+    const chainMs = pages * LATENCY_MS;
+    const boundMs = chainMs + emptyMs;
+    const exporterMs = median(exporter.map((r) => r.handlerMs!));
+    const naiveMs = median(naive.map((r) => r.handlerMs!));
+    const toBound = exporterMs / boundMs;
+    const speedup = naiveMs / exporterMs;
+    const cpu = (r: ChildReport) => r.userCpuMs + r.systemCpuMs;
+    const label = `W1 fan-out (${size.collaborations} × ${int(size.jobs)} jobs, ${LATENCY_MS} ms/request)`;
+    return {
+      rows: [
+        {
+          workload: label,
+          metric: `wall time, median of ${exporter.length} (naive: ${naive.length})`,
+          exporter: ms(exporterMs),
+          naive: ms(naiveMs),
+          target: '',
+        },
+        {
+          workload: label,
+          metric: `bound: ${pages} pages × ${LATENCY_MS} ms + fixed cost (1 empty collaboration, median ${ms(emptyMs)})`,
+          exporter: ms(boundMs),
+          naive: '',
+          target: '',
+        },
+        { workload: label, metric: 'wall time / bound', exporter: ratio(toBound), naive: ratio(naiveMs / boundMs, 1), target: '≤ 1.30×', met: ctx.judge(toBound <= 1.3) },
+        { workload: label, metric: 'speed-up over the naive exporter', exporter: ratio(speedup, 1), naive: '1×', target: '≥ 10×', met: ctx.judge(speedup >= 10) },
+        {
+          workload: label,
+          metric: 'CPU time (user + system), median',
+          exporter: ms(median(exporter.map(cpu))),
+          naive: ms(median(naive.map(cpu))),
+          target: '',
+        },
+        {
+          workload: label,
+          metric: 'peak RSS, median',
+          exporter: mb(median(exporter.map((r) => r.maxRssBytes))),
+          naive: mb(median(naive.map((r) => r.maxRssBytes))),
+          target: '',
+        },
+      ],
+      data: {
+        collaborations: size.collaborations,
+        jobsPerCollaboration: size.jobs,
+        pagesPerCollaboration: pages,
+        latencyMs: LATENCY_MS,
+        maxConcurrency: size.collaborations,
+        chainMs,
+        emptyCollaborationMs: empty.map((r) => r.handlerMs),
+        emptyCollaborationMedianMs: emptyMs,
+        boundMs,
+        exporterMs: exporter.map((r) => r.handlerMs),
+        exporterMedianMs: exporterMs,
+        exporterCpuMs: exporter.map(cpu),
+        exporterMaxRssBytes: exporter.map((r) => r.maxRssBytes),
+        exporterRequests: requests,
+        naiveMs: naive.map((r) => r.handlerMs),
+        naiveMedianMs: naiveMs,
+        naiveCpuMs: naive.map(cpu),
+        naiveMaxRssBytes: naive.map((r) => r.maxRssBytes),
+        wallTimeToBound: toBound,
+        speedupOverNaive: speedup,
+        targets: { wallTimeToBound: 1.3, speedupOverNaive: 10 },
+        met: { wallTimeToBound: toBound <= 1.3, speedupOverNaive: speedup >= 10 },
+      },
+    };
+  } finally {
+    await servers.stop();
+  }
+}
