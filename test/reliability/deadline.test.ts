@@ -69,6 +69,23 @@ function hangAfterPages(id: string, fastPages: number): void {
 
 const KEY = (id: string) => objectKey(id, '20261128T090000Z', '.ndjson');
 
+// First: the strategy's own backoff timer (about 5 s, not cancellable) then runs out during the next tests.
+test('the deadline also cuts a retry wait short (a 429 with Retry-After: 30)', async () => {
+  const c = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
+  harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
+  const env = harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none', MAX_CONCURRENCY: undefined });
+  const started = Date.now();
+
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 1_500, deadlineMarginMs: 1_000 });
+
+  // Honouring the hint would wait at least 5 s; the guard fired after 0.5 s.
+  expect(Date.now() - started).toBeLessThan(4_000);
+  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline' });
+  expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(harness.emulator.requests).toHaveLength(1);
+  await expectRunInvariant(reader, manifest);
+});
+
 test('the handler stops at the deadline: no partial object, no open multipart upload, manifest reason deadline, ExportSucceeded 0, the invocation fails', async () => {
   // A: 2,500 jobs of 4 KB; the first 20 pages (about 9 MB) come at once, so part 1 of its multipart upload
   //    goes out; then the listing hangs.
@@ -88,8 +105,9 @@ test('the handler stops at the deadline: no partial object, no open multipart up
     COMPRESSION: 'none',
     MAX_CONCURRENCY: '2',
   });
-  // 20 s left, and the handler keeps its default 15 s margin: the guard fires 5 s after the start.
-  const remainingAtStart = 20_000;
+  // 22 s left, and the handler keeps its default 15 s margin: the guard fires 7 s after the start (the work
+  // before the hang takes about 1 s; the rest is slack for a loaded machine).
+  const remainingAtStart = 22_000;
   const started = Date.now();
   const context = { getRemainingTimeInMillis: () => remainingAtStart - (Date.now() - started) } as unknown as Context;
 
@@ -138,8 +156,8 @@ test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaborati
   harness.emulator.faults.slowResponse(2, 1, scope).slowResponse(1_000, HANG_MS, scope);
   const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'gzip', MAX_CONCURRENCY: undefined });
 
-  // A margin injected through runExportJob: 2 s left, stop 1 s before.
-  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 2_000, deadlineMarginMs: 1_000 });
+  // A margin injected through runExportJob: 3 s left, stop 1 s before.
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 3_000, deadlineMarginMs: 1_000 });
 
   expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline', totals: { succeeded: 0, jobs: 0 } });
   expect(manifest.collaborations[0]).toMatchObject({ collaboration_id: '*', status: 'failed', error: { name: 'DeadlineExceeded' } });
@@ -148,20 +166,4 @@ test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaborati
   await expectRunInvariant(reader, manifest);
   for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}${id}`)).toEqual([]);
   expectRunMetrics(output, manifest);
-});
-
-test('the deadline also cuts a retry wait short (a 429 with Retry-After: 30)', async () => {
-  const c = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
-  harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
-  const env = harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none', MAX_CONCURRENCY: undefined });
-  const started = Date.now();
-
-  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 1_500, deadlineMarginMs: 1_000 });
-
-  // Honouring the hint would wait at least 5 s; the guard fired after 0.5 s.
-  expect(Date.now() - started).toBeLessThan(4_000);
-  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline' });
-  expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
-  expect(harness.emulator.requests).toHaveLength(1);
-  await expectRunInvariant(reader, manifest);
 });

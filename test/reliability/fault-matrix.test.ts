@@ -149,7 +149,7 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
 
   it('a sustained rate limit (token bucket, not listed in the issue): every collaboration completes', async () => {
     const collaborations = [seeded(150, { statuses: ['ACTIVE'] }), seeded(150, { statuses: ['ACTIVE'] }), seeded(150, { statuses: ['ACTIVE'] })];
-    harness.emulator.faults.rateLimit({ requestsPerSecond: 20, burst: 3 });
+    harness.emulator.faults.rateLimit({ requestsPerSecond: 5, burst: 1 }); // three first pages at once: two are over
 
     const outcome = await runHandler(collaborations.map((c) => c.id));
 
@@ -348,7 +348,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       expect(outcome.manifest.totals).toMatchObject({ collaborations: 6, succeeded: 0, failed: 6, jobs: 0 });
       // At most the requests already in flight; the four collaborations not yet started are never tried.
       expect(strict.requests.length).toBeLessThanOrEqual(2);
-      expect(strict.requests.every((r) => r.errorType === 'UnrecognizedClientException' || r.status === 0)).toBe(true);
+      expect(strict.requests.every((r) => r.status !== 200)).toBe(true);
       const names = outcome.manifest.collaborations.map((c) => c.error!.name);
       expect(names.filter((n) => n === 'CredentialsRejected').length).toBeGreaterThanOrEqual(4);
       expect(names.every((n) => n === 'CredentialsRejected' || n === 'UnrecognizedClientException')).toBe(true);
