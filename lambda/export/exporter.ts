@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { CleanRoomsMLClient } from '../cleanroomsml/client';
+import type { ListAudienceGenerationJobsCommandOutput } from '../cleanroomsml/types';
 import { paginateListAudienceGenerationJobs } from '../cleanroomsml/paginate';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
@@ -21,6 +22,8 @@ import { prefetchNext } from './prefetch';
  * would queue them and lengthen every walk.
  */
 const DETAIL_CONCURRENCY_PER_COLLABORATION = 4;
+/** Fetched pages whose records may still wait for their GetAudienceGenerationJob calls (memory: ~60 KB each). */
+const MAX_PAGES_AHEAD = 4;
 /** Collaboration id used in the manifest for a failed `*` walk whose failure cannot be pinned on one. */
 export const ALL_COLLABORATIONS = '*';
 
@@ -177,7 +180,12 @@ async function exportAllCollaborations(ctx: RunContext): Promise<CollaborationMa
   );
 }
 
-/** Pages of records, with the next page already being fetched while the current one is processed. */
+/**
+ * Pages of records, in API order. The chain of pages never waits for a page's GetAudienceGenerationJob calls:
+ * the next page is fetched while they run, and the walk goes on while they are pending, up to
+ * {@link MAX_PAGES_AHEAD} pages, so that a slow or retried Get does not lengthen the chain. A page's records are
+ * handed out once complete.
+ */
 async function* walkPages(ctx: RunContext, collaborationId: string | undefined, onPage: () => void): AsyncGenerator<SnapshotRecord[]> {
   const { config } = ctx.input;
   const pageContext: PageRecordsContext = { ...ctx, seen: new JobFingerprintSet(), queriedCollaborationId: collaborationId };
@@ -185,9 +193,35 @@ async function* walkPages(ctx: RunContext, collaborationId: string | undefined, 
     { client: ctx.client, abortSignal: ctx.abortSignal },
     { collaborationId, configuredAudienceModelArn: config.configuredAudienceModelArn },
   );
-  for await (const page of prefetchNext(pages)) {
-    onPage();
-    yield await pageRecords(page, pageContext);
+  // Records of fetched pages, oldest first; `settled` once their GetAudienceGenerationJob calls are done.
+  const pending: { records: Promise<SnapshotRecord[]>; settled: boolean }[] = [];
+  const walk = prefetchNext(pages);
+  try {
+    for (;;) {
+      let next: IteratorResult<ListAudienceGenerationJobsCommandOutput>;
+      try {
+        next = await walk.next();
+      } catch (error) {
+        // The listing failed: the pages fetched before it are handed out first, as a walk that waited for them would.
+        while (pending.length > 0) yield await pending.shift()!.records;
+        throw error;
+      }
+      if (next.done) break;
+      onPage();
+      const entry = { records: pageRecords(next.value, pageContext), settled: false };
+      const settle = () => void (entry.settled = true);
+      entry.records.then(settle, settle);
+      pending.push(entry);
+      while (pending.length > 0 && (pending[0]!.settled || pending.length > MAX_PAGES_AHEAD)) {
+        yield await pending.shift()!.records;
+      }
+    }
+    while (pending.length > 0) yield await pending.shift()!.records;
+  } finally {
+    // Stopped early (a failed page, or the consumer gave up): close the listing, and let the Get calls already
+    // started settle, so that nothing this walk started outlives it.
+    await walk.return(undefined);
+    await Promise.allSettled(pending.map((entry) => entry.records));
   }
 }
 
