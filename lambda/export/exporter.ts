@@ -227,7 +227,8 @@ async function* walkPages(ctx: RunContext, collaborationId: string | undefined, 
 
 function openSink(ctx: RunContext, collaborationId: string, key: string): SnapshotSink {
   const { s3, config } = ctx.input;
-  const writer = new NdjsonObjectWriter({ s3, bucket: config.bucket, key, compression: config.compression });
+  // The run's signal (deadline, rejected credentials) also stops waiting for an S3 request that hangs.
+  const writer = new NdjsonObjectWriter({ s3, bucket: config.bucket, key, compression: config.compression, abortSignal: ctx.abortSignal });
   return { collaborationId, writer, key, jobCount: 0, statusCounts: {} };
 }
 

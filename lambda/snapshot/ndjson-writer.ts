@@ -14,7 +14,16 @@ export interface NdjsonWriterOptions {
   partSize?: number;
   /** Parts uploaded in parallel; memory is bounded by partSize × (queueSize + 1). Default 2. */
   queueSize?: number;
+  /**
+   * Stops waiting for S3 (the run's deadline): once it fires, a pending {@link NdjsonObjectWriter.write} or
+   * {@link NdjsonObjectWriter.complete} gets `abortGraceMs` more to finish, then rejects with the signal's reason.
+   */
+  abortSignal?: AbortSignal;
+  /** How long, after the signal or in abort(), the writer waits for S3 before giving up on it. Default 5 s. */
+  abortGraceMs?: number;
 }
+
+const DEFAULT_ABORT_GRACE_MS = 5_000;
 
 export interface CompletedObject {
   key: string;
@@ -50,7 +59,9 @@ export class NdjsonObjectWriter {
   private readonly uploadDone: Promise<unknown>;
   private uploadError: Error | undefined;
   private bytes = 0;
-  private state: 'open' | 'completed' | 'aborted' = 'open';
+  private state: 'open' | 'completing' | 'completed' | 'aborted' = 'open';
+  /** S3 did not answer within the grace period after the signal: abort() does not wait for it again. */
+  private unresponsive = false;
 
   constructor(private readonly options: NdjsonWriterOptions) {
     const { compression } = options;
@@ -92,7 +103,7 @@ export class NdjsonObjectWriter {
     if (this.uploadError) throw this.uploadError;
     if (lines.length === 0) return;
     if (!this.input.write(escapeUnsafeLineBreaks(lines))) {
-      await Promise.race([once(this.input, 'drain'), this.uploadDone.then(() => undefined)]);
+      await this.unlessAborted(Promise.race([once(this.input, 'drain'), this.uploadDone.then(() => undefined)]));
       if (this.uploadError) throw this.uploadError;
     }
   }
@@ -100,27 +111,74 @@ export class NdjsonObjectWriter {
   /** Ends the stream and waits until the object is in S3. */
   async complete(): Promise<CompletedObject> {
     if (this.state !== 'open') throw new Error(`NDJSON writer for ${this.options.key} is ${this.state}`);
-    this.state = 'completed';
+    this.state = 'completing';
     this.input.end();
-    await this.uploadDone;
+    await this.unlessAborted(this.uploadDone);
+    this.state = 'completed';
     return { key: this.options.key, bytes: this.bytes };
   }
 
   /**
+   * `promise`, unless the abort signal fires and S3 then takes longer than the grace period: a hung request
+   * must not hold the run past its deadline.
+   */
+  private unlessAborted<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.options.abortSignal;
+    if (!signal) return promise;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        timer = setTimeout(() => {
+          this.unresponsive = true;
+          reject(signal.reason);
+        }, this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      promise.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
    * Stops the upload before it completes. Resolves once lib-storage has given up, which includes
-   * AbortMultipartUpload when parts were already sent; rejects if that abort itself failed.
+   * AbortMultipartUpload when parts were already sent; rejects if that abort itself failed, or if S3 did not
+   * answer within the grace period (a request in flight hangs: its multipart upload, if any, is left to the
+   * bucket's lifecycle rule).
    */
   async abort(reason = 'aborted'): Promise<void> {
-    if (this.state !== 'open') return;
+    if (this.state !== 'open' && this.state !== 'completing') return;
     this.state = 'aborted';
     const failedBefore = this.uploadError;
     this.input.destroy(new WriterAbortedError(reason));
+    const grace = this.unresponsive ? 0 : (this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave up'), grace);
+    });
     try {
-      await this.uploadDone;
+      if ((await Promise.race([this.uploadDone, gaveUp])) === 'gave up') {
+        void this.upload.abort();
+        throw new Error(`S3 did not answer the upload of ${this.options.key} in time after the abort; an open multipart upload is left to the bucket's lifecycle rule`);
+      }
     } catch (err) {
       // Our own abort, or a failure lib-storage had already cleaned up after: nothing is left in S3.
       if ((err as Error).name === 'WriterAbortedError' || err === failedBefore) return;
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
     throw new Error(`Upload of ${this.options.key} completed although it was aborted`);
   }

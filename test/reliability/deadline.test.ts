@@ -167,3 +167,45 @@ test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaborati
   for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}${id}`)).toEqual([]);
   expectRunMetrics(output, manifest);
 });
+
+test('S3 hangs (no answer at all) at the deadline: the run still ends within its margin and reports the deadline', async () => {
+  // H: a small snapshot whose PutObject is never answered. M: a multipart snapshot whose first part is never
+  // answered. OK: completes. S3 hangs are bounded by the writer's grace (5 s) after the guard fires.
+  const h = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
+  const m = seed((id) => withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] })));
+  const ok = seed((id) => generateJobs({ collaborationId: id, count: 4 }));
+  proxy.fail('PutObject', 1, 'hang', { pathContains: h.id }).fail('UploadPart', 1, 'hang', { pathContains: m.id });
+  const env = harness.applyEnv({
+    COLLABORATION_IDS: [h.id, m.id, ok.id].join(','),
+    SNAPSHOT_BUCKET: BUCKET,
+    AWS_ENDPOINT_URL_S3: proxy.endpoint,
+    COMPRESSION: 'none',
+    MAX_CONCURRENCY: undefined,
+  });
+  // The guard fires after 2 s and leaves a 10 s margin, twice the writer's grace.
+  const remainingAtStart = 12_000;
+  const started = Date.now();
+
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, {
+    remainingTimeMs: () => remainingAtStart - (Date.now() - started),
+    deadlineMarginMs: 10_000,
+  });
+
+  expect(Date.now() - started).toBeLessThan(remainingAtStart);
+  expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline', totals: { succeeded: 1, failed: 2, jobs: 4 } });
+  const entry = (id: string) => manifest.collaborations.find((e) => e.collaboration_id === id)!;
+  expect(entry(h.id)).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(entry(m.id)).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
+  expect(entry(ok.id)).toMatchObject({ status: 'succeeded', job_count: 4 });
+  await expectRunInvariant(reader, manifest);
+  expect(await reader.listKeys(`${PREFIX}${h.id}`)).toEqual([]);
+  expect(await reader.listKeys(`${PREFIX}${m.id}`)).toEqual([]);
+  expectRunMetrics(output, manifest);
+  // S3 never answered, so the writer could not wait for the abort: it says so, once per snapshot.
+  expect(output.errorLogs().filter((l) => l.message === 'Could not abort the snapshot upload').map((l) => l.key)).toEqual(
+    expect.arrayContaining([KEY(h.id), KEY(m.id)]),
+  );
+  // M's multipart upload is the one left open (the bucket's lifecycle rule removes it after a day).
+  expect((await reader.openUploads()).every((key) => key === KEY(m.id))).toBe(true);
+  await reader.abortOpenUploads();
+});

@@ -31,7 +31,9 @@ export type S3FaultKind =
   /** TCP reset once the request body is read, without forwarding. */
   | 'resetBeforeForward'
   /** Forwarded and answered by the server, then the answer is dropped with a TCP reset. */
-  | 'resetAfterForward';
+  | 'resetAfterForward'
+  /** Read, never answered: the connection stays open until the client gives up (or the proxy stops). */
+  | 'hang';
 
 export interface ProxiedRequest {
   operation: S3Operation;
@@ -158,6 +160,7 @@ export class S3FaultProxy {
     // Read the whole body first, as S3 does, so that the client sees the answer and not a broken pipe.
     req.resume();
     req.on('end', () => {
+      if (fault === 'hang') return;
       if (fault === 'resetBeforeForward') {
         res.socket?.resetAndDestroy();
         return;
@@ -199,7 +202,7 @@ function requestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
 
-function errorBody(kind: Exclude<S3FaultKind, 'resetBeforeForward' | 'resetAfterForward'>, req: IncomingMessage): { status: number; xml: string } {
+function errorBody(kind: Exclude<S3FaultKind, 'resetBeforeForward' | 'resetAfterForward' | 'hang'>, req: IncomingMessage): { status: number; xml: string } {
   const id = requestId();
   if (kind === 'internalError') {
     return { status: 500, xml: s3Error('InternalError', 'We encountered an internal error. Please try again.', id) };
