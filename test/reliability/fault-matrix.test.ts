@@ -148,8 +148,8 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
   });
 
   it('a sustained rate limit (token bucket, not listed in the issue): every collaboration completes', async () => {
-    const collaborations = [seeded(150, { statuses: ['ACTIVE'] }), seeded(150, { statuses: ['ACTIVE'] }), seeded(150, { statuses: ['ACTIVE'] })];
-    harness.emulator.faults.rateLimit({ requestsPerSecond: 5, burst: 1 }); // three first pages at once: two are over
+    const collaborations = [seeded(90, { statuses: ['ACTIVE'] }), seeded(90, { statuses: ['ACTIVE'] }), seeded(90, { statuses: ['ACTIVE'] })];
+    harness.emulator.faults.rateLimit({ requestsPerSecond: 4, burst: 1 }); // three first pages at once: two are over
 
     const outcome = await runHandler(collaborations.map((c) => c.id));
 
@@ -183,7 +183,7 @@ describe('server errors, connection resets, slow answers: retried, complete', ()
     const c = seeded(150);
     harness.emulator.faults.slowResponse(1, 3_000, { collaborationId: c.id });
 
-    const outcome = await runHandler([c.id], { CLEANROOMSML_REQUEST_TIMEOUT_MS: '500' });
+    const outcome = await runHandler([c.id], { CLEANROOMSML_REQUEST_TIMEOUT_MS: '1000' });
 
     expectComplete(outcome, c);
     expect(harness.emulator.requests.filter((r) => r.fault === 'slowResponse')).toHaveLength(1);
