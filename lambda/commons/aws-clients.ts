@@ -1,5 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CleanRoomsMLClient } from '../cleanroomsml/client';
+
+/** Time allowed for one S3 request. */
+export const S3_REQUEST_TIMEOUT_MS = 120_000;
 
 /**
  * SDK clients, created once per execution environment and reused by warm invocations (their
@@ -26,6 +30,9 @@ export function awsClients(settings: AwsClientSettings): { s3: S3Client; cleanRo
         region,
         // Custom endpoints (a local or S3-compatible server) rarely resolve virtual-hosted bucket names.
         forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
+        // The SDK sets no timeout: a request that never answers would hold a CLI run forever. A part is at most
+        // 8 MiB, which takes well under this even on a slow link; a timeout is retried like any transient error.
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: S3_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
       }),
       cleanRooms: new CleanRoomsMLClient({ region, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs }),
     };

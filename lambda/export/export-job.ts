@@ -25,15 +25,17 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   const now = options.now ?? (() => new Date());
   let config;
   let scheduledTime;
+  let clients;
   try {
     config = loadExporterConfig(env);
     scheduledTime = resolveScheduledTime(event, now());
+    clients = awsClients({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
   } catch (error) {
     logger.error('Export not started: bad configuration or event', { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
-  const { s3, cleanRooms } = awsClients({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+  const { s3, cleanRooms } = clients;
   try {
     // Missing or expired credentials: one clear error now, rather than the same failure per collaboration.
     await checkCredentials(() => s3.config.credentials(), now());
