@@ -7,40 +7,12 @@ import { generateJobs, type EmulatorJob } from '../../local/emulator';
 import { runExportJob } from '../../lambda/export/export-job';
 import { handler } from '../../lambda/export-audience-jobs';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
+import { SNAPSHOT_COLUMNS } from '../../lambda/snapshot/record-schema';
 import { ExportHarness, collaborationId } from '../support/export-harness';
-
-const SCHEDULED = '2026-11-28T09:00:00Z';
-const PREFIX = 'audience-generation-jobs/dt=2026-11-28/';
-const MANIFEST = `${PREFIX}_manifest_20261128T090000Z.json`;
-const objectKey = (id: string, time = '20261128T090000Z', ext = '.ndjson.gz') => `${PREFIX}${id}_${time}${ext}`;
-
-/** What a job must look like in the snapshot, written from the wire form independently of the mapper. */
-function expectedRecord(job: EmulatorJob, queried: string, snapshotTime = '2026-11-28T09:00:00.000Z'): SnapshotRecord {
-  const [, , , region, account] = job.audienceGenerationJobArn.split(':');
-  const failed = job.status === 'CREATE_FAILED' || job.status === 'DELETE_FAILED';
-  return {
-    audience_generation_job_arn: job.audienceGenerationJobArn,
-    name: job.name,
-    description: job.description ?? null,
-    status: job.status,
-    configured_audience_model_arn: job.configuredAudienceModelArn,
-    collaboration_id: job.omitCollaborationIdInSummary ? queried : (job.collaborationId ?? queried),
-    started_by: job.startedBy ?? null,
-    create_time: new Date(job.createTime).toISOString(),
-    update_time: new Date(job.updateTime).toISOString(),
-    status_details:
-      failed && job.statusDetails
-        ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null }
-        : null,
-    snapshot_time: snapshotTime,
-    account_id: account!,
-    region: region!,
-  };
-}
+import { CapturedOutput, MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../support/run-checks';
 
 let harness: ExportHarness;
-let stdout: string[];
+let output: CapturedOutput;
 
 beforeAll(async () => {
   harness = await ExportHarness.start();
@@ -54,31 +26,12 @@ afterAll(async () => {
 beforeEach(() => {
   harness.emulator.faults.reset();
   harness.emulator.clearRequests();
-  stdout = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(chunk.toString());
-    return true;
-  });
+  output = new CapturedOutput();
 });
 
 afterEach(() => {
-  jest.restoreAllMocks();
+  output.restore();
 });
-
-/** Every EMF document printed so far, flattened to { metric name → [{ value, dimensions }] }. */
-function emittedMetrics(): Array<{ name: string; value: number; dimensions: Record<string, string>; namespace: string }> {
-  const out: Array<{ name: string; value: number; dimensions: Record<string, string>; namespace: string }> = [];
-  for (const line of stdout.join('').split('\n')) {
-    if (!line.startsWith('{"_aws"')) continue;
-    const doc = JSON.parse(line);
-    for (const directive of doc._aws.CloudWatchMetrics) {
-      const dimensions: Record<string, string> = {};
-      for (const d of directive.Dimensions[0]) dimensions[d] = doc[d];
-      for (const metric of directive.Metrics) out.push({ name: metric.Name, value: doc[metric.Name], dimensions, namespace: directive.Namespace });
-    }
-  }
-  return out;
-}
 
 let nextCollaboration = 1;
 function seededCollaboration(count: number, overrides: Partial<Parameters<typeof generateJobs>[0]> = {}): { id: string; jobs: EmulatorJob[] } {
@@ -206,11 +159,9 @@ describe('export job over the wire', () => {
       object_bytes: null,
       error: { name: 'AccessDeniedException' },
     });
-    const metrics = emittedMetrics();
-    const total = (name: string) => metrics.find((m) => m.name === name && Object.keys(m.dimensions).length === 1)?.value;
-    expect(total('FailedCollaborations')).toBe(1);
-    expect(total('ExportSucceeded')).toBe(0);
-    expect(total('ExportedJobs')).toBe(153);
+    expect(output.total('FailedCollaborations')).toBe(1);
+    expect(output.total('ExportSucceeded')).toBe(0);
+    expect(output.total('ExportedJobs')).toBe(153);
     // The denied collaboration was tried once per request, never retried.
     expect(harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === denied.id)).toHaveLength(1);
   });
@@ -296,8 +247,8 @@ describe('export job over the wire', () => {
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const metrics = emittedMetrics();
-    expect(new Set(metrics.map((m) => m.namespace))).toEqual(new Set(['AudienceJobsExporter']));
+    const metrics = output.metrics();
+    expect(output.text).toContain('"Namespace":"AudienceJobsExporter"');
     const find = (name: string, collaboration?: string) =>
       metrics.filter((m) => m.name === name && m.dimensions.CollaborationId === collaboration).map((m) => m.value);
     expect(find('DeleteFailedJobs', withFailures.id)).toEqual([2]);

@@ -15,7 +15,7 @@ import { handler } from '../../lambda/export-audience-jobs';
 import { ExportHarness, collaborationId } from '../support/export-harness';
 import type { MotoServer } from '../support/moto-server';
 import { S3FaultProxy } from '../support/s3-fault-proxy';
-import { BucketReader, CapturedOutput, MANIFEST_KEY, PREFIX, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey, startMoto, withLongArns } from './reliability-support';
+import { BucketReader, CapturedOutput, MANIFEST_KEY, PREFIX, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey, startMoto, withLongArns } from '../support/run-checks';
 
 const BUCKET = 'snapshots-deadline';
 /** An answer that never comes within the test: only an abort ends the wait. */

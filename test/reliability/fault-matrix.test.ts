@@ -16,7 +16,7 @@ import { handler } from '../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
 import { ExportHarness, LOCAL_CREDENTIALS, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from './reliability-support';
+import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../support/run-checks';
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -11,7 +11,7 @@ import { generateJobs, type EmulatorJob } from '../../local/emulator';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
 import { runExportJob } from '../../lambda/export/export-job';
 import { ExportHarness, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from './reliability-support';
+import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../support/run-checks';
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 let harness: ExportHarness;

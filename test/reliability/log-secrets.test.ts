@@ -15,7 +15,7 @@ import { logger } from '../../lambda/commons/logger';
 import { handler } from '../../lambda/export-audience-jobs';
 import type { MotoServer } from '../support/moto-server';
 import { S3FaultProxy } from '../support/s3-fault-proxy';
-import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, startMoto } from './reliability-support';
+import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, startMoto } from '../support/run-checks';
 
 const BUCKET = 'snapshots-log-secrets';
 const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Z0-9]/g, '').slice(0, n).padEnd(n, 'Q');

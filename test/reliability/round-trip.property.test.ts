@@ -11,7 +11,7 @@ import { runExportJob } from '../../lambda/export/export-job';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
 import type { EmulatorJob } from '../../local/emulator';
 import { ExportHarness, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from './reliability-support';
+import { BucketReader, CapturedOutput, SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from '../support/run-checks';
 
 let harness: ExportHarness;
 let reader: BucketReader;

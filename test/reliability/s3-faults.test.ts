@@ -24,7 +24,7 @@ import {
   objectKey,
   startMoto,
   withLongArns,
-} from './reliability-support';
+} from '../support/run-checks';
 
 const BUCKET = 'snapshots-s3-faults';
 

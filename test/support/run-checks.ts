@@ -8,7 +8,7 @@ import { AbortMultipartUploadCommand, CreateBucketCommand, GetObjectCommand, Lis
 import type { EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { MotoServer } from '../support/moto-server';
+import { MotoServer } from './moto-server';
 
 export const SCHEDULED = '2026-11-28T09:00:00Z';
 export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
