@@ -16,7 +16,7 @@ export interface ChildReport {
   result?: { status?: string; jobs?: number; collaborations?: number; manifestKey?: string };
   error?: string;
   /** Peaks of process.memoryUsage(), when BENCH_MEMORY_SAMPLE_MS is set in the child's environment. */
-  memoryPeaks?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  memoryPeaks?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; [space: `space:${string}`]: number };
   /** Spawn to exit, measured by the parent. */
   processMs: number;
   exitCode: number | null;

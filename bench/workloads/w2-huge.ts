@@ -1,80 +1,107 @@
 /**
  * W2 one huge collaboration: 1,000,000 jobs (1 % failed) in one collaboration, no latency. Memory must stay flat:
  * peak RSS of the exporter's process ≤ 200 MB. Throughput in jobs/s; the object must hold every line.
+ *
+ * The peak RSS of a garbage-collected process moves with the collector's timing (from one run to the next, by
+ * ±15 MB here): the exporter runs three times and the median is judged; the naive reference runs once.
  */
 import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
-import { expectSucceeded, type BenchContext, type WorkloadResult } from '../support/context';
-import type { ChildReport } from '../support/child';
+import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
 import { BenchServers, collaborationId } from '../support/servers';
-import { int, mb, ms } from '../support/stats';
+import { int, mb, median, ms } from '../support/stats';
 
 const RSS_TARGET_BYTES = 200_000_000;
 const PREFIX = 'audience-generation-jobs/';
 
+interface Run extends MeasuredRun {
+  lines: number | undefined;
+  requests: ReturnType<BenchServers['takeRequestStats']>;
+}
+
 export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
-  const jobs = ctx.quick ? 50_000 : 1_000_000;
+  const jobs = ctx.quick ? 20_000 : 1_000_000;
+  const exporterRuns = ctx.quick ? 1 : 3;
   const servers = await BenchServers.start({ latencyMs: 0 });
   try {
     const id = collaborationId(0x2000);
     const seeded = performance.now();
     servers.seed(id, jobs);
     ctx.log(`W2: ${int(jobs)} jobs seeded in ${ms(performance.now() - seeded)}`);
-    const env = servers.env({ COLLABORATION_IDS: id });
+    // The child also samples process.memoryUsage(), to tell heap from buffers at the peak.
+    const env = servers.env({ COLLABORATION_IDS: id, BENCH_MEMORY_SAMPLE_MS: '50' });
 
-    const exporterEvent = ctx.nextEvent();
-    const exporter = await ctx.runExporter(env, exporterEvent);
-    expectSucceeded(exporter, 'W2 exporter', jobs);
-    const exporterRequests = servers.takeRequestStats();
-    const exporterLines = await servers.countLines(snapshotObjectKey(PREFIX, new Date(exporterEvent.scheduledTime), id, 'gzip'));
-    ctx.log(`W2 exporter: ${ms(exporter.handlerMs)}, peak RSS ${mb(exporter.maxRssBytes)}, ${int(exporterLines)} lines`);
-
-    const naiveEvent = ctx.nextEvent();
-    const naive = await ctx.runNaive(env, naiveEvent);
-    const naiveRequests = servers.takeRequestStats();
-    let naiveLines: number | undefined;
-    if (!naive.error) {
-      expectSucceeded(naive, 'W2 naive', jobs);
-      naiveLines = await servers.countLines(snapshotObjectKey(PREFIX, new Date(naiveEvent.scheduledTime), id, 'gzip'));
+    const measure = async (side: 'exporter' | 'naive'): Promise<Run> => {
+      const event = ctx.nextEvent();
+      const report = side === 'exporter' ? await ctx.runExporter(env, event) : await ctx.runNaive(env, event);
+      const requests = servers.takeRequestStats();
+      if (side === 'exporter' || !report.error) expectSucceeded(report, `W2 ${side}`, jobs);
+      const lines = report.error ? undefined : await servers.countLines(snapshotObjectKey(PREFIX, new Date(event.scheduledTime), id, 'gzip'));
+      ctx.log(`W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines`);
+      return { ...report, lines, requests };
+    };
+    const exporter: Run[] = [];
+    let naive: Run | undefined;
+    for (let run = 0; run < exporterRuns; run++) {
+      exporter.push(await measure('exporter'));
+      if (run === Math.floor((exporterRuns - 1) / 2)) naive = await measure('naive');
     }
-    ctx.log(`W2 naive: ${naive.error ?? ms(naive.handlerMs)}, peak RSS ${mb(naive.maxRssBytes)}`);
 
-    const throughput = (r: ChildReport) => (r.error ? NaN : jobs / (r.handlerMs! / 1000));
+    const throughput = (r: MeasuredRun) => (r.error ? NaN : jobs / (r.handlerMs! / 1000));
     const label = `W2 one huge collaboration (${int(jobs)} jobs, no latency)`;
-    const rssMet = exporter.maxRssBytes <= RSS_TARGET_BYTES;
-    const linesMet = exporterLines === jobs;
+    const rss = median(exporter.map((r) => r.maxRssBytes));
+    const rssMet = rss <= RSS_TARGET_BYTES;
+    const linesMet = exporter.every((r) => r.lines === jobs);
+    const n = naive!;
+    const of = exporter.length > 1 ? `, median of ${exporter.length} (range)` : '';
+    const range = exporter.length > 1 ? ` (${exporter.map((r) => mb(r.maxRssBytes)).sort().join(', ')})` : '';
+    // The run whose peak is the median, for the breakdown.
+    const typical = exporter.slice().sort((a, b) => a.maxRssBytes - b.maxRssBytes)[Math.floor(exporter.length / 2)]!;
     return {
       rows: [
-        { workload: label, metric: 'peak RSS of the process', exporter: mb(exporter.maxRssBytes), naive: mb(naive.maxRssBytes), target: '≤ 200 MB', met: ctx.judge(rssMet) },
-        { workload: label, metric: 'wall time', exporter: ms(exporter.handlerMs), naive: naive.error ? `failed: ${naive.error}` : ms(naive.handlerMs), target: '' },
-        { workload: label, metric: 'throughput', exporter: `${int(throughput(exporter))} jobs/s`, naive: naive.error ? 'n/a' : `${int(throughput(naive))} jobs/s`, target: '' },
+        { workload: label, metric: `peak RSS of the process${of}`, exporter: `${mb(rss)}${range}`, naive: mb(n.maxRssBytes), target: '≤ 200 MB', met: ctx.judge(rssMet) },
         {
           workload: label,
-          metric: 'lines in the snapshot object',
-          exporter: int(exporterLines),
-          naive: naiveLines === undefined ? 'n/a' : int(naiveLines),
+          metric: 'of which, at their peaks: V8 heap (its young generation), array buffers',
+          exporter: peaks(typical),
+          naive: peaks(n),
+          target: '',
+        },
+        { workload: label, metric: `wall time${exporter.length > 1 ? ', median' : ''}`, exporter: ms(median(exporter.map((r) => r.handlerMs!))), naive: n.error ? `failed: ${n.error}` : ms(n.handlerMs), target: '' },
+        {
+          workload: label,
+          metric: 'throughput',
+          exporter: `${int(median(exporter.map(throughput)))} jobs/s`,
+          naive: n.error ? 'n/a' : `${int(throughput(n))} jobs/s`,
+          target: '',
+        },
+        {
+          workload: label,
+          metric: 'lines in the snapshot object (every run)',
+          exporter: exporter.map((r) => (r.lines === undefined ? 'none' : int(r.lines))).join(', '),
+          naive: n.lines === undefined ? 'n/a' : int(n.lines),
           target: `= ${int(jobs)}`,
           met: linesMet,
         },
         {
           workload: label,
-          metric: 'CPU time (user + system)',
-          exporter: ms(exporter.userCpuMs + exporter.systemCpuMs),
-          naive: ms(naive.userCpuMs + naive.systemCpuMs),
+          metric: `CPU time of the process (user + system, all threads)${exporter.length > 1 ? ', median' : ''}`,
+          exporter: ms(median(exporter.map(cpuMs))),
+          naive: ms(cpuMs(n)),
+          target: '',
+        },
+        {
+          workload: label,
+          metric: 'CPU time of the emulator and S3 server meanwhile',
+          exporter: ms(median(exporter.map((r) => r.serversCpuMs))),
+          naive: ms(n.serversCpuMs),
           target: '',
         },
       ],
       data: {
         jobs,
-        exporter: { handlerMs: exporter.handlerMs, maxRssBytes: exporter.maxRssBytes, cpuMs: exporter.userCpuMs + exporter.systemCpuMs, jobsPerSecond: throughput(exporter), lines: exporterLines, requests: exporterRequests },
-        naive: {
-          handlerMs: naive.handlerMs,
-          maxRssBytes: naive.maxRssBytes,
-          cpuMs: naive.userCpuMs + naive.systemCpuMs,
-          jobsPerSecond: throughput(naive),
-          lines: naiveLines,
-          error: naive.error,
-          requests: naiveRequests,
-        },
+        exporter: exporter.map(summarize(jobs)),
+        exporterMedianMaxRssBytes: rss,
+        naive: summarize(jobs)(n),
         targets: { maxRssBytes: RSS_TARGET_BYTES, lines: jobs },
         met: { maxRss: rssMet, lines: linesMet },
       },
@@ -82,4 +109,24 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
   } finally {
     await servers.stop();
   }
+}
+
+function summarize(jobs: number) {
+  return (r: Run) => ({
+    handlerMs: r.handlerMs,
+    maxRssBytes: r.maxRssBytes,
+    memoryPeaks: r.memoryPeaks,
+    cpuMs: cpuMs(r),
+    serversCpuMs: r.serversCpuMs,
+    jobsPerSecond: r.error ? null : jobs / (r.handlerMs! / 1000),
+    lines: r.lines,
+    error: r.error,
+    requests: r.requests,
+  });
+}
+
+function peaks(run: MeasuredRun): string {
+  const p = run.memoryPeaks;
+  if (!p) return 'n/a';
+  return `${mb(p.heapTotal)} (${mb(p['space:new_space'])}), ${mb(p.arrayBuffers)}`;
 }

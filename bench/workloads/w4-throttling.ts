@@ -4,8 +4,7 @@
  * exported, and 429s must stay ≤ 25 % of all requests: the exporter paces itself instead of hammering the API.
  */
 import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
-import type { ChildReport } from '../support/child';
-import type { BenchContext, WorkloadResult } from '../support/context';
+import type { BenchContext, MeasuredRun, WorkloadResult } from '../support/context';
 import { BenchServers, collaborationId, type RequestStats } from '../support/servers';
 import { int, ms, percent } from '../support/stats';
 
@@ -14,7 +13,7 @@ const THROTTLED_SHARE_TARGET = 0.25;
 const PREFIX = 'audience-generation-jobs/';
 
 interface Outcome {
-  report: ChildReport;
+  report: MeasuredRun;
   requests: RequestStats;
   throttledShare: number;
   jobsExported: number;
@@ -30,7 +29,7 @@ export async function runW4(ctx: BenchContext): Promise<WorkloadResult> {
     for (const id of ids) servers.seed(id, jobsPer);
     const env = servers.env({ COLLABORATION_IDS: ids.join(','), MAX_CONCURRENCY: String(size.collaborations) });
 
-    const measure = async (run: (env: NodeJS.ProcessEnv, event: { scheduledTime: string }) => Promise<ChildReport>): Promise<Outcome> => {
+    const measure = async (run: (env: NodeJS.ProcessEnv, event: { scheduledTime: string }) => Promise<MeasuredRun>): Promise<Outcome> => {
       servers.emulator.faults.rateLimit(RATE_LIMIT); // a full bucket for each side
       servers.takeRequestStats();
       const event = ctx.nextEvent();
