@@ -9,8 +9,10 @@ export interface ChildReport {
   importMs: number;
   /** handler(event, context) until it resolved or rejected; absent with --import-only. */
   handlerMs?: number;
-  /** Peak resident set size of the process (process.resourceUsage().maxRSS). */
+  /** Peak resident set size of the process since its exec (VmHWM of /proc/self/status; maxRSS elsewhere). */
   maxRssBytes: number;
+  /** process.resourceUsage().maxRSS, which on Linux includes the parent's memory at fork time. */
+  ruMaxRssBytes: number;
   userCpuMs: number;
   systemCpuMs: number;
   result?: { status?: string; jobs?: number; collaborations?: number; manifestKey?: string };
