@@ -2,6 +2,10 @@
  * W1 fan-out: N collaborations × M jobs, 50 ms per request, MAX_CONCURRENCY = N. The pages of one collaboration
  * are a chain (each needs the previous nextToken); collaborations are independent. The bound is the chain,
  * pages × latency, plus the run's fixed start-up cost, measured with one empty collaboration.
+ *
+ * Three diagnostics sit next to it, for when the bound is missed: the CPU time of the exporter and of the servers
+ * (on a small machine they share the cores), a control with a quarter of the collaborations (the same chain, a
+ * quarter of the work), and the same jobs with no latency at all (no chain left: the work alone).
  */
 import * as os from 'node:os';
 import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
@@ -34,6 +38,7 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
     const exporter: MeasuredRun[] = [];
     const naive: MeasuredRun[] = [];
     const control: MeasuredRun[] = [];
+    const noLatency: MeasuredRun[] = [];
     const requests: ReturnType<BenchServers['takeRequestStats']>[] = [];
     // Interleaved, so that a change in the machine's load hits both sides alike.
     for (let run = 0; run < size.runs; run++) {
@@ -49,7 +54,14 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
       expectSucceeded(c, 'W1 control', controlIds.length * size.jobs);
       control.push(c);
       servers.takeRequestStats();
-      ctx.log(`W1 run ${run + 1}/${size.runs}: empty ${ms(e.handlerMs)}, exporter ${ms(x.handlerMs)}, control ${ms(c.handlerMs)}`);
+      // Throughput floor: the same jobs with no latency at all, so that no chain is left, only the work.
+      servers.emulator.faults.latencyMs = 0;
+      const z = await ctx.runExporter(fullEnv, ctx.nextEvent());
+      servers.emulator.faults.latencyMs = LATENCY_MS;
+      expectSucceeded(z, 'W1 without latency', expectedJobs);
+      noLatency.push(z);
+      servers.takeRequestStats();
+      ctx.log(`W1 run ${run + 1}/${size.runs}: empty ${ms(e.handlerMs)}, exporter ${ms(x.handlerMs)}, control ${ms(c.handlerMs)}, no latency ${ms(z.handlerMs)}`);
       if (run === Math.floor(size.runs / 2) && naive.length < size.naiveRuns) {
         const n = await ctx.runNaive(fullEnv, ctx.nextEvent());
         expectSucceeded(n, 'W1 naive', expectedJobs);
@@ -66,6 +78,7 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
     const naiveMs = median(naive.map((r) => r.handlerMs!));
     const toBound = exporterMs / boundMs;
     const controlMs = median(control.map((r) => r.handlerMs!));
+    const noLatencyMs = median(noLatency.map((r) => r.handlerMs!));
     const speedup = naiveMs / exporterMs;
     // What the machine had to do while the exporter ran: its own CPU time and the servers'. On a small machine
     // shared with them, this divided by the number of cores is a floor of its own, next to the chain's.
@@ -95,6 +108,13 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
           workload: label,
           metric: `control: ${controlIds.length} × ${int(size.jobs)} jobs (a quarter of the CPU work), wall time / bound`,
           exporter: `${ratio(controlMs / boundMs)} (${ms(controlMs)})`,
+          naive: '',
+          target: '',
+        },
+        {
+          workload: label,
+          metric: `throughput floor: the same ${int(expectedJobs)} jobs with no latency, wall time / bound`,
+          exporter: `${ratio(noLatencyMs / boundMs)} (${ms(noLatencyMs)})`,
           naive: '',
           target: '',
         },
@@ -151,6 +171,7 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
         naiveCpuMs: naive.map(cpuMs),
         naiveServersCpuMs: naive.map((r) => r.serversCpuMs),
         naiveMaxRssBytes: naive.map((r) => r.maxRssBytes),
+        noLatency: { ms: noLatency.map((r) => r.handlerMs), medianMs: noLatencyMs, toBound: noLatencyMs / boundMs, cpuMs: noLatency.map(cpuMs) },
         control: { collaborations: controlIds.length, ms: control.map((r) => r.handlerMs), medianMs: controlMs, toBound: controlMs / boundMs, cpuMs: control.map(cpuMs) },
         wallTimeToBound: toBound,
         speedupOverNaive: speedup,
