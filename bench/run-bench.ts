@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   );
   const missed = rows.filter((r) => r.met === false);
   if (missed.length > 0) process.stdout.write(`Targets missed: ${missed.map((r) => `${r.workload.split(' ')[0]} ${r.metric}`).join('; ')}\n`);
+  // A missed performance target is a finding, reported above; a run that lost jobs is a failure.
+  if (missed.some((r) => r.correctness)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

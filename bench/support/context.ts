@@ -9,6 +9,8 @@ export interface Row {
   naive: string;
   target: string;
   met?: boolean;
+  /** A correctness check (every job exported, every line written), as opposed to a performance target. */
+  correctness?: boolean;
 }
 
 export interface WorkloadResult {

@@ -17,7 +17,7 @@ const PAGE_SIZE = 100;
 
 export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
   const size = ctx.quick
-    ? { collaborations: 4, jobs: 500, runs: 3, naiveRuns: 1 }
+    ? { collaborations: 4, jobs: 500, runs: 2, naiveRuns: 1 }
     : { collaborations: 16, jobs: 3_000, runs: 5, naiveRuns: 1 };
   const pages = size.jobs / PAGE_SIZE;
   const servers = await BenchServers.start({ latencyMs: LATENCY_MS });

@@ -81,6 +81,7 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
           naive: n.lines === undefined ? 'n/a' : int(n.lines),
           target: `= ${int(jobs)}`,
           met: linesMet,
+          correctness: true,
         },
         {
           workload: label,

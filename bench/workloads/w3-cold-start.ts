@@ -11,7 +11,7 @@ import { kb, median, ms, ratio } from '../support/stats';
 const IMPORT_TARGET_RATIO = 1.3;
 
 export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
-  const runs = ctx.quick ? 3 : 15;
+  const runs = ctx.quick ? 2 : 15;
   const { exporter, floor, naive } = ctx.bundles;
   const env = (nodeOptions: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: nodeOptions });
   const times = (bundle: Bundle, nodeOptions: string) => ({ bundle, nodeOptions, importMs: [] as number[], processMs: [] as number[] });

@@ -67,6 +67,7 @@ export async function runW4(ctx: BenchContext): Promise<WorkloadResult> {
           naive: `${int(naive.jobsExported)} of ${int(expectedJobs)}`,
           target: 'all',
           met: exportedMet,
+          correctness: true,
         },
         {
           workload: label,
