@@ -8,10 +8,10 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type RecordedRequest } from '../../local/emulator';
+import { LOCAL_CREDENTIALS, localAwsEnvironment } from '../../local/local-aws-environment';
 import { LocalS3Server } from '../../local/s3/local-s3-server';
 
 /** s3rver accepts only its own key pair; the emulator is given the same one, so one credential chain serves both. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const BENCH_BUCKET = 'bench-snapshots';
 
 /**
@@ -84,15 +84,7 @@ export class BenchServers {
   env(overrides: Record<string, string>): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_CLEANROOMSML: this.emulator.endpoint,
-      AWS_ENDPOINT_URL_S3: this.s3Server.endpoint,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...localAwsEnvironment({ cleanRoomsMl: this.emulator.endpoint, s3: this.s3Server.endpoint }),
       // As the stack sets it for the function.
       NODE_OPTIONS: '--enable-source-maps',
       SNAPSHOT_BUCKET: BENCH_BUCKET,

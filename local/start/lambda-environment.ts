@@ -4,6 +4,7 @@
  * the code can observe, and the standard AWS variables that point the SDK at the local servers.
  */
 import type { CfnTemplate } from '../deployable-bundle';
+import { localAwsEnvironment } from '../local-aws-environment';
 
 /** The local servers and the credentials both accept. */
 export interface LocalTarget {
@@ -46,18 +47,8 @@ export function lambdaEnvironment(settings: FunctionSettings, target: LocalTarge
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySizeMb),
     TZ: ':UTC',
-    // The execution role's credentials, here the key pair both local servers accept.
-    AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
-    // Standard SDK variables: the same code, other endpoints.
-    AWS_ENDPOINT_URL_CLEANROOMSML: target.cleanRoomsMlEndpoint,
-    AWS_ENDPOINT_URL_S3: target.s3Endpoint,
-    // s3rver stores aws-chunked bodies with their framing, and sends no checksums.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // Lambda runs Node.js 24; this machine may run an older Node.js that the SDK warns about.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The execution role's credentials are the key pair both local servers accept; the same code, other endpoints.
+    ...localAwsEnvironment({ cleanRoomsMl: target.cleanRoomsMlEndpoint, s3: target.s3Endpoint }, target.region),
   };
 }
 

@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { synthesizeDeployableStack } from '../deployable-bundle';
 import { CleanRoomsMLEmulator } from '../emulator';
+import { LOCAL_CREDENTIALS } from '../local-aws-environment';
 import { LocalS3Server } from '../s3/local-s3-server';
 import { evaluateAlarms, type AlarmVerdict } from './alarms';
 import type { Cleanup } from './cleanup';
@@ -22,7 +23,6 @@ import type { Scenario } from './scenarios';
 import { copyBucket, type CopiedObject } from './snapshot-copy';
 
 /** s3rver accepts only this key pair; the emulator is given the same one, so one credential chain serves both. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';
 /** Used when the stack creates its bucket (the template only has a Ref to it). */
 const LOCAL_BUCKET = 'audience-jobs-exporter-snapshots-local';

@@ -1,12 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CleanRoomsMLEmulator } from '../../local/emulator';
+import { LOCAL_CREDENTIALS, localAwsEnvironment } from '../../local/local-aws-environment';
+
+export { LOCAL_CREDENTIALS };
 import { LocalS3Server } from '../../local/s3/local-s3-server';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
 
-/** s3rver accepts only its own key pair, so the emulator is given the same one: one credential chain for both. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const TEST_BUCKET = 'snapshots-test';
 
 /**
@@ -36,15 +37,7 @@ export class ExportHarness {
   /** The exporter's environment: standard AWS variables towards the local servers, plus `overrides`. */
   env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     return {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_CLEANROOMSML: this.emulator.endpoint,
-      AWS_ENDPOINT_URL_S3: this.s3Server.endpoint,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...localAwsEnvironment({ cleanRoomsMl: this.emulator.endpoint, s3: this.s3Server.endpoint }),
       SNAPSHOT_BUCKET: TEST_BUCKET,
       ...overrides,
     };

@@ -1,0 +1,24 @@
+/**
+ * The standard AWS variables that point the unchanged exporter at the local servers: the emulator for Clean Rooms
+ * ML and s3rver for S3. Shared by the tests, `npm start` and the benchmark.
+ */
+
+/** s3rver accepts only its own key pair, so the emulator is given the same one: one credential chain for both. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const LOCAL_REGION = 'us-east-1';
+
+export function localAwsEnvironment(endpoints: { cleanRoomsMl: string; s3: string }, region = LOCAL_REGION): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_CLEANROOMSML: endpoints.cleanRoomsMl,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    // s3rver stores aws-chunked bodies with their framing, and sends no checksums.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Lambda runs Node.js 24; this machine may run an older Node.js that the SDK warns about.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
