@@ -1,29 +1,54 @@
 /**
  * A local AWS Clean Rooms ML endpoint for ListAudienceGenerationJobs and GetAudienceGenerationJob, speaking
- * restJson1 over HTTP on 127.0.0.1, verifying SigV4, with programmable faults.
+ * restJson1 over HTTP on 127.0.0.1, verifying SigV4, with programmable faults. Like the AWS front end, it serves
+ * many accounts and Regions: the signing identity's account and the signature's Region select the data.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
-import { EmulatorFaults, type FaultKind, type InjectedFault } from './faults';
-import { JobStore } from './job-store';
+import { ACCOUNT_ID_PATTERN, SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
+import { EmulatorFaults, type FaultKind, type FaultTarget, type InjectedFault } from './faults';
+import { listAttemptKey } from './first-attempt-throttle';
+import { EMULATOR_DEFAULT_CREDENTIALS, LocalIdentities, resolveDefaultIdentity, type LocalIdentity } from './identities';
+import type { JobStore } from './job-store';
 import { getAudienceGenerationJob, listAudienceGenerationJobs, type OperationContext } from './operations';
-import { PageTokenCodec } from './page-token';
+import { Partitions, type PartitionKey } from './partitions';
 import { readReceivedRequest, type ReceivedRequest } from './received-request';
+import { RegionPolicy, type AcceptedRegions } from './regions';
 import { deliver } from './response-delivery';
 import { route, type Route } from './routes';
-import { SigV4Verifier } from './sigv4-verifier';
+import { readCredentialScope, SigV4Verifier } from './sigv4-verifier';
 import type { EmulatorCredentials, EmulatorJob, RecordedRequest } from './types';
 import { errorResponse, gatewayErrorResponse, ServiceError, type WireResponse } from './wire';
 
+export { EMULATOR_DEFAULT_CREDENTIALS };
+
 export interface EmulatorOptions {
-  /** Region requests must be signed for; default `us-east-1`. */
+  /**
+   * The default Region: where `seed` puts jobs unless told otherwise, and `emulator.region`. Default `us-east-1`,
+   * or the first of `regions` when that is a list.
+   */
   region?: string;
-  /** The only credentials accepted; default the AWS documentation's example key pair. */
+  /**
+   * Regions requests may be signed for; others answer InvalidSignatureException ("Credential should be scoped to
+   * a valid region."). A list, or `'any'` for every syntactically valid Region. Default: `region` only, as a
+   * regional AWS endpoint accepts only its own Region.
+   */
+  regions?: AcceptedRegions;
+  /**
+   * The default identity's credentials (`emulator.credentials`); registered in `identities` under `accountId`
+   * unless already there. Default: the registry's first identity, else the AWS documentation's example key pair.
+   */
   credentials?: EmulatorCredentials;
+  /** Account of the default identity when the emulator registers it; default `111122223333`. */
+  accountId?: string;
+  /**
+   * Every credential set accepted, each mapped to its account; shared with (and grown by) e.g. the STS emulator.
+   * Default: a registry holding only the default identity.
+   */
+  identities?: LocalIdentities;
   /** Port on 127.0.0.1; default 0, an ephemeral port. */
   port?: number;
   /** Delay before every answer, in milliseconds; default 0. Also `faults.latencyMs` at runtime. */
@@ -32,14 +57,16 @@ export interface EmulatorOptions {
   verifySignatures?: boolean;
 }
 
-/** The default credentials: AWS's documented example keys, never valid anywhere. */
-export const EMULATOR_DEFAULT_CREDENTIALS: EmulatorCredentials = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
+/** Where `seed` puts jobs; defaults: the default identity's account and the default Region. */
+export interface SeedOptions {
+  accountId?: string;
+  region?: string;
+}
 
 /** What decided an answer, before it is written. */
 interface Answer {
+  /** Whose data it concerns; undefined when the signature was refused. */
+  caller?: PartitionKey;
   response: WireResponse;
   /** Recorded as `RecordedRequest.fault`. */
   faultKind?: FaultKind;
@@ -58,13 +85,22 @@ interface Answer {
  * ```
  */
 export class CleanRoomsMLEmulator {
+  /** Account of the default identity (`credentials`), where `seed` puts jobs by default. */
+  readonly accountId: string;
+  /** The default identity's credentials; give them to the client under test. */
+  readonly credentials: EmulatorCredentials;
   /** Faults to inject; see `EmulatorFaults`. */
   readonly faults: EmulatorFaults;
   /** Every request received, in arrival order, recorded on arrival and completed when answered; see `clearRequests()`. */
   readonly requests: RecordedRequest[] = [];
 
-  private readonly store = new JobStore();
-  private readonly context: OperationContext;
+  private readonly partitions = new Partitions();
+  /**
+   * @internal The default (account, Region) partition's jobs. Not private because nothing here reads it after
+   * construction: `bench/support/servers.ts` reaches in to memoize its listings.
+   */
+  protected readonly store: JobStore;
+  private readonly acceptsRegion: (region: string) => boolean;
   private readonly verifier: SigV4Verifier | undefined;
   /** Aborts pending delays on stop, so a slow response never outlives the emulator. */
   private readonly stopping = new AbortController();
@@ -73,18 +109,28 @@ export class CleanRoomsMLEmulator {
     private readonly server: Server,
     /** Base URL to give a client, e.g. `http://127.0.0.1:43123`. */
     readonly endpoint: string,
-    /** The region requests must be signed for. */
+    /** The default Region: requests signed for it see the jobs seeded without a `region`. */
     readonly region: string,
-    /** The credentials requests must be signed with; give them to the client under test. */
-    readonly credentials: EmulatorCredentials,
+    /** Every credential set accepted; add identities (e.g. of a second account) at any time. */
+    readonly identities: LocalIdentities,
+    identity: LocalIdentity,
     options: EmulatorOptions,
   ) {
+    this.accountId = identity.accountId;
+    // Only the key material: clients are handed these, and spread them to provoke signature errors.
+    const { accessKeyId, secretAccessKey, sessionToken } = identity;
+    this.credentials = sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
     this.faults = new EmulatorFaults(options.latencyMs ?? 0);
     // Every pending delayed answer listens on this one signal; hundreds in flight are normal under latency.
     setMaxListeners(0, this.stopping.signal);
-    this.context = { store: this.store, tokens: new PageTokenCodec(), faults: this.faults };
+    this.store = this.partitions.get({ accountId: this.accountId, region }).store;
+    const policy = options.regions === undefined ? undefined : new RegionPolicy(options.regions);
+    this.acceptsRegion = policy ? (r) => policy.accepts(r) : (r) => r === region;
+    if (!this.acceptsRegion(region)) throw new RangeError(`region ${region} is not among the accepted regions`);
     this.verifier =
-      options.verifySignatures === false ? undefined : new SigV4Verifier({ region, service: SIGNING_NAME, credentials });
+      options.verifySignatures === false
+        ? undefined
+        : new SigV4Verifier({ service: SIGNING_NAME, identities, acceptsRegion: this.acceptsRegion });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
   }
 
@@ -96,18 +142,30 @@ export class CleanRoomsMLEmulator {
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    return new CleanRoomsMLEmulator(
-      server,
-      `http://127.0.0.1:${port}`,
-      options.region ?? 'us-east-1',
-      options.credentials ?? EMULATOR_DEFAULT_CREDENTIALS,
-      options,
-    );
+    try {
+      const identities = options.identities ?? new LocalIdentities();
+      const identity = resolveDefaultIdentity(identities, options);
+      const region = options.region ?? (Array.isArray(options.regions) ? options.regions[0] : undefined) ?? 'us-east-1';
+      return new CleanRoomsMLEmulator(server, `http://127.0.0.1:${port}`, region, identities, identity, options);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
   }
 
-  /** Appends jobs to a collaboration; listing order is seeding order. Throws on an ARN seeded before. */
-  seed(collaborationId: string, jobs: readonly EmulatorJob[]): void {
-    this.store.add(collaborationId, jobs);
+  /**
+   * Appends jobs to a collaboration in one account and Region (default: the default identity's account and the
+   * default Region); listing order is seeding order. The same collaboration may be seeded under several accounts,
+   * as each member account sees its own jobs. Throws on an ARN seeded before in that account and Region, and on a
+   * Region no request could be signed for.
+   */
+  seed(collaborationId: string, jobs: readonly EmulatorJob[], options: SeedOptions = {}): void {
+    const { accountId = this.accountId, region = this.region } = options;
+    if (!ACCOUNT_ID_PATTERN.test(accountId)) throw new RangeError(`accountId must be 12 digits, got ${accountId}`);
+    if (!this.acceptsRegion(region)) {
+      throw new RangeError(`seed: requests cannot be signed for ${region}; start the emulator with regions listing it, or 'any'`);
+    }
+    this.partitions.get({ accountId, region }).store.add(collaborationId, jobs);
   }
 
   /** Forgets the recorded requests. */
@@ -141,6 +199,8 @@ export class CleanRoomsMLEmulator {
       this.requests.push(record);
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs, undefined, { signal: this.stopping.signal });
       const answer = await this.answer(received, routed);
+      record.accountId = answer.caller?.accountId;
+      record.region = answer.caller?.region;
       record.fault = answer.faultKind;
       record.errorType = answer.response.headers['x-amzn-errortype'];
       record.status = await deliver(res, answer.response, randomUUID(), answer.deliveryFault, this.stopping.signal);
@@ -157,46 +217,68 @@ export class CleanRoomsMLEmulator {
     }
   }
 
-  /** Signature, routing, rate limit, then the first matching counted fault, then the operation. */
+  /** Signature, routing, rate limits, the first-attempt storm, then the first matching counted fault, then the operation. */
   private async answer(received: ReceivedRequest, routed: Route | undefined): Promise<Answer> {
+    let caller: PartitionKey | undefined;
     try {
-      await this.verifier?.verify(received);
+      caller = await this.callerOf(received);
       if (!routed) throw new ServiceError('UnknownOperationException', `No operation at ${received.method} ${received.rawPath}.`);
-      if (this.faults.overRateLimit()) {
-        return { response: errorResponse(new ServiceError('ThrottlingException', 'Rate exceeded')), faultKind: 'rateLimit' };
-      }
-      const fault = this.faults.take({ operation: routed.operation, collaborationId: this.collaborationOf(routed, received) });
-      if (fault?.kind === 'throttle') {
-        const retryAfter: Record<string, string> =
-          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-        return { response: errorResponse(new ServiceError('ThrottlingException', 'Rate exceeded', retryAfter)), faultKind: fault.kind };
-      }
-      if (fault?.kind === 'serverError') return { response: serverErrorResponse(fault.status), faultKind: fault.kind };
-      return { response: this.operate(received, routed), faultKind: fault?.kind, deliveryFault: fault };
+      const partition = this.partitions.get(caller);
+      const context: OperationContext = { store: partition.store, tokens: partition.tokens, faults: this.faults };
+      const target = this.faultTarget(routed, received, caller, partition.store);
+      if (this.faults.overRateLimit(target)) return { caller, response: throttlingResponse(), faultKind: 'rateLimit' };
+      const storm = this.faults.takeFirstAttempt(target);
+      if (storm) return { caller, response: throttlingResponse(storm.retryAfterSeconds), faultKind: 'throttleFirstAttempt' };
+      const fault = this.faults.take(target);
+      if (fault?.kind === 'throttle') return { caller, response: throttlingResponse(fault.retryAfterSeconds), faultKind: fault.kind };
+      if (fault?.kind === 'serverError') return { caller, response: serverErrorResponse(fault.status), faultKind: fault.kind };
+      return { caller, response: operate(context, received, routed), faultKind: fault?.kind, deliveryFault: fault };
     } catch (error) {
-      if (error instanceof ServiceError) return { response: errorResponse(error) };
+      if (error instanceof ServiceError) return { caller, response: errorResponse(error) };
       throw error;
     }
   }
 
-  /** Turns the operation's errors into answers here, so a delivery fault (e.g. truncateBody) still shapes them. */
-  private operate(received: ReceivedRequest, routed: Route): WireResponse {
-    try {
-      return routed.operation === 'ListAudienceGenerationJobs'
-        ? listAudienceGenerationJobs(this.context, received.query)
-        : getAudienceGenerationJob(this.context, routed.audienceGenerationJobArn);
-    } catch (error) {
-      if (error instanceof ServiceError) return errorResponse(error);
-      throw error;
+  /** The account and Region whose data the request reads. */
+  private async callerOf(received: ReceivedRequest): Promise<PartitionKey> {
+    if (this.verifier) {
+      const { identity, region } = await this.verifier.verify(received);
+      return { accountId: identity.accountId, region };
     }
+    // Unverified, the header still says who signs: honour it so partitioning works the same, else use the defaults.
+    const scope = readCredentialScope(received.headers.authorization);
+    return {
+      accountId: (scope && this.identities.get(scope.accessKeyId)?.accountId) ?? this.accountId,
+      region: scope && this.acceptsRegion(scope.region) ? scope.region : this.region,
+    };
   }
 
-  /** The collaboration a request concerns, for fault scopes. */
-  private collaborationOf(routed: Route, received: ReceivedRequest): string | undefined {
+  /** What fault scopes, rate limits and the storm match a request on. */
+  private faultTarget(routed: Route, received: ReceivedRequest, caller: PartitionKey, store: JobStore): FaultTarget {
+    if (routed.operation === 'ListAudienceGenerationJobs') {
+      const collaborationId = received.query.collaborationId?.[0];
+      return { ...caller, operation: routed.operation, collaborationId, attemptKey: listAttemptKey(collaborationId, received.query.nextToken?.[0]) };
+    }
+    const arn = routed.audienceGenerationJobArn;
+    return { ...caller, operation: routed.operation, collaborationId: store.get(arn)?.collaborationId, attemptKey: arn };
+  }
+}
+
+/** Turns the operation's errors into answers here, so a delivery fault (e.g. truncateBody) still shapes them. */
+function operate(context: OperationContext, received: ReceivedRequest, routed: Route): WireResponse {
+  try {
     return routed.operation === 'ListAudienceGenerationJobs'
-      ? received.query.collaborationId?.[0]
-      : this.store.get(routed.audienceGenerationJobArn)?.collaborationId;
+      ? listAudienceGenerationJobs(context, received.query)
+      : getAudienceGenerationJob(context, routed.audienceGenerationJobArn);
+  } catch (error) {
+    if (error instanceof ServiceError) return errorResponse(error);
+    throw error;
   }
+}
+
+function throttlingResponse(retryAfterSeconds?: number): WireResponse {
+  const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  return errorResponse(new ServiceError('ThrottlingException', 'Rate exceeded', retryAfter));
 }
 
 function serverErrorResponse(status: 500 | 502 | 503 | 504): WireResponse {

@@ -6,12 +6,16 @@
  *   `malformedJson`, `missingRequiredField`) each hit the next `count` requests that match their scope. They queue
  *   in the order they were programmed: `throttle(2)` then `serverErrors(1)` answers 429, 429, 500. A request takes
  *   at most one counted fault. Requests that fail signature verification take none.
- * - **Standing faults** (`latencyMs`, `rateLimit`, `denyCollaboration`, `repeatToken`, `expireTokenAfterPages`,
- *   `duplicateAcrossPages`, `unknownStatus`) hold until `reset()`.
+ * - **Standing faults** (`latencyMs`, `rateLimit`, `throttleFirstAttempts`, `denyCollaboration`, `repeatToken`,
+ *   `expireTokenAfterPages`, `duplicateAcrossPages`, `unknownStatus`) hold until `reset()`.
+ *
+ * A request meets them in this order: rate limits, the first-attempt storm, then the counted faults.
  *
  * Every request that a fault shaped is marked with the fault's kind in `emulator.requests[i].fault`.
  */
-import { TokenBucket, type RateLimit } from './token-bucket';
+import { FirstAttemptThrottle, type FirstAttemptThrottleOptions } from './first-attempt-throttle';
+import { RateLimits, type RateLimitScope } from './rate-limits';
+import type { RateLimit } from './token-bucket';
 import type { OperationName } from './types';
 
 /** Collaboration id that makes a standing pagination fault apply to every listing, unscoped ones included. */
@@ -23,6 +27,10 @@ export interface FaultScope {
   operation?: OperationName;
   /** Only List requests with this `collaborationId`, and Get requests of a job seeded under it. */
   collaborationId?: string;
+  /** Only requests signed by an identity of this account. */
+  accountId?: string;
+  /** Only requests signed for this Region. */
+  region?: string;
 }
 
 export type ServerErrorStatus = 500 | 502 | 503 | 504;
@@ -44,13 +52,19 @@ export type InjectedFault =
   | { kind: 'missingRequiredField'; field: string };
 
 /** The kind of fault that shaped an answer, as recorded in `RecordedRequest.fault`. */
-export type FaultKind = InjectedFault['kind'] | 'rateLimit';
+export type FaultKind = InjectedFault['kind'] | 'rateLimit' | 'throttleFirstAttempt';
 
 /** What the fault matcher knows of a request. */
 export interface FaultTarget {
   operation: OperationName;
   /** List: the `collaborationId` query parameter; Get: the collaboration the job was seeded under. */
   collaborationId: string | undefined;
+  /** Account of the signing identity. */
+  accountId: string;
+  /** Region of the signature's credential scope. */
+  region: string;
+  /** Identifies the request across retries: Get the job ARN, List the collaboration and next token. */
+  attemptKey: string;
 }
 
 interface QueuedFault {
@@ -71,7 +85,8 @@ export class EmulatorFaults {
   latencyMs: number;
 
   private queue: QueuedFault[] = [];
-  private bucket: TokenBucket | undefined;
+  private readonly rateLimits = new RateLimits();
+  private readonly firstAttempts = new FirstAttemptThrottle();
   private readonly deniedCollaborations = new Set<string>();
   private readonly repeatTokenCollaborations = new Set<string>();
   private readonly duplicateCollaborations = new Set<string>();
@@ -126,9 +141,24 @@ export class EmulatorFaults {
     return this.enqueue(count, { kind: 'missingRequiredField', field }, scope);
   }
 
-  /** Requests above this rate answer 429 ThrottlingException ("Rate exceeded"); `undefined` lifts the limit. */
-  rateLimit(limit: RateLimit | undefined): this {
-    this.bucket = limit && new TokenBucket(limit);
+  /**
+   * Requests above this rate answer 429 ThrottlingException ("Rate exceeded"). Each account and Region has its own
+   * token bucket, per operation when `operation` is given, else one shared by both operations. Limits of different
+   * scopes coexist (e.g. List 1/s and Get 40/s) and a request must pass every limit covering it; setting a scope
+   * again replaces its limit. `undefined` lifts the limit of that scope, and with no scope lifts every limit.
+   */
+  rateLimit(limit: RateLimit | undefined, scope: RateLimitScope = {}): this {
+    this.rateLimits.set(limit, scope);
+    return this;
+  }
+
+  /**
+   * A throttling storm: the first request for each distinct job ARN (Get) or each distinct collaboration id and
+   * next token (List), per account and Region, answers 429 ThrottlingException once; its retries succeed. Recorded
+   * as fault `throttleFirstAttempt`. Calling it again for the same operation starts afresh.
+   */
+  throttleFirstAttempts(options: FirstAttemptThrottleOptions = {}): this {
+    this.firstAttempts.set(options);
     return this;
   }
 
@@ -173,7 +203,8 @@ export class EmulatorFaults {
   reset(): void {
     this.latencyMs = this.baselineLatencyMs;
     this.queue = [];
-    this.bucket = undefined;
+    this.rateLimits.clear();
+    this.firstAttempts.clear();
     this.deniedCollaborations.clear();
     this.repeatTokenCollaborations.clear();
     this.duplicateCollaborations.clear();
@@ -193,6 +224,8 @@ export class EmulatorFaults {
     const queued = this.queue.find(
       (q) =>
         (q.scope.operation === undefined || q.scope.operation === target.operation) &&
+        (q.scope.accountId === undefined || q.scope.accountId === target.accountId) &&
+        (q.scope.region === undefined || q.scope.region === target.region) &&
         (q.scope.collaborationId === undefined ||
           q.scope.collaborationId === ANY_COLLABORATION ||
           q.scope.collaborationId === target.collaborationId),
@@ -203,9 +236,14 @@ export class EmulatorFaults {
     return queued.fault;
   }
 
-  /** @internal Counts a request against the rate limit; true when it is over. */
-  overRateLimit(): boolean {
-    return this.bucket !== undefined && !this.bucket.tryTake();
+  /** @internal Counts a request against the rate limits; true when it is over one. */
+  overRateLimit(target: FaultTarget): boolean {
+    return this.rateLimits.over(target);
+  }
+
+  /** @internal The storm's answer when this is the request's first attempt; marks it as attempted. */
+  takeFirstAttempt(target: FaultTarget): { retryAfterSeconds?: number } | undefined {
+    return this.firstAttempts.take({ ...target, key: target.attemptKey });
   }
 
   /** @internal */

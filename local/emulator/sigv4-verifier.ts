@@ -3,18 +3,30 @@
  * types AWS answers. The signature is recomputed with `@smithy/signature-v4` over the request exactly as it was
  * received: the raw path (a label the client percent-encoded is encoded a second time by the canonical URI, as the
  * signer does with its default `uriEscapePath: true`), the decoded query, and the signed headers.
+ *
+ * The key is the identity whose access key id the signature names, and the Region is the one of its credential
+ * scope, as on AWS: one front end serves many accounts, and the caller's account and Region select its data.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { LocalIdentities, LocalIdentity } from './identities';
 import type { ReceivedRequest } from './received-request';
-import type { EmulatorCredentials } from './types';
 import { ServiceError } from './wire';
 
 export interface SigV4VerifierOptions {
-  region: string;
+  /** Signing name requests must be scoped to, e.g. `cleanrooms-ml` or `sts`. */
   service: string;
-  credentials: EmulatorCredentials;
+  /** The credentials accepted; read on every request, so identities added later are accepted too. */
+  identities: LocalIdentities;
+  /** Whether a request may be scoped to this Region. */
+  acceptsRegion: (region: string) => boolean;
+}
+
+/** Who signed a verified request, and for which Region. */
+export interface VerifiedCaller {
+  identity: LocalIdentity;
+  region: string;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -35,21 +47,23 @@ interface ParsedAuthorization {
 export class SigV4Verifier {
   constructor(private readonly options: SigV4VerifierOptions) {}
 
-  /** Resolves when the request is signed by the configured credentials for this region and service; else throws. */
-  async verify(request: ReceivedRequest, now: Date = new Date()): Promise<void> {
-    const { region, service, credentials } = this.options;
+  /** Resolves to the signer when a registered identity signed the request for an accepted Region and this service; else throws. */
+  async verify(request: ReceivedRequest, now: Date = new Date()): Promise<VerifiedCaller> {
+    const { service, identities, acceptsRegion } = this.options;
     const authorization = parseAuthorization(request.headers.authorization);
+    const { region } = authorization;
 
-    if (authorization.accessKeyId !== credentials.accessKeyId) {
+    const identity = identities.get(authorization.accessKeyId);
+    if (!identity || request.headers['x-amz-security-token'] !== identity.sessionToken) {
       throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
-    if (request.headers['x-amz-security-token'] !== credentials.sessionToken) {
-      throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (identity.expiration && now.getTime() >= identity.expiration.getTime()) {
+      throw new ServiceError('ExpiredTokenException', 'The security token included in the request is expired');
     }
     if (authorization.service !== service) {
       throw new ServiceError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`);
     }
-    if (authorization.region !== region) {
+    if (!acceptsRegion(region)) {
       throw new ServiceError('InvalidSignatureException', 'Credential should be scoped to a valid region.');
     }
 
@@ -64,7 +78,7 @@ export class SigV4Verifier {
       throw new ServiceError('InvalidSignatureException', `Signature expired: ${request.headers['x-amz-date']} is now earlier or later than the allowed 15 minutes.`);
     }
 
-    const expected = await this.sign(request, authorization.signedHeaders, signingDate);
+    const expected = await this.sign(request, { identity, region }, authorization.signedHeaders, signingDate);
     if (expected !== authorization.signature) {
       throw new ServiceError(
         'InvalidSignatureException',
@@ -72,10 +86,11 @@ export class SigV4Verifier {
           'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
       );
     }
+    return { identity, region };
   }
 
-  /** The signature the configured credentials give this request over these signed headers. */
-  private async sign(request: ReceivedRequest, signedHeaders: string[], signingDate: Date): Promise<string> {
+  /** The signature the caller's credentials give this request over these signed headers. */
+  private async sign(request: ReceivedRequest, caller: VerifiedCaller, signedHeaders: string[], signingDate: Date): Promise<string> {
     const signed = new Set(signedHeaders);
     const headers: Record<string, string> = {};
     for (const name of signed) {
@@ -91,8 +106,8 @@ export class SigV4Verifier {
 
     const signer = new SignatureV4({
       service: this.options.service,
-      region: this.options.region,
-      credentials: this.options.credentials,
+      region: caller.region,
+      credentials: caller.identity,
       sha256: Sha256,
       uriEscapePath: true,
       // Adds x-amz-content-sha256 to the canonical headers only if the client signed it.
@@ -112,6 +127,19 @@ export class SigV4Verifier {
     );
     const match = /Signature=([0-9a-f]+)/.exec(String(resigned.headers.authorization));
     return match ? match[1] : '';
+  }
+}
+
+/**
+ * The access key id and Region an `Authorization` header names, without verifying anything; undefined when the
+ * header is absent or malformed. For endpoints that skip verification but still partition data by caller.
+ */
+export function readCredentialScope(header: string | undefined): { accessKeyId: string; region: string } | undefined {
+  try {
+    const { accessKeyId, region } = parseAuthorization(header);
+    return { accessKeyId, region };
+  } catch {
+    return undefined;
   }
 }
 

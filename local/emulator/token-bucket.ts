@@ -4,6 +4,13 @@ export interface RateLimit {
   burst: number;
 }
 
+/** Throws unless the limit could ever admit a request. */
+export function checkRateLimit(limit: RateLimit): void {
+  if (!(limit.requestsPerSecond > 0) || !(limit.burst >= 1)) {
+    throw new RangeError('rateLimit needs requestsPerSecond > 0 and burst >= 1');
+  }
+}
+
 /** The classic token bucket AWS uses for API rate limits; it starts full. */
 export class TokenBucket {
   private tokens: number;
@@ -13,20 +20,23 @@ export class TokenBucket {
     private readonly limit: RateLimit,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(limit.requestsPerSecond > 0) || !(limit.burst >= 1)) {
-      throw new RangeError('rateLimit needs requestsPerSecond > 0 and burst >= 1');
-    }
+    checkRateLimit(limit);
     this.tokens = limit.burst;
     this.refilledAt = this.now();
   }
 
   /** Takes one token if there is one; false means the request is over the limit. */
   tryTake(): boolean {
+    if (!this.hasToken()) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Whether a token is available, without taking it: a request checked against several buckets spends from all or none. */
+  hasToken(): boolean {
     const now = this.now();
     this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limit.requestsPerSecond);
     this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.tokens >= 1;
   }
 }

@@ -8,7 +8,7 @@ import type { FaultKind } from './faults';
 /** The two operations the emulator implements, named as in the Smithy model. */
 export type OperationName = 'ListAudienceGenerationJobs' | 'GetAudienceGenerationJob';
 
-/** The only credentials the emulator accepts (SigV4 is verified against them). */
+/** A credential set requests are signed with (see `LocalIdentities` for the accounts they map to). */
 export interface EmulatorCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -56,4 +56,8 @@ export interface RecordedRequest {
   errorType?: string;
   /** The injected fault that shaped this answer, if any (see `EmulatorFaults`). */
   fault?: FaultKind;
+  /** Account of the signing identity, once the signature was verified (or read, when verification is off). */
+  accountId?: string;
+  /** Region of the signature's credential scope, once verified (or read, when verification is off). */
+  region?: string;
 }

@@ -19,6 +19,7 @@ const FRONT_END_ERROR_STATUS = {
   IncompleteSignatureException: 400,
   InvalidSignatureException: 403,
   UnrecognizedClientException: 403,
+  ExpiredTokenException: 403,
   UnknownOperationException: 404,
   ServiceUnavailableException: 503,
 } as const;
