@@ -1,19 +1,28 @@
 /**
  * The standard AWS variables that point the unchanged exporter at the local servers: the emulator for Clean Rooms
- * ML and s3rver for S3. Shared by the tests, `npm start` and the benchmark.
+ * ML, the local STS, and s3rver for S3. Shared by the tests, `npm start` and the benchmark.
  */
 
-/** s3rver accepts only its own key pair, so the emulator is given the same one: one credential chain for both. */
+/** s3rver accepts only its own key pair, so the emulator and STS are given the same one: one credential chain for all. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const LOCAL_REGION = 'us-east-1';
+/** The account the local credentials belong to (what STS GetCallerIdentity answers for them). */
+export const LOCAL_ACCOUNT_ID = '111122223333';
 
-export function localAwsEnvironment(endpoints: { cleanRoomsMl: string; s3: string }, region = LOCAL_REGION): Record<string, string> {
+export interface LocalEndpoints {
+  cleanRoomsMl: string;
+  s3: string;
+  sts: string;
+}
+
+export function localAwsEnvironment(endpoints: LocalEndpoints, region = LOCAL_REGION): Record<string, string> {
   return {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_CLEANROOMSML: endpoints.cleanRoomsMl,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_STS: endpoints.sts,
     // s3rver stores aws-chunked bodies with their framing, and sends no checksums.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',

@@ -16,12 +16,13 @@ async function main(argv: string[]): Promise<number> {
     .name('export')
     .description(
       'Export every audience generation job of the configured collaborations to NDJSON snapshots in S3, as the scheduled Lambda does.\n' +
-        `Configuration comes from the environment: ${ENV.COLLABORATION_IDS}, ${ENV.SNAPSHOT_BUCKET}, ${ENV.SNAPSHOT_PREFIX}, ` +
+        `Configuration comes from the environment: ${ENV.EXPORT_SOURCES} (or ${ENV.EXPORT_SOURCES_FILE}) or ${ENV.COLLABORATION_IDS}, ${ENV.SNAPSHOT_BUCKET}, ${ENV.SNAPSHOT_PREFIX}, ` +
         `${ENV.CONFIGURED_AUDIENCE_MODEL_ARN}, ${ENV.COMPRESSION}, ${ENV.MAX_CONCURRENCY}, and the standard AWS variables ` +
-        '(AWS_REGION, credentials, AWS_ENDPOINT_URL_CLEANROOMSML, AWS_ENDPOINT_URL_S3).',
+        '(AWS_REGION, credentials, AWS_ENDPOINT_URL_CLEANROOMSML, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS).',
     )
     .addOption(new Option('--scheduled-time <iso8601>', 'the scheduled time to write the snapshot for (default: now, to the second)'))
     .addOption(new Option('--collaboration-ids <ids>', `comma-separated collaboration ids, or *; overrides ${ENV.COLLABORATION_IDS}`))
+    .addOption(new Option('--sources <json>', `the sources, as a JSON list (see README); overrides ${ENV.EXPORT_SOURCES}`))
     .addOption(new Option('--json', 'print the manifest as JSON instead of the table'))
     .addHelpText('after', '\nExit status: 0 when every collaboration was exported, 1 otherwise.')
     .exitOverride()
@@ -32,9 +33,10 @@ async function main(argv: string[]): Promise<number> {
     const code = (error as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 1;
   }
-  const options = program.opts<{ scheduledTime?: string; collaborationIds?: string; json?: boolean }>();
+  const options = program.opts<{ scheduledTime?: string; collaborationIds?: string; sources?: string; json?: boolean }>();
   const env = { ...process.env };
   if (options.collaborationIds !== undefined) env[ENV.COLLABORATION_IDS] = options.collaborationIds;
+  if (options.sources !== undefined) env[ENV.EXPORT_SOURCES] = options.sources;
   const event = options.scheduledTime !== undefined ? { scheduledTime: options.scheduledTime } : {};
   try {
     const { manifest, manifestKey } = await runExportJob(event, env);

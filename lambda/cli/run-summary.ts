@@ -3,6 +3,8 @@ import type { RunManifest } from '../snapshot/manifest';
 /** The manifest as a short table for people. */
 export function formatRunSummary(manifest: RunManifest, manifestKey: string): string {
   const rows = manifest.collaborations.map((c) => [
+    c.account_id ?? '-',
+    c.region,
     c.collaboration_id,
     c.status,
     String(c.job_count),
@@ -11,8 +13,8 @@ export function formatRunSummary(manifest: RunManifest, manifestKey: string): st
     c.object_bytes === null ? '-' : String(c.object_bytes),
     c.status === 'succeeded' ? (c.object_key ?? '') : `${c.error?.name}: ${c.error?.message}`,
   ]);
-  const header = ['collaboration', 'status', 'jobs', 'delete_failed', 'pages', 'bytes', 'object / error'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 6 ? 0 : r[i]!.length))));
+  const header = ['account', 'region', 'collaboration', 'status', 'jobs', 'delete_failed', 'pages', 'bytes', 'object / error'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 8 ? 0 : r[i]!.length))));
   const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
   const { totals } = manifest;
   return [

@@ -1,30 +1,71 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { memoize } from '@smithy/property-provider';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { CleanRoomsMLClient } from '../cleanroomsml/client';
+import { OperationPacer } from '../pacing/operation-pacer';
 
 /** Time allowed for one S3 request. */
 export const S3_REQUEST_TIMEOUT_MS = 120_000;
-
-/**
- * SDK clients, created once per execution environment and reused by warm invocations (their
- * connection pools and credentials stay warm). Keyed by the settings that can differ between runs.
- */
-let cached: { key: string; s3: S3Client; cleanRooms: CleanRoomsMLClient } | undefined;
+/** Session name of the assumed roles: what CloudTrail shows in the member accounts. */
+export const ROLE_SESSION_NAME = 'audience-jobs-exporter';
+/** Assumed-role sessions last an hour (the role's default maximum); a run takes minutes. */
+export const ROLE_SESSION_SECONDS = 3600;
+/** Temporary credentials are refreshed this long before they expire, so that no request is signed with stale ones. */
+const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000;
 
 export interface AwsClientSettings {
   maxAttempts: number;
   requestTimeoutMs: number;
 }
 
-export function awsClients(settings: AwsClientSettings): { s3: S3Client; cleanRooms: CleanRoomsMLClient } {
-  // AWS_DEFAULT_REGION is honoured too (the AWS CLI reads it; the JavaScript SDK alone would not).
-  const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('No AWS Region: set AWS_REGION (Lambda sets it)');
-  const key = JSON.stringify([settings, region, process.env.AWS_ENDPOINT_URL, process.env.AWS_ENDPOINT_URL_S3, process.env.AWS_ENDPOINT_URL_CLEANROOMSML]);
-  if (cached?.key !== key) {
-    cached?.s3.destroy();
-    cached?.cleanRooms.destroy();
-    cached = {
+/** What a source is read with, before its account is known. */
+export interface SourceCredentials {
+  credentials: AwsCredentialIdentityProvider;
+  sts: STSClient;
+}
+
+export interface SourceClientKey {
+  region: string;
+  roleArn: string | undefined;
+  externalId: string | undefined;
+}
+
+/**
+ * SDK clients, created once per execution environment and reused by warm invocations (their connection pools,
+ * credentials and learned request rates stay warm). Keyed by the settings that can differ between runs.
+ */
+let s3Cached: { key: string; s3: S3Client } | undefined;
+const credentialCache = new Map<string, SourceCredentials>();
+const cleanRoomsCache = new Map<string, CleanRoomsMLClient>();
+/**
+ * One pacer per (account, Region): AWS applies its rate quotas per account, Region and operation, so two sources that
+ * reach the same account and Region (two roles, or a role and the function's own credentials) share what they learn.
+ */
+const pacers = new Map<string, OperationPacer>();
+
+/** The pacer of an (account, Region), kept, as the learned rates are, across warm invocations. */
+export function pacerFor(accountId: string, region: string): OperationPacer {
+  const key = `${accountId}:${region}`;
+  let pacer = pacers.get(key);
+  if (!pacer) pacers.set(key, (pacer = new OperationPacer()));
+  return pacer;
+}
+
+function endpointsKey(): string {
+  const env = process.env;
+  return JSON.stringify([env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL_CLEANROOMSML, env.AWS_ENDPOINT_URL_STS]);
+}
+
+/** The S3 client of the snapshot bucket, with the function's own credentials and Region. */
+export function s3Client(region: string): S3Client {
+  const key = JSON.stringify([region, endpointsKey()]);
+  if (s3Cached?.key !== key) {
+    s3Cached?.s3.destroy();
+    s3Cached = {
       key,
       s3: new S3Client({
         region,
@@ -34,15 +75,64 @@ export function awsClients(settings: AwsClientSettings): { s3: S3Client; cleanRo
         // 8 MiB, which takes well under this even on a slow link; a timeout is retried like any transient error.
         requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: S3_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
       }),
-      cleanRooms: new CleanRoomsMLClient({ region, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs }),
     };
   }
-  return { s3: cached.s3, cleanRooms: cached.cleanRooms };
+  return s3Cached.s3;
 }
 
-/** Closes the cached clients' sockets, so that a CLI process can exit promptly. */
+/**
+ * A source's credentials: the function's own, or the role's, assumed through STS (honouring `AWS_ENDPOINT_URL_STS`,
+ * as every SDK client does), cached and refreshed before they expire; and an STS client that uses them.
+ */
+export function sourceCredentials(source: SourceClientKey): SourceCredentials {
+  const key = JSON.stringify([source.region, source.roleArn, source.externalId, endpointsKey()]);
+  let cached = credentialCache.get(key);
+  if (!cached) {
+    const credentials = source.roleArn === undefined ? defaultProvider() : assumedRole(source.roleArn, source.externalId, source.region);
+    cached = { credentials, sts: new STSClient({ region: source.region, credentials, maxAttempts: 3 }) };
+    credentialCache.set(key, cached);
+  }
+  return cached;
+}
+
+/**
+ * The Clean Rooms ML client of one source: it signs for the source's Region with its credentials, and paces with the
+ * pacer of the source's (account, Region), which sources of one account and Region share.
+ */
+export function cleanRoomsClient(source: SourceClientKey, accountId: string, settings: AwsClientSettings): CleanRoomsMLClient {
+  const key = JSON.stringify([source.region, source.roleArn, source.externalId, accountId, settings, endpointsKey()]);
+  let client = cleanRoomsCache.get(key);
+  if (!client) {
+    const { credentials } = sourceCredentials(source);
+    const pacer = pacerFor(accountId, source.region);
+    client = new CleanRoomsMLClient({ region: source.region, credentials, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs, pacer });
+    cleanRoomsCache.set(key, client);
+  }
+  return client;
+}
+
+function assumedRole(roleArn: string, externalId: string | undefined, region: string): AwsCredentialIdentityProvider {
+  const provider = fromTemporaryCredentials({
+    params: { RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, ExternalId: externalId, DurationSeconds: ROLE_SESSION_SECONDS },
+    // The function's own credentials; STS in the source's Region (regional endpoints).
+    masterCredentials: defaultProvider(),
+    clientConfig: { region },
+  });
+  // fromTemporaryCredentials calls AssumeRole on every call: keep the session until it nears its expiration.
+  return memoize(
+    provider,
+    (credentials: AwsCredentialIdentity) => credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < CREDENTIAL_REFRESH_MARGIN_MS,
+    (credentials: AwsCredentialIdentity) => credentials.expiration !== undefined,
+  );
+}
+
+/** Closes the cached clients' sockets, so that a CLI process can exit promptly, and forgets the learned rates. */
 export function destroyAwsClients(): void {
-  cached?.s3.destroy();
-  cached?.cleanRooms.destroy();
-  cached = undefined;
+  s3Cached?.s3.destroy();
+  s3Cached = undefined;
+  for (const { sts } of credentialCache.values()) sts.destroy();
+  for (const client of cleanRoomsCache.values()) client.destroy();
+  credentialCache.clear();
+  cleanRoomsCache.clear();
+  pacers.clear();
 }

@@ -3,10 +3,25 @@
  * table and the stack's function environment are written from it.
  *
  * Region, credentials and endpoints come from the standard AWS variables (`AWS_REGION`, the default
- * credential chain, `AWS_ENDPOINT_URL_CLEANROOMSML`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`).
+ * credential chain, `AWS_ENDPOINT_URL_CLEANROOMSML`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`).
+ * `AWS_ENDPOINT_URL_CLEANROOMSML` overrides the endpoint of every source's Region, as the SDK does; each source still
+ * signs for its own Region.
  */
 export const ENV = {
-  /** Required. Comma-separated collaboration UUIDs, or `*` for every job the account can see. */
+  /**
+   * The sources to read, as inline JSON: `[{"region":"eu-west-1","roleArn":"arn:aws:iam::…:role/…","externalId":"…",
+   * "collaborationIds":["<uuid>",…] or "*"}]`. Exclusive with COLLABORATION_IDS and EXPORT_SOURCES_FILE.
+   */
+  EXPORT_SOURCES: 'EXPORT_SOURCES',
+  /**
+   * The same JSON in a file, for lists that do not fit in Lambda's 4 KB of environment (the stack ships it in the
+   * function's code). A relative path is relative to `LAMBDA_TASK_ROOT`, else to the working directory.
+   */
+  EXPORT_SOURCES_FILE: 'EXPORT_SOURCES_FILE',
+  /**
+   * Without EXPORT_SOURCES: comma-separated collaboration UUIDs, or `*` for every job the account can see, read with
+   * the function's own credentials in its own Region.
+   */
   COLLABORATION_IDS: 'COLLABORATION_IDS',
   /** Required. Bucket that receives the snapshots and manifests. */
   SNAPSHOT_BUCKET: 'SNAPSHOT_BUCKET',
@@ -16,7 +31,7 @@ export const ENV = {
   CONFIGURED_AUDIENCE_MODEL_ARN: 'CONFIGURED_AUDIENCE_MODEL_ARN',
   /** `gzip` or `none`. */
   COMPRESSION: 'COMPRESSION',
-  /** How many collaborations are exported in parallel. */
+  /** How many collaborations are exported in parallel, across every source. */
   MAX_CONCURRENCY: 'MAX_CONCURRENCY',
   /** Attempts per Clean Rooms ML request, first try included. */
   MAX_ATTEMPTS: 'CLEANROOMSML_MAX_ATTEMPTS',
@@ -47,7 +62,9 @@ export const DEFAULTS = {
 /** Upper bounds that keep a bad value from turning into a runaway run. */
 export const LIMITS = {
   MAX_CONCURRENCY: 64,
+  /** Listed collaborations per source. */
   MAX_COLLABORATIONS: 500,
+  MAX_SOURCES: 200,
   MAX_ATTEMPTS: 20,
 } as const;
 
@@ -63,5 +80,10 @@ export const METRIC = {
   RUN_DURATION: 'RunDurationMs',
 } as const;
 
-/** Metric dimension that splits per-collaboration values. The `service` dimension is added by Powertools. */
+/**
+ * Metric dimensions that split per-collaboration values: one collaboration seen from two accounts (or Regions) is two
+ * series. The `service` dimension is added by Powertools.
+ */
 export const COLLABORATION_DIMENSION = 'CollaborationId';
+export const ACCOUNT_DIMENSION = 'AccountId';
+export const REGION_DIMENSION = 'Region';

@@ -1,18 +1,20 @@
-import {
-  ARN_MAX_LENGTH,
-  ARN_MIN_LENGTH,
-  CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN,
-  UUID_PATTERN,
-} from '../cleanroomsml/model-constants';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ARN_MAX_LENGTH, ARN_MIN_LENGTH, CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN } from '../cleanroomsml/model-constants';
 import { DEFAULTS, ENV, LIMITS } from '../commons/constants';
 import type { Compression } from '../snapshot/key-layout';
 import { ConfigurationError } from './configuration-error';
+import { type CollaborationSelection, parseCollaborationSelection, parseSourceList, REGION_PATTERN, type SourceSpec } from './sources';
 
-/** What to export: listed collaborations, or every job the account can see (`*`). */
-export type CollaborationSelection = { kind: 'listed'; collaborationIds: readonly string[] } | { kind: 'all' };
+export type { CollaborationSelection, SourceSpec } from './sources';
 
 export interface ExporterConfig {
-  collaborations: CollaborationSelection;
+  /** Where jobs are read; one source (the function's own credentials and Region) unless EXPORT_SOURCES is given. */
+  sources: readonly SourceSpec[];
+  /** True when the sources came from EXPORT_SOURCES (or its file), false for the COLLABORATION_IDS form. */
+  sourcesConfigured: boolean;
+  /** The function's own Region: S3, and the source of the COLLABORATION_IDS form. */
+  region: string;
   bucket: string;
   prefix: string;
   configuredAudienceModelArn: string | undefined;
@@ -28,7 +30,8 @@ export interface ExporterConfig {
  */
 export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
   const problems: string[] = [];
-  const collaborations = parseCollaborationIds(env[ENV.COLLABORATION_IDS], problems);
+  const region = parseRegion(env, problems);
+  const sources = parseSources(env, region, problems);
   const bucket = parseBucket(env[ENV.SNAPSHOT_BUCKET], problems);
   const prefix = parsePrefix(env[ENV.SNAPSHOT_PREFIX], problems);
   const configuredAudienceModelArn = parseModelArn(env[ENV.CONFIGURED_AUDIENCE_MODEL_ARN], problems);
@@ -37,38 +40,75 @@ export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
   const maxAttempts = parseInteger(ENV.MAX_ATTEMPTS, env[ENV.MAX_ATTEMPTS], DEFAULTS.MAX_ATTEMPTS, 1, LIMITS.MAX_ATTEMPTS, problems);
   const requestTimeoutMs = parseInteger(ENV.REQUEST_TIMEOUT_MS, env[ENV.REQUEST_TIMEOUT_MS], DEFAULTS.REQUEST_TIMEOUT_MS, 100, 300_000, problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { collaborations: collaborations!, bucket: bucket!, prefix, configuredAudienceModelArn, compression, maxConcurrency, maxAttempts, requestTimeoutMs };
+  return {
+    sources: sources!.list,
+    sourcesConfigured: sources!.configured,
+    region: region!,
+    bucket: bucket!,
+    prefix,
+    configuredAudienceModelArn,
+    compression,
+    maxConcurrency,
+    maxAttempts,
+    requestTimeoutMs,
+  };
+}
+
+/** AWS_REGION, then AWS_DEFAULT_REGION (the AWS CLI reads it; the JavaScript SDK alone would not). */
+function parseRegion(env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const name = env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) {
+    problems.push('AWS_REGION is not set: the Region of the snapshot bucket and of the function (Lambda sets it)');
+    return undefined;
+  }
+  if (!REGION_PATTERN.test(region)) problems.push(`${name} ${JSON.stringify(region)} is not a Region name such as eu-west-1`);
+  return region;
+}
+
+/**
+ * EXPORT_SOURCES (inline JSON) or EXPORT_SOURCES_FILE (the same JSON in a file, for lists that do not fit in
+ * Lambda's 4 KB of environment); without either, COLLABORATION_IDS describes one source. Giving two forms is an error.
+ */
+function parseSources(env: NodeJS.ProcessEnv, region: string | undefined, problems: string[]): { list: SourceSpec[]; configured: boolean } | undefined {
+  const given = [ENV.EXPORT_SOURCES, ENV.EXPORT_SOURCES_FILE, ENV.COLLABORATION_IDS].filter((name) => env[name] !== undefined && env[name] !== '');
+  if (given.length > 1) {
+    problems.push(`${given.join(' and ')} are both set: give the sources in one way only (${ENV.EXPORT_SOURCES} or ${ENV.EXPORT_SOURCES_FILE} for a list of sources, ${ENV.COLLABORATION_IDS} for the function's own account and Region)`);
+    return undefined;
+  }
+  if (given[0] === ENV.EXPORT_SOURCES) {
+    const list = parseSourceList(env[ENV.EXPORT_SOURCES], ENV.EXPORT_SOURCES, problems);
+    return list && { list, configured: true };
+  }
+  if (given[0] === ENV.EXPORT_SOURCES_FILE) {
+    const file = resolveSourcesFile(env[ENV.EXPORT_SOURCES_FILE]!, env);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`${ENV.EXPORT_SOURCES_FILE} ${JSON.stringify(env[ENV.EXPORT_SOURCES_FILE])} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: ${file})`);
+      return undefined;
+    }
+    const list = parseSourceList(text, `${ENV.EXPORT_SOURCES_FILE} ${file}`, problems);
+    return list && { list, configured: true };
+  }
+  const collaborations = parseCollaborationIds(env[ENV.COLLABORATION_IDS], problems);
+  if (!collaborations || !region) return undefined;
+  return { list: [{ region, roleArn: undefined, externalId: undefined, collaborations }], configured: false };
+}
+
+/** A relative path is relative to the function's code (`LAMBDA_TASK_ROOT`), else to the working directory. */
+function resolveSourcesFile(file: string, env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
 
 /** A comma-separated list of lowercase UUIDs (the model's pattern), or `*`. */
 export function parseCollaborationIds(raw: string | undefined, problems: string[], name: string = ENV.COLLABORATION_IDS): CollaborationSelection | undefined {
   if (raw === undefined || raw === '') {
-    problems.push(`${name} is required: a comma-separated list of collaboration ids, or *`);
+    problems.push(`${name} is required: a comma-separated list of collaboration ids, or * (or give ${ENV.EXPORT_SOURCES})`);
     return undefined;
   }
-  if (raw === '*') return { kind: 'all' };
-  const items = raw.split(',');
-  if (items.length > LIMITS.MAX_COLLABORATIONS) {
-    problems.push(`${name} lists ${items.length} collaborations; at most ${LIMITS.MAX_COLLABORATIONS} are supported per run (use * to export every collaboration)`);
-    return undefined;
-  }
-  const ids: string[] = [];
-  const seen = new Set<string>();
-  const before = problems.length;
-  items.forEach((item, index) => {
-    const where = `${name} item ${index + 1} ${JSON.stringify(item)}`;
-    if (item === '*') problems.push(`${where}: * must stand alone, not in a list`);
-    else if (item === '') problems.push(`${where} is empty (check for doubled or trailing commas)`);
-    else if (/\s/.test(item)) problems.push(`${where} contains whitespace; separate ids with a comma only`);
-    else if (UUID_PATTERN.test(item.toLowerCase()) && !UUID_PATTERN.test(item)) problems.push(`${where} must be lowercase, as the API returns it: ${item.toLowerCase()}`);
-    else if (!UUID_PATTERN.test(item)) problems.push(`${where} is not a collaboration id (a UUID such as 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01)`);
-    else if (seen.has(item)) problems.push(`${where} is listed twice`);
-    else {
-      seen.add(item);
-      ids.push(item);
-    }
-  });
-  return problems.length === before ? { kind: 'listed', collaborationIds: ids } : undefined;
+  return parseCollaborationSelection(raw === '*' ? '*' : raw.split(','), name, problems);
 }
 
 /** S3 general purpose bucket naming rules. */

@@ -1,10 +1,11 @@
-import { awsClients } from '../commons/aws-clients';
+import { s3Client } from '../commons/aws-clients';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
 import { metrics } from '../commons/metrics';
 import { loadExporterConfig } from './config';
 import { checkCredentials } from './credentials';
 import { type ExportRunResult, runExport } from './exporter';
+import { awsSourceOpener, type OpenSource } from './source-session';
 import { publishAbortedRunMetrics, publishRunMetrics } from './run-metrics';
 import { resolveScheduledTime } from './scheduled-time';
 
@@ -14,6 +15,8 @@ export interface ExportJobOptions {
   /** How long before the end of the invocation the run stops. Default 15 s. */
   deadlineMarginMs?: number;
   now?: () => Date;
+  /** Resolves each source's account and client; default STS GetCallerIdentity with the source's credentials. */
+  openSource?: OpenSource;
 }
 
 /**
@@ -25,17 +28,16 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   const now = options.now ?? (() => new Date());
   let config;
   let scheduledTime;
-  let clients;
+  let s3;
   try {
     config = loadExporterConfig(env);
     scheduledTime = resolveScheduledTime(event, now());
-    clients = awsClients({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+    s3 = s3Client(config.region);
   } catch (error) {
     logger.error('Export not started: bad configuration or event', { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
-  const { s3, cleanRooms } = clients;
   try {
     // Missing or expired credentials: one clear error now, rather than the same failure per collaboration.
     await checkCredentials(() => s3.config.credentials(), now());
@@ -47,14 +49,18 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   const started = Date.now();
   logger.info('Export started', {
     scheduledTime: scheduledTime.toISOString(),
-    collaborations: config.collaborations.kind === 'all' ? '*' : config.collaborations.collaborationIds.length,
+    sources: config.sources.length,
+    collaborations: config.sources.some((s) => s.collaborations.kind === 'all')
+      ? '*'
+      : config.sources.reduce((n, s) => n + (s.collaborations.kind === 'listed' ? s.collaborations.collaborationIds.length : 0), 0),
     bucket: config.bucket,
     prefix: config.prefix,
     maxConcurrency: config.maxConcurrency,
   });
   let result: ExportRunResult;
   try {
-    result = await runExport({ config, scheduledTime, cleanRooms, s3, remainingTimeMs: options.remainingTimeMs, deadlineMarginMs: options.deadlineMarginMs, now });
+    const openSource = options.openSource ?? awsSourceOpener({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+    result = await runExport({ config, scheduledTime, openSource, s3, remainingTimeMs: options.remainingTimeMs, deadlineMarginMs: options.deadlineMarginMs, now });
   } catch (error) {
     // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
     logger.error('Export failed: the manifest could not be written', { error: errorDetails(error) });

@@ -1,7 +1,8 @@
 /**
- * Where a run writes, derived from its scheduled time only, so that a retried run overwrites its own
- * objects: `{prefix}dt={YYYY-MM-DD}/{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson[.gz]` and
- * `{prefix}dt={YYYY-MM-DD}/_manifest_{YYYYMMDDTHHMMSSZ}.json` (the underscore hides it from Athena).
+ * Where a run writes, derived from its scheduled time and the source only, so that a retried run overwrites its own
+ * objects: `{prefix}dt={YYYY-MM-DD}/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson[.gz]` and
+ * `{prefix}dt={YYYY-MM-DD}/_manifest_{YYYYMMDDTHHMMSSZ}.json` (the underscore hides it from Athena). `accountId` is the
+ * account whose jobs were listed, so that two member accounts of one collaboration never share a key.
  */
 export type Compression = 'gzip' | 'none';
 
@@ -20,9 +21,17 @@ export function partitionPrefix(prefix: string, scheduledTime: Date): string {
   return `${prefix}dt=${snapshotDate(scheduledTime)}/`;
 }
 
-export function snapshotObjectKey(prefix: string, scheduledTime: Date, collaborationId: string, compression: Compression): string {
+/** Whose jobs an object holds: the account that listed them, its Region, and the collaboration. */
+export interface SnapshotOwner {
+  accountId: string;
+  region: string;
+  collaborationId: string;
+}
+
+export function snapshotObjectKey(prefix: string, scheduledTime: Date, owner: SnapshotOwner, compression: Compression): string {
   const extension = compression === 'gzip' ? '.ndjson.gz' : '.ndjson';
-  return `${partitionPrefix(prefix, scheduledTime)}${collaborationId}_${compactTimestamp(scheduledTime)}${extension}`;
+  const { accountId, region, collaborationId } = owner;
+  return `${partitionPrefix(prefix, scheduledTime)}${accountId}_${region}_${collaborationId}_${compactTimestamp(scheduledTime)}${extension}`;
 }
 
 export function manifestKey(prefix: string, scheduledTime: Date): string {

@@ -1,8 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Compression } from './key-layout';
 
-export const MANIFEST_VERSION = 1;
-
 /** Why a run failed: some collaborations failed, or the Lambda deadline came first. */
 export type RunFailureReason = 'collaboration_failed' | 'deadline';
 
@@ -11,9 +9,17 @@ export interface ManifestError {
   message: string;
 }
 
-/** One collaboration's outcome. A failed collaboration has no object (`object_key` null). */
+/**
+ * One collaboration's outcome, from one source. A failed collaboration has no object (`object_key` null). A source
+ * that could not be opened (a role that cannot be assumed) fails each of its collaborations, or its `*`.
+ */
 export interface CollaborationManifestEntry {
   collaboration_id: string;
+  /** The account whose jobs were listed; for a source whose role could not be assumed, the role's account. */
+  account_id: string | null;
+  region: string;
+  /** The role assumed for this source; null for the function's own credentials. */
+  role_arn: string | null;
   status: 'succeeded' | 'failed';
   /** Jobs written; for a failed collaboration, the jobs read before it failed (none were kept). */
   job_count: number;
@@ -26,8 +32,21 @@ export interface CollaborationManifestEntry {
   error: ManifestError | null;
 }
 
+/** One configured source, as the run resolved it. */
+export interface ManifestSource {
+  region: string;
+  role_arn: string | null;
+  /** From GetCallerIdentity with the source's credentials; null when they could not be had. */
+  account_id: string | null;
+  collaboration_selection: string[] | '*';
+  status: 'succeeded' | 'failed';
+  /** Why the source could not be read at all (the role could not be assumed, ...); null otherwise. */
+  error: ManifestError | null;
+}
+
 export interface RunManifest {
-  manifest_version: number;
+  /** 2: entries carry account_id, region and role_arn, and the manifest lists its sources. */
+  manifest_version: 2;
   scheduled_time: string;
   started_at: string;
   finished_at: string;
@@ -36,8 +55,12 @@ export interface RunManifest {
   bucket: string;
   prefix: string;
   compression: Compression;
-  /** `*` when every collaboration the account can see was exported. */
+  /**
+   * `*` when every collaboration a source can see was exported; else the listed collaborations. With several
+   * sources: `*` if any source selects `*`, else every listed id once; `sources` has each source's own selection.
+   */
   collaboration_selection: string[] | '*';
+  sources: ManifestSource[];
   configured_audience_model_arn: string | null;
   totals: {
     collaborations: number;

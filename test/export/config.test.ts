@@ -8,7 +8,13 @@ const C = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d';
 const MODEL_ARN = 'arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/0b0b0b0b-1111-4222-8333-444455556666';
 
 /** The smallest valid environment. */
-const VALID = { COLLABORATION_IDS: A, SNAPSHOT_BUCKET: 'my-snapshots' };
+const VALID = { COLLABORATION_IDS: A, SNAPSHOT_BUCKET: 'my-snapshots', AWS_REGION: 'us-east-1' };
+
+/** The one source that COLLABORATION_IDS describes. */
+const ownSource = (collaborations: ExporterConfig['sources'][number]['collaborations']) => [
+  { region: 'us-east-1', roleArn: undefined, externalId: undefined, collaborations },
+];
+const collaborationsOf = (config: ExporterConfig) => config.sources[0]!.collaborations;
 
 /** `n` distinct lowercase UUIDs. */
 const uuids = (n: number): string[] =>
@@ -37,7 +43,9 @@ describe('loadExporterConfig', () => {
   describe('defaults and valid input', () => {
     it('fills the defaults: prefix, gzip, concurrency 4, 10 attempts, 30 s timeout, no model filter', () => {
       expect(loadExporterConfig(VALID)).toEqual<ExporterConfig>({
-        collaborations: { kind: 'listed', collaborationIds: [A] },
+        sources: ownSource({ kind: 'listed', collaborationIds: [A] }),
+        sourcesConfigured: false,
+        region: 'us-east-1',
         bucket: 'my-snapshots',
         prefix: 'audience-generation-jobs/',
         configuredAudienceModelArn: undefined,
@@ -61,11 +69,11 @@ describe('loadExporterConfig', () => {
     });
 
     it('* selects every collaboration', () => {
-      expect(loadExporterConfig({ ...VALID, COLLABORATION_IDS: '*' }).collaborations).toEqual({ kind: 'all' });
+      expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: '*' }))).toEqual({ kind: 'all' });
     });
 
     it('a list keeps its order', () => {
-      expect(loadExporterConfig({ ...VALID, COLLABORATION_IDS: `${C},${A},${B}` }).collaborations).toEqual({
+      expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: `${C},${A},${B}` }))).toEqual({
         kind: 'listed',
         collaborationIds: [C, A, B],
       });
@@ -73,7 +81,7 @@ describe('loadExporterConfig', () => {
 
     it('accepts 500 collaborations, the limit', () => {
       const ids = uuids(500);
-      expect(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }).collaborations).toEqual({ kind: 'listed', collaborationIds: ids });
+      expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }))).toEqual({ kind: 'listed', collaborationIds: ids });
     });
 
     it('reads every optional variable', () => {
@@ -88,7 +96,9 @@ describe('loadExporterConfig', () => {
           CLEANROOMSML_REQUEST_TIMEOUT_MS: '100',
         }),
       ).toEqual<ExporterConfig>({
-        collaborations: { kind: 'listed', collaborationIds: [A] },
+        sources: ownSource({ kind: 'listed', collaborationIds: [A] }),
+        sourcesConfigured: false,
+        region: 'us-east-1',
         bucket: 'my-snapshots',
         prefix: 'exports/cleanrooms-ml/',
         configuredAudienceModelArn: MODEL_ARN,
@@ -120,7 +130,7 @@ describe('loadExporterConfig', () => {
       fc.assert(
         fc.property(fc.uniqueArray(fc.uuid(), { minLength: 1, maxLength: 500 }), (ids) => {
           expect(ids.every((id) => id === id.toLowerCase())).toBe(true);
-          expect(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }).collaborations).toEqual({
+          expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }))).toEqual({
             kind: 'listed',
             collaborationIds: ids,
           });
@@ -268,7 +278,7 @@ describe('loadExporterConfig', () => {
   });
 
   it('collects every problem into one error', () => {
-    const error = configurationErrorOf({ SNAPSHOT_BUCKET: 'Bad_Bucket', COMPRESSION: 'zip', MAX_CONCURRENCY: '0', SNAPSHOT_PREFIX: '/x/' });
+    const error = configurationErrorOf({ AWS_REGION: 'us-east-1', SNAPSHOT_BUCKET: 'Bad_Bucket', COMPRESSION: 'zip', MAX_CONCURRENCY: '0', SNAPSHOT_PREFIX: '/x/' });
     expect(error.problems).toHaveLength(5);
     expect(error.message).toMatch(/^Invalid configuration: /);
     for (const name of ['COLLABORATION_IDS', 'SNAPSHOT_BUCKET "Bad_Bucket"', 'COMPRESSION "zip"', 'MAX_CONCURRENCY "0"', 'SNAPSHOT_PREFIX "/x/"']) {

@@ -107,14 +107,14 @@ describe('export job over the wire', () => {
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
     const first = await harness.readObject(objectKey(id));
-    const keysAfterFirst = await harness.listKeys(`${PREFIX}${id}`);
+    const keysAfterFirst = await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`);
     await runExportJob({ scheduledTime: SCHEDULED }, env);
     const second = await harness.readObject(objectKey(id));
     await runExportJob({ scheduledTime: '2026-11-28T10:00:00Z' }, env);
 
     expect(second.equals(first)).toBe(true);
     expect(keysAfterFirst).toEqual([objectKey(id)]);
-    expect(await harness.listKeys(`${PREFIX}${id}`)).toEqual([objectKey(id), objectKey(id, '20261128T100000Z')]);
+    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([objectKey(id), objectKey(id, '20261128T100000Z')]);
     const later = await harness.readSnapshot(objectKey(id, '20261128T100000Z'));
     expect(later).toHaveLength(120);
     expect(later.every((r) => r.snapshot_time === '2026-11-28T10:00:00.000Z')).toBe(true);
@@ -177,7 +177,7 @@ describe('export job over the wire', () => {
     expect(manifest.status).toBe('failed');
     expect(manifest.collaborations[0]).toMatchObject({ collaboration_id: looping.id, status: 'failed', error: { name: 'PaginationLoopError' } });
     expect(manifest.collaborations[1]).toMatchObject({ collaboration_id: fine.id, status: 'succeeded', job_count: 5 });
-    expect(await harness.listKeys(`${PREFIX}${looping.id}`)).toEqual([]);
+    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${looping.id}`)).toEqual([]);
   });
 
   test('an expired token mid-walk fails that collaboration, with no partial object', async () => {
@@ -188,7 +188,7 @@ describe('export job over the wire', () => {
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', pages: 2, job_count: 200, error: { name: 'ValidationException' } });
-    expect(await harness.listKeys(`${PREFIX}${id}`)).toEqual([]);
+    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
   });
 
   test('a job listed on two pages (the listing moved under the walk) is written once', async () => {
@@ -214,8 +214,8 @@ describe('export job over the wire', () => {
     expect(manifest.collaboration_selection).toBe('*');
     const lists = harness.emulator.requests.filter((r) => !before.has(r) && r.operation === 'ListAudienceGenerationJobs');
     expect(lists.every((r) => r.query.collaborationId === undefined)).toBe(true);
-    const recordsA = await harness.readSnapshot(`all/dt=2026-11-28/${a}_20261128T090000Z.ndjson.gz`);
-    const recordsB = await harness.readSnapshot(`all/dt=2026-11-28/${b}_20261128T090000Z.ndjson.gz`);
+    const recordsA = await harness.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${a}_20261128T090000Z.ndjson.gz`);
+    const recordsB = await harness.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${b}_20261128T090000Z.ndjson.gz`);
     expect(recordsA).toHaveLength(4);
     expect(recordsB).toHaveLength(2);
     expect(recordsA.every((r) => r.collaboration_id === a)).toBe(true);

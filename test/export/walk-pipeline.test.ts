@@ -10,7 +10,7 @@ import { runExportJob } from '../../lambda/export/export-job';
 import { ExportHarness, collaborationId } from '../support/export-harness';
 
 const SCHEDULED = '2026-11-28T09:00:00Z';
-const objectKey = (id: string) => `audience-generation-jobs/dt=2026-11-28/${id}_20261128T090000Z.ndjson.gz`;
+const objectKey = (id: string) => `audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${id}_20261128T090000Z.ndjson.gz`;
 
 let harness: ExportHarness;
 

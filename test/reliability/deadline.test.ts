@@ -164,7 +164,7 @@ test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaborati
   expect(manifest.collaborations.length).toBeGreaterThanOrEqual(2);
   expect(manifest.collaborations.every((e) => e.status === 'failed' && e.object_key === null)).toBe(true);
   await expectRunInvariant(reader, manifest);
-  for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}${id}`)).toEqual([]);
+  for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
   expectRunMetrics(output, manifest);
 });
 
@@ -198,8 +198,8 @@ test('S3 hangs (no answer at all) at the deadline: the run still ends within its
   expect(entry(m.id)).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceeded' } });
   expect(entry(ok.id)).toMatchObject({ status: 'succeeded', job_count: 4 });
   await expectRunInvariant(reader, manifest);
-  expect(await reader.listKeys(`${PREFIX}${h.id}`)).toEqual([]);
-  expect(await reader.listKeys(`${PREFIX}${m.id}`)).toEqual([]);
+  expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${h.id}`)).toEqual([]);
+  expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${m.id}`)).toEqual([]);
   expectRunMetrics(output, manifest);
   // S3 never answered, so the writer could not wait for the abort: it says so, once per snapshot.
   expect(output.errorLogs().filter((l) => l.message === 'Could not abort the snapshot upload').map((l) => l.key)).toEqual(

@@ -15,7 +15,9 @@ import { destroyAwsClients } from '../../lambda/commons/aws-clients';
 import { handler } from '../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { ExportHarness, LOCAL_CREDENTIALS, collaborationId } from '../support/export-harness';
+import { LocalIdentities } from '../../local/emulator/identities';
+import { StsEmulator } from '../../local/sts';
+import { ExportHarness, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, collaborationId } from '../support/export-harness';
 import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../support/run-checks';
 
 const ROOT = resolve(__dirname, '../..');
@@ -339,11 +341,18 @@ describe('credentials: one clear message, not one failure per collaboration', ()
   it('credentials the service rejects (a stale session token): the run stops after the first answer, one error log', async () => {
     // An emulator that expects the current session token; the exporter holds a stale one (s3rver ignores tokens).
     const strict = await CleanRoomsMLEmulator.start({ credentials: { ...LOCAL_CREDENTIALS, sessionToken: 'current-session-token' } });
+    // STS still knows the stale session (it was valid when the role session began), so the source opens.
+    const sts = await StsEmulator.start({ identities: new LocalIdentities([{ ...LOCAL_CREDENTIALS, sessionToken: 'stale-session-token', accountId: LOCAL_ACCOUNT_ID }]) });
     try {
       const ids = Array.from({ length: 6 }, () => collaborationId(next++));
       for (const id of ids) strict.seed(id, generateJobs({ collaborationId: id, count: 3 }));
 
-      const outcome = await runHandler(ids, { AWS_ENDPOINT_URL_CLEANROOMSML: strict.endpoint, AWS_SESSION_TOKEN: 'stale-session-token', MAX_CONCURRENCY: '2' });
+      const outcome = await runHandler(ids, {
+        AWS_ENDPOINT_URL_CLEANROOMSML: strict.endpoint,
+        AWS_ENDPOINT_URL_STS: sts.endpoint,
+        AWS_SESSION_TOKEN: 'stale-session-token',
+        MAX_CONCURRENCY: '2',
+      });
 
       expect(outcome.manifest.totals).toMatchObject({ collaborations: 6, succeeded: 0, failed: 6, jobs: 0 });
       // At most the requests already in flight; the four collaborations not yet started are never tried.
@@ -355,7 +364,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       const errors = output.errorLogs().map((l) => l.message);
       expect(errors).toEqual(['Export stopped: the credentials were rejected; the remaining collaborations are not exported', 'Export finished']);
     } finally {
-      await strict.stop();
+      await Promise.all([strict.stop(), sts.stop()]);
     }
   });
 
@@ -392,7 +401,7 @@ describe('reruns and scheduled times', () => {
     expect((await reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
     expect(second.records.get(c.id)).toEqual(first.records.get(c.id));
     expect(manifestBytes.map((e) => e.object_key)).toEqual([objectKey(c.id)]);
-    expect(await reader.listKeys(`audience-generation-jobs/dt=2026-11-28/${c.id}`)).toEqual([objectKey(c.id), objectKey(c.id, '20261128T100000Z')]);
+    expect(await reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${c.id}`)).toEqual([objectKey(c.id), objectKey(c.id, '20261128T100000Z')]);
     const later = await reader.readSnapshot(objectKey(c.id, '20261128T100000Z'));
     expect(later.map((r) => r.audience_generation_job_arn)).toEqual(c.jobs.map((j) => j.audienceGenerationJobArn));
     expect(later.every((r) => r.snapshot_time === '2026-11-28T10:00:00.000Z')).toBe(true);

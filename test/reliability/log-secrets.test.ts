@@ -10,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
+import { LocalIdentities } from '../../local/emulator/identities';
+import { StsEmulator } from '../../local/sts';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
 import { logger } from '../../lambda/commons/logger';
 import { handler } from '../../lambda/export-audience-jobs';
@@ -26,6 +28,7 @@ const CREDENTIALS = {
 };
 
 let emulator: CleanRoomsMLEmulator;
+let sts: StsEmulator;
 let moto: MotoServer;
 let proxy: S3FaultProxy;
 let reader: BucketReader;
@@ -35,8 +38,14 @@ const manifests: string[] = [];
 const ids = ['0', '1', '2', '3'].map((n) => `5ec7e75e-0000-4000-8000-00000000000${n}`);
 
 beforeAll(async () => {
-  const [started, motoStarted] = await Promise.all([CleanRoomsMLEmulator.start({ credentials: CREDENTIALS }), startMoto(BUCKET)]);
+  const identities = new LocalIdentities([{ ...CREDENTIALS, accountId: '111122223333' }]);
+  const [started, stsStarted, motoStarted] = await Promise.all([
+    CleanRoomsMLEmulator.start({ identities, credentials: CREDENTIALS }),
+    StsEmulator.start({ identities }),
+    startMoto(BUCKET),
+  ]);
   emulator = started;
+  sts = stsStarted;
   moto = motoStarted.moto;
   reader = new BucketReader(motoStarted.s3, BUCKET);
   proxy = await S3FaultProxy.start(moto.endpoint);
@@ -47,6 +56,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_SESSION_TOKEN: CREDENTIALS.sessionToken,
     AWS_ENDPOINT_URL_CLEANROOMSML: emulator.endpoint,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
     AWS_ENDPOINT_URL_S3: proxy.endpoint,
     SNAPSHOT_BUCKET: BUCKET,
     SNAPSHOT_PREFIX: undefined,
@@ -65,7 +75,7 @@ afterAll(async () => {
   logger.setLogLevel('INFO');
   destroyAwsClients();
   reader?.s3.destroy();
-  await Promise.all([emulator?.stop(), proxy?.stop(), moto?.stop()]);
+  await Promise.all([emulator?.stop(), sts?.stop(), proxy?.stop(), moto?.stop()]);
 });
 
 function setEnv(values: Record<string, string | undefined>): void {
@@ -118,12 +128,12 @@ describe('runs with temporary credentials', () => {
     expect(await run([ids[2]!])).toMatchObject({ name: 'SignatureDoesNotMatch' });
   });
 
-  it('a run whose Clean Rooms ML signature is rejected (a wrong secret key)', async () => {
+  it('a run whose signature is rejected (a wrong secret key): STS GetCallerIdentity refuses it first', async () => {
     process.env.AWS_SECRET_ACCESS_KEY = `${CREDENTIALS.secretAccessKey}x`;
     destroyAwsClients();
     try {
       expect(await run([ids[1]!])).toMatchObject({ name: 'ExportFailedError' });
-      expect(emulator.requests.some((r) => r.errorType === 'InvalidSignatureException')).toBe(true);
+      expect(sts.requests.some((r) => r.errorCode === 'SignatureDoesNotMatch')).toBe(true);
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
       destroyAwsClients();
@@ -132,9 +142,13 @@ describe('runs with temporary credentials', () => {
 });
 
 describe('what the runs printed, wrote and threw', () => {
-  /** Every SigV4 signature that went over the wire, to Clean Rooms ML and to S3. */
+  /** Every SigV4 signature that went over the wire, to Clean Rooms ML, STS and S3. */
   function signaturesSent(): string[] {
-    const headers = [...emulator.requests.map((r) => r.headers.authorization), ...proxy.requests.map((r) => r.authorization)];
+    const headers = [
+      ...emulator.requests.map((r) => r.headers.authorization),
+      ...sts.requests.map((r) => r.headers.authorization),
+      ...proxy.requests.map((r) => r.authorization),
+    ];
     return [...new Set(headers.map((h) => /Signature=([0-9a-f]{64})/.exec(h ?? '')?.[1]).filter((s): s is string => Boolean(s)))];
   }
 

@@ -7,6 +7,7 @@ import {
 } from '../../lambda/snapshot/key-layout';
 
 const COLLABORATION = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
+const OWNER = { accountId: '444455556666', region: 'eu-west-1', collaborationId: COLLABORATION };
 
 describe('key layout', () => {
   describe('snapshotDate and compactTimestamp (UTC)', () => {
@@ -42,16 +43,23 @@ describe('key layout', () => {
       expect(partitionPrefix('a/b/', time)).toBe('a/b/dt=2026-11-28/');
     });
 
-    it('snapshot key: {prefix}dt=…/{collaborationId}_{compact}.ndjson.gz for gzip', () => {
-      expect(snapshotObjectKey('audience-generation-jobs/', time, COLLABORATION, 'gzip')).toBe(
-        `audience-generation-jobs/dt=2026-11-28/${COLLABORATION}_20261128T090000Z.ndjson.gz`,
+    it('snapshot key: {prefix}dt=…/{accountId}_{region}_{collaborationId}_{compact}.ndjson.gz for gzip', () => {
+      expect(snapshotObjectKey('audience-generation-jobs/', time, OWNER, 'gzip')).toBe(
+        `audience-generation-jobs/dt=2026-11-28/444455556666_eu-west-1_${COLLABORATION}_20261128T090000Z.ndjson.gz`,
       );
     });
 
     it('snapshot key: .ndjson without compression', () => {
-      expect(snapshotObjectKey('audience-generation-jobs/', time, COLLABORATION, 'none')).toBe(
-        `audience-generation-jobs/dt=2026-11-28/${COLLABORATION}_20261128T090000Z.ndjson`,
+      expect(snapshotObjectKey('audience-generation-jobs/', time, OWNER, 'none')).toBe(
+        `audience-generation-jobs/dt=2026-11-28/444455556666_eu-west-1_${COLLABORATION}_20261128T090000Z.ndjson`,
       );
+    });
+
+    it('two accounts, or two Regions, of one collaboration never share a key', () => {
+      const keys = [OWNER, { ...OWNER, accountId: '111122223333' }, { ...OWNER, region: 'us-east-1' }].map((o) =>
+        snapshotObjectKey('p/', time, o, 'gzip'),
+      );
+      expect(new Set(keys).size).toBe(3);
     });
 
     it('manifest key is in the same partition and starts with an underscore (hidden from Athena)', () => {
@@ -61,19 +69,19 @@ describe('key layout', () => {
       expect(key.split('/').at(-1)!.startsWith('_')).toBe(true);
     });
 
-    it('is a function of the scheduled time only: a retried run overwrites its own objects', () => {
+    it('is a function of the scheduled time and the source only: a retried run overwrites its own objects', () => {
       const again = new Date(time.getTime());
-      expect(snapshotObjectKey('p/', again, COLLABORATION, 'gzip')).toBe(snapshotObjectKey('p/', time, COLLABORATION, 'gzip'));
+      expect(snapshotObjectKey('p/', again, OWNER, 'gzip')).toBe(snapshotObjectKey('p/', time, OWNER, 'gzip'));
       expect(manifestKey('p/', again)).toBe(manifestKey('p/', time));
     });
 
     it('different collaborations and different runs never share a key', () => {
-      const other = '00000000-0000-4000-8000-000000000002';
+      const other = { ...OWNER, collaborationId: '00000000-0000-4000-8000-000000000002' };
       const nextRun = new Date('2026-11-28T10:00:00Z');
       const keys = new Set([
-        snapshotObjectKey('p/', time, COLLABORATION, 'gzip'),
+        snapshotObjectKey('p/', time, OWNER, 'gzip'),
         snapshotObjectKey('p/', time, other, 'gzip'),
-        snapshotObjectKey('p/', nextRun, COLLABORATION, 'gzip'),
+        snapshotObjectKey('p/', nextRun, OWNER, 'gzip'),
         snapshotObjectKey('p/', nextRun, other, 'gzip'),
         manifestKey('p/', time),
         manifestKey('p/', nextRun),

@@ -1,43 +1,49 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CleanRoomsMLEmulator } from '../../local/emulator';
-import { LOCAL_CREDENTIALS, localAwsEnvironment } from '../../local/local-aws-environment';
+import type { CleanRoomsMLEmulator } from '../../local/emulator';
+import { LocalAws } from '../../local/local-aws';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../local/local-aws-environment';
+import type { LocalS3Server } from '../../local/s3/local-s3-server';
+import type { StsEmulator } from '../../local/sts';
 
-export { LOCAL_CREDENTIALS };
-import { LocalS3Server } from '../../local/s3/local-s3-server';
+export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS };
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
 
 export const TEST_BUCKET = 'snapshots-test';
 
 /**
- * A Clean Rooms ML emulator and an in-process S3 server, plus the environment that points the exporter
- * at them and readers for what it wrote.
+ * The local AWS (Clean Rooms ML emulator, STS, an in-process S3 server), plus the environment that points the
+ * exporter at them and readers for what it wrote.
  */
 export class ExportHarness {
+  readonly emulator: CleanRoomsMLEmulator;
+  readonly sts: StsEmulator;
+  readonly s3Server: LocalS3Server;
+
   private constructor(
-    readonly emulator: CleanRoomsMLEmulator,
-    readonly s3Server: LocalS3Server,
+    readonly aws: LocalAws,
     readonly s3: S3Client,
-  ) {}
+  ) {
+    ({ emulator: this.emulator, sts: this.sts, s3Server: this.s3Server } = aws);
+  }
 
   static async start(options: { latencyMs?: number } = {}): Promise<ExportHarness> {
-    const emulator = await CleanRoomsMLEmulator.start({ credentials: LOCAL_CREDENTIALS, latencyMs: options.latencyMs });
-    const s3Server = await LocalS3Server.start({ buckets: [TEST_BUCKET] });
+    const aws = await LocalAws.start({ latencyMs: options.latencyMs, buckets: [TEST_BUCKET] });
     const s3 = new S3Client({
       region: 'us-east-1',
-      endpoint: s3Server.endpoint,
+      endpoint: aws.s3Server.endpoint,
       forcePathStyle: true,
       credentials: LOCAL_CREDENTIALS,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
-    return new ExportHarness(emulator, s3Server, s3);
+    return new ExportHarness(aws, s3);
   }
 
   /** The exporter's environment: standard AWS variables towards the local servers, plus `overrides`. */
   env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
     return {
-      ...localAwsEnvironment({ cleanRoomsMl: this.emulator.endpoint, s3: this.s3Server.endpoint }),
+      ...this.aws.env(),
       SNAPSHOT_BUCKET: TEST_BUCKET,
       ...overrides,
     };
@@ -91,7 +97,7 @@ export class ExportHarness {
 
   async stop(): Promise<void> {
     this.s3.destroy();
-    await Promise.all([this.emulator.stop(), this.s3Server.stop()]);
+    await this.aws.stop();
   }
 }
 

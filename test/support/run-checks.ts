@@ -14,7 +14,9 @@ export const SCHEDULED = '2026-11-28T09:00:00Z';
 export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
 export const PREFIX = 'audience-generation-jobs/dt=2026-11-28/';
 export const MANIFEST_KEY = `${PREFIX}_manifest_20261128T090000Z.json`;
-export const objectKey = (id: string, time = '20261128T090000Z', ext = '.ndjson.gz') => `${PREFIX}${id}_${time}${ext}`;
+/** Key of a collaboration's object, read with the local credentials (account 111122223333) in us-east-1 unless told. */
+export const objectKey = (id: string, time = '20261128T090000Z', ext = '.ndjson.gz', owner = { accountId: '111122223333', region: 'us-east-1' }) =>
+  `${PREFIX}${owner.accountId}_${owner.region}_${id}_${time}${ext}`;
 
 /** Everything the process printed (Powertools writes logs and EMF to process.stdout / process.stderr). */
 export class CapturedOutput {
@@ -180,7 +182,7 @@ export async function expectRunInvariant(reader: BucketReader, manifest: RunMani
   const keys = await reader.listKeys(manifest.prefix);
   for (const entry of manifest.collaborations) {
     if (entry.collaboration_id === '*') continue;
-    const key = objectKeyFor(manifest, entry.collaboration_id);
+    const key = objectKeyFor(manifest, entry);
     if (entry.status === 'succeeded') {
       expect(entry.object_key).toBe(key);
       expect(keys).toContain(key);
@@ -215,10 +217,12 @@ export function expectRunMetrics(output: CapturedOutput, manifest: RunManifest):
   expect(output.total('ExportedJobs')).toBe(manifest.totals.jobs);
 }
 
-function objectKeyFor(manifest: RunManifest, collaborationId: string): string {
+/** Where an entry's object must be: `{prefix}dt=…/{account}_{region}_{collaboration}_{time}.ndjson[.gz]`. */
+function objectKeyFor(manifest: RunManifest, entry: RunManifest['collaborations'][number]): string {
   const time = manifest.scheduled_time.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   const date = manifest.scheduled_time.slice(0, 10);
-  return `${manifest.prefix}dt=${date}/${collaborationId}_${time}${manifest.compression === 'gzip' ? '.ndjson.gz' : '.ndjson'}`;
+  const owner = `${entry.account_id}_${entry.region}_${entry.collaboration_id}`;
+  return `${manifest.prefix}dt=${date}/${owner}_${time}${manifest.compression === 'gzip' ? '.ndjson.gz' : '.ndjson'}`;
 }
 
 /** moto_server with one bucket, and a client for it (moto accepts any key pair). */

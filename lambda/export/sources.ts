@@ -1,0 +1,163 @@
+/**
+ * The list of sources: where jobs are read. Each source is one Region, read with the function's own credentials or
+ * through an IAM role (with an optional external id), and its collaborations (listed, or `*`).
+ *
+ * Pure and shared: the function's configuration (`EXPORT_SOURCES`) and the stack's (context `sources`) both call
+ * {@link parseSourceList}, so a list the stack accepts is a list the function accepts. Every problem is collected,
+ * each naming where it is and the value.
+ */
+import { UUID_PATTERN } from '../cleanroomsml/model-constants';
+import { LIMITS } from '../commons/constants';
+
+/** What to export from one source: listed collaborations, or every job the source can see (`*`). */
+export type CollaborationSelection = { kind: 'listed'; collaborationIds: readonly string[] } | { kind: 'all' };
+
+export interface SourceSpec {
+  /** Region whose Clean Rooms ML endpoint is read, and signed for. */
+  readonly region: string;
+  /** Role to assume for this source; undefined: the function's own credentials. */
+  readonly roleArn: string | undefined;
+  /** `sts:ExternalId` given when assuming the role. */
+  readonly externalId: string | undefined;
+  readonly collaborations: CollaborationSelection;
+}
+
+/** The keys of one source object, as written in `EXPORT_SOURCES` and in context `sources`. */
+export const SOURCE_KEYS = ['region', 'roleArn', 'externalId', 'collaborationIds'] as const;
+
+/** A Region name such as `eu-west-1`, `us-gov-west-1` or `cn-north-1`. */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** An IAM role ARN; the account is the fifth field, the name at most 64 characters after an optional path. */
+export const ROLE_ARN_PATTERN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+/** `sts:AssumeRole` ExternalId: 2 to 1224 characters of this alphabet. */
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** A collaboration id as the API returns it (a lowercase UUID); the problem with `id`, or undefined. */
+export function collaborationIdProblem(id: string): string | undefined {
+  if (id === '*') return ': * must stand alone, not in a list';
+  if (id === '') return 'is empty (check for doubled or trailing commas)';
+  if (/\s/.test(id)) return 'contains whitespace; separate ids with a comma only';
+  if (!UUID_PATTERN.test(id) && UUID_PATTERN.test(id.toLowerCase())) return `must be lowercase, as the API returns it: ${id.toLowerCase()}`;
+  if (!UUID_PATTERN.test(id)) return 'is not a collaboration id (a UUID such as 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01)';
+  return undefined;
+}
+
+/**
+ * Collaboration ids (each checked by {@link collaborationIdProblem}, no repeats, at most
+ * `LIMITS.MAX_COLLABORATIONS`), or `*` alone. `where` names the value in problems, e.g. `COLLABORATION_IDS`.
+ */
+export function parseCollaborationSelection(items: readonly unknown[] | '*', where: string, problems: string[]): CollaborationSelection | undefined {
+  if (items === '*') return { kind: 'all' };
+  if (items.length === 1 && items[0] === '*') return { kind: 'all' };
+  if (items.length === 0) {
+    problems.push(`${where} lists no collaboration; list collaboration ids, or give * for every collaboration`);
+    return undefined;
+  }
+  if (items.length > LIMITS.MAX_COLLABORATIONS) {
+    problems.push(`${where} lists ${items.length} collaborations; at most ${LIMITS.MAX_COLLABORATIONS} are supported per run (use * to export every collaboration)`);
+    return undefined;
+  }
+  const before = problems.length;
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const at = `${where} item ${index + 1} ${JSON.stringify(item)}`;
+    if (typeof item !== 'string') {
+      problems.push(`${at} is not a string`);
+      return;
+    }
+    const problem = collaborationIdProblem(item);
+    if (problem) problems.push(problem.startsWith(':') ? `${at}${problem}` : `${at} ${problem}`);
+    else if (seen.has(item)) problems.push(`${at} is listed twice`);
+    else seen.add(item);
+  });
+  return problems.length === before ? { kind: 'listed', collaborationIds: [...seen] } : undefined;
+}
+
+/**
+ * A JSON list of sources (text, or already parsed), e.g.
+ * `[{"region":"eu-west-1","roleArn":"arn:aws:iam::444455556666:role/AudienceJobsReader","collaborationIds":"*"}]`.
+ * `name` names the value in problems (`EXPORT_SOURCES`, `sources`).
+ */
+export function parseSourceList(value: unknown, name: string, problems: string[]): SourceSpec[] | undefined {
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      list = JSON.parse(value);
+    } catch (error) {
+      problems.push(`${name} is not valid JSON (${(error as Error).message}); expected a list such as [{"region":"eu-west-1","collaborationIds":"*"}]`);
+      return undefined;
+    }
+  }
+  if (!Array.isArray(list)) {
+    problems.push(`${name} ${describe(list)} is not a list; expected a JSON list of sources such as [{"region":"eu-west-1","collaborationIds":"*"}]`);
+    return undefined;
+  }
+  if (list.length === 0) {
+    problems.push(`${name} is an empty list; give at least one source`);
+    return undefined;
+  }
+  if (list.length > LIMITS.MAX_SOURCES) {
+    problems.push(`${name} lists ${list.length} sources; at most ${LIMITS.MAX_SOURCES} are supported`);
+    return undefined;
+  }
+  const before = problems.length;
+  const sources = list.map((item, index) => parseSource(item, `${name}[${index}]`, problems));
+  const firstOf = new Map<string, number>();
+  sources.forEach((source, index) => {
+    if (!source) return;
+    const identity = `${source.region} ${source.roleArn ?? ''}`;
+    const first = firstOf.get(identity);
+    if (first === undefined) firstOf.set(identity, index);
+    else {
+      problems.push(
+        `${name}[${index}] repeats the region ${source.region} and ${source.roleArn ? `role ${source.roleArn}` : "the function's own credentials"} of ${name}[${first}]; merge their collaborationIds into one source`,
+      );
+    }
+  });
+  return problems.length === before ? (sources as SourceSpec[]) : undefined;
+}
+
+function parseSource(item: unknown, where: string, problems: string[]): SourceSpec | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    problems.push(`${where} ${describe(item)} is not an object with region and collaborationIds`);
+    return undefined;
+  }
+  const before = problems.length;
+  const record = item as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(SOURCE_KEYS as readonly string[]).includes(key)) problems.push(`${where} has an unknown key ${JSON.stringify(key)}; the keys are ${SOURCE_KEYS.join(', ')}`);
+  }
+  const { region, roleArn, externalId, collaborationIds } = record;
+  if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
+    problems.push(`${where}.region ${describe(region)} is not a Region name such as eu-west-1`);
+  }
+  if (roleArn !== undefined && (typeof roleArn !== 'string' || !ROLE_ARN_PATTERN.test(roleArn))) {
+    problems.push(`${where}.roleArn ${describe(roleArn)} is not an IAM role ARN such as arn:aws:iam::444455556666:role/AudienceJobsReader`);
+  }
+  if (externalId !== undefined) {
+    if (typeof externalId !== 'string' || !EXTERNAL_ID_PATTERN.test(externalId)) {
+      problems.push(`${where}.externalId ${describe(externalId)} must be 2 to 1224 letters, digits or the characters _ + = , . @ : / -`);
+    } else if (roleArn === undefined) {
+      problems.push(`${where}.externalId is given without a roleArn; an external id is only used when assuming a role`);
+    }
+  }
+  let collaborations: CollaborationSelection | undefined;
+  if (collaborationIds === '*' || Array.isArray(collaborationIds)) {
+    collaborations = parseCollaborationSelection(collaborationIds as unknown[] | '*', `${where}.collaborationIds`, problems);
+  } else {
+    problems.push(`${where}.collaborationIds ${describe(collaborationIds)} must be a list of collaboration ids, or "*"`);
+  }
+  if (problems.length !== before) return undefined;
+  return { region: region as string, roleArn: roleArn as string | undefined, externalId: externalId as string | undefined, collaborations: collaborations! };
+}
+
+/** The account id in a role ARN. */
+export function roleAccountId(roleArn: string): string | undefined {
+  return ROLE_ARN_PATTERN.exec(roleArn)?.[2];
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
