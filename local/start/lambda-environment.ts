@@ -12,6 +12,7 @@ export interface LocalTarget {
   credentials: { accessKeyId: string; secretAccessKey: string };
   cleanRoomsMlEndpoint: string;
   s3Endpoint: string;
+  stsEndpoint: string;
   bucket: string;
 }
 
@@ -48,7 +49,7 @@ export function lambdaEnvironment(settings: FunctionSettings, target: LocalTarge
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySizeMb),
     TZ: ':UTC',
     // The execution role's credentials are the key pair both local servers accept; the same code, other endpoints.
-    ...localAwsEnvironment({ cleanRoomsMl: target.cleanRoomsMlEndpoint, s3: target.s3Endpoint }, target.region),
+    ...localAwsEnvironment({ cleanRoomsMl: target.cleanRoomsMlEndpoint, s3: target.s3Endpoint, sts: target.stsEndpoint }, target.region),
   };
 }
 

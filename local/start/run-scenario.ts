@@ -9,7 +9,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { synthesizeDeployableStack } from '../deployable-bundle';
 import { CleanRoomsMLEmulator } from '../emulator';
-import { LOCAL_CREDENTIALS } from '../local-aws-environment';
+import { LocalIdentities } from '../emulator/identities';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../local-aws-environment';
+import { StsEmulator } from '../sts';
 import { LocalS3Server } from '../s3/local-s3-server';
 import { evaluateAlarms, type AlarmVerdict } from './alarms';
 import type { Cleanup } from './cleanup';
@@ -69,12 +71,23 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     fs.mkdirSync(dataDir, { recursive: true });
   });
 
+  // One registry of credentials for STS and the emulator: the handler learns its account from STS.
+  const identities = new LocalIdentities([{ ...LOCAL_CREDENTIALS, accountId: LOCAL_ACCOUNT_ID }]);
+  const sts = await progress.step(
+    'starting the local STS',
+    async () => {
+      const started = await StsEmulator.start({ identities });
+      cleanup.add('local STS', () => started.stop());
+      return started;
+    },
+    (e) => e.endpoint,
+  );
   const emulator = await progress.step(
     'starting the Clean Rooms ML emulator',
     async () => {
       // No added latency: each latency sleep adds an abort listener to one signal of the emulator, and Node.js warns
       // (MaxListenersExceededWarning) once more than 10 requests wait at the same time.
-      const started = await CleanRoomsMLEmulator.start({ region: REGION, credentials: LOCAL_CREDENTIALS });
+      const started = await CleanRoomsMLEmulator.start({ region: REGION, identities, credentials: LOCAL_CREDENTIALS });
       cleanup.add('Clean Rooms ML emulator', () => started.stop());
       return started;
     },
@@ -98,7 +111,14 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     (s) => `${s.endpoint}, bucket ${bucket}, data in ${folders.s3Storage}`,
   );
 
-  const target: LocalTarget = { region: REGION, credentials: LOCAL_CREDENTIALS, cleanRoomsMlEndpoint: emulator.endpoint, s3Endpoint: s3Server.endpoint, bucket };
+  const target: LocalTarget = {
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    cleanRoomsMlEndpoint: emulator.endpoint,
+    s3Endpoint: s3Server.endpoint,
+    stsEndpoint: sts.endpoint,
+    bucket,
+  };
   const scheduledTime = `${now.toISOString().slice(0, 16)}:00Z`;
   let forgetHandlerProcess: () => void = () => undefined;
   const handler = await progress.step(

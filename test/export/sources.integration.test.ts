@@ -10,8 +10,8 @@ import { destroyAwsClients } from '../../lambda/commons/aws-clients';
 import { runExportJob } from '../../lambda/export/export-job';
 import { ConfigurationError } from '../../lambda/export/configuration-error';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
-import { ExportHarness, LOCAL_ACCOUNT_ID, collaborationId } from '../support/export-harness';
-import { CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../support/run-checks';
+import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../support/export-harness';
+import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../support/run-checks';
 
 const MEMBER = '444455556666';
 const OTHER = '777788889999';
@@ -55,7 +55,7 @@ function seed(count: number, where: { accountId: string; region: string }, id = 
 async function run(sources: unknown[]): Promise<RunManifest> {
   const env = harness.applyEnv({ EXPORT_SOURCES: JSON.stringify(sources), COLLABORATION_IDS: undefined });
   const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
-  await expectRunInvariant(harness, manifest);
+  await expectRunInvariant(new BucketReader(harness.s3, TEST_BUCKET), manifest);
   return manifest;
 }
 

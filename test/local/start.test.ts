@@ -114,7 +114,7 @@ async function expectCompleteRun(run: StartRun, scenario: string): Promise<void>
 /** The snapshot files of the run, by collaboration id. */
 function snapshotsByCollaboration(output: string): Map<string, Record<string, unknown>[]> {
   const snapshots = listedFiles(output).filter((f) => f.file.endsWith('.ndjson.gz'));
-  return new Map(snapshots.map((f) => [path.basename(f.file).split('_')[0]!, ndjsonLines(f.file)]));
+  return new Map(snapshots.map((f) => [path.basename(f.file).split('_')[2]!, ndjsonLines(f.file)]));
 }
 
 describe('npm start', () => {
