@@ -3,7 +3,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler';
-import type { HttpResponse } from '@smithy/protocol-http';
+import type { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type {
   AwsCredentialIdentity,
@@ -12,7 +12,8 @@ import type {
   RetryStrategyV2,
   RetryToken,
 } from '@smithy/types';
-import { AdaptiveRetryStrategy } from '@smithy/util-retry';
+import { StandardRetryStrategy } from '@smithy/util-retry';
+import type { RequestPacer } from '../pacing/operation-pacer';
 import type { GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand, CleanRoomsMLCommand } from './commands';
 import { resolveEndpoint } from './endpoint';
 import { CleanRoomsMLServiceException, InvalidResponseError } from './errors';
@@ -40,10 +41,20 @@ export interface CleanRoomsMLClientConfig {
   /** Time allowed for one attempt, from sending to the whole body received. Default 30,000 ms. */
   requestTimeoutMs?: number;
   /**
-   * Retry strategy. Default: the SDK's adaptive strategy (capped exponential backoff with jitter, and a
-   * client-side token bucket that slows every request of this client down after throttling).
+   * Retry strategy. Default: the SDK's standard strategy (`StandardRetryStrategy` of `@smithy/util-retry`):
+   * `maxAttempts` attempts, capped exponential backoff with full jitter (a longer base for throttling), a
+   * `Retry-After` header honoured (the client passes it as `retryAfterHint`), and the SDK's retry quota. It has no
+   * client-side rate limiter: pacing is the `pacer`'s job, per operation.
    */
   retryStrategy?: RetryStrategyV2;
+  /**
+   * Paces attempts per operation. Before every attempt, first and retries, the client awaits
+   * `pacer.acquire(command.operationName, abortSignal)`; after it, it calls `pacer.record(operationName, outcome)`
+   * with `throttled` for a THROTTLING error, `success` for a 2xx and `error` for anything else (an aborted attempt
+   * included). Share one pacer between the clients of an (AWS account, Region): that is the scope of a quota.
+   * Default none: an attempt starts as soon as the retry strategy lets it.
+   */
+  pacer?: RequestPacer;
 }
 
 export interface SendOptions {
@@ -54,7 +65,8 @@ export interface SendOptions {
 /**
  * A small Clean Rooms ML client for the two read operations the exporter needs, built from the same
  * runtime packages as `@aws-sdk/client-cleanroomsml` (SigV4 signer, Node HTTP handler, retry strategy,
- * credential chain). `send(new XCommand(input))` mirrors the official client.
+ * credential chain). `send(new XCommand(input))` mirrors the official client, with an optional per-operation
+ * `pacer` in front of every attempt.
  */
 export class CleanRoomsMLClient {
   readonly region: string;
@@ -63,6 +75,7 @@ export class CleanRoomsMLClient {
   private readonly httpHandler: NodeHttpHandler;
   private readonly retryStrategy: RetryStrategyV2;
   private readonly requestTimeoutMs: number;
+  private readonly pacer: RequestPacer | undefined;
 
   constructor(config: CleanRoomsMLClientConfig = {}) {
     const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -91,88 +104,119 @@ export class CleanRoomsMLClient {
       credentials: config.credentials ?? defaultProvider(),
       sha256: Hash.bind(null, 'sha256'),
     });
-    this.retryStrategy = config.retryStrategy ?? new AdaptiveRetryStrategy(async () => maxAttempts);
+    this.retryStrategy = config.retryStrategy ?? new StandardRetryStrategy(async () => maxAttempts);
+    this.pacer = config.pacer;
   }
 
+  /**
+   * Sends a command: attempts until one succeeds, the error is not retryable (a client error, an invalid 2xx
+   * body), or the retry strategy refuses (attempts or retry quota exhausted; the last error is thrown).
+   * `$metadata.attempts` and `totalRetryDelay` (time spent waiting for retries, not for the pacer) are set on the
+   * output and on the error. The abort signal stops everything, a wait for the pacer or for a retry included, and
+   * rejects with its reason.
+   */
   send(command: ListAudienceGenerationJobsCommand, options?: SendOptions): Promise<ListAudienceGenerationJobsCommandOutput>;
   send(command: GetAudienceGenerationJobCommand, options?: SendOptions): Promise<GetAudienceGenerationJobCommandOutput>;
   async send<I, O>(command: CleanRoomsMLCommand<I, O>, options: SendOptions = {}): Promise<O> {
     const { abortSignal } = options;
     const invocationId = randomUUID();
     let retryToken: RetryToken = await this.retryStrategy.acquireInitialRetryToken(command.operationName);
-    let attempts = 0;
     let totalRetryDelay = 0;
-    for (;;) {
+    for (let attempts = 1; ; attempts++) {
       abortSignal?.throwIfAborted();
-      attempts++;
-      let httpResponse: HttpResponse | undefined;
-      // The handler's own timer stops at the response headers; this one also bounds a trickling body. A timer
-      // cleared when the attempt ends, not AbortSignal.timeout(), which leaves its timer behind every request until
-      // it fires (requestTimeoutMs) or a full GC collects the signal: at hundreds of requests a second they pile up
-      // in the old generation (4 to 25 MB more heap at the peak of a million-job walk, measured by npm run bench).
-      const attempt = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        attempt.abort();
-      }, this.requestTimeoutMs).unref();
-      const forwardAbort = () => attempt.abort(abortSignal?.reason);
-      abortSignal?.addEventListener('abort', forwardAbort, { once: true });
-      const endAttempt = () => {
-        clearTimeout(timer);
-        abortSignal?.removeEventListener('abort', forwardAbort);
-      };
-      try {
-        const request = command.serialize(this.endpoint);
-        request.headers['user-agent'] = USER_AGENT;
-        request.headers['amz-sdk-invocation-id'] = invocationId;
-        request.headers['amz-sdk-request'] = `attempt=${attempts}`;
-        const signed = await this.signer.sign(request);
-        ({ response: httpResponse } = await this.httpHandler.handle(signed as typeof request, { abortSignal: attempt.signal }));
-        const body = Buffer.from(await streamCollector(httpResponse.body)).toString('utf8');
-        const $metadata: ResponseMetadata = {
-          httpStatusCode: httpResponse.statusCode,
-          requestId: requestIdOf(httpResponse),
-          attempts,
-          totalRetryDelay,
-        };
-        if (httpResponse.statusCode < 200 || httpResponse.statusCode >= 300) {
-          throw toServiceException(httpResponse, body, $metadata);
-        }
-        endAttempt();
-        const output = command.deserialize(parseJsonBody(body, $metadata), $metadata);
+      const result = await this.attempt(command, { invocationId, attempts, totalRetryDelay, abortSignal });
+      if (result.ok) {
         this.retryStrategy.recordSuccess(retryToken);
-        return output;
-      } catch (error) {
-        endAttempt();
-        let err = error as Error & { $metadata?: ResponseMetadata };
-        if (timedOut && !abortSignal?.aborted) {
-          err = Object.assign(new Error(`Attempt ${attempts} took longer than ${this.requestTimeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
-        }
-        if (abortSignal?.aborted || err.name === 'AbortError') {
-          throw abortSignal?.reason ?? err;
-        }
-        const errorType = retryErrorType(err);
-        if (errorType === 'CLIENT_ERROR' || err instanceof InvalidResponseError) {
-          throw withAttempts(err, attempts, totalRetryDelay);
-        }
-        const before = Date.now();
-        try {
-          retryToken = await abortable(
-            this.retryStrategy.refreshRetryTokenForRetry(retryToken, {
-              errorType,
-              error: err,
-              retryAfterHint: httpResponse ? getRetryAfterHint(httpResponse) : undefined,
-            } as Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1]),
-            abortSignal,
-          );
-        } catch (refusal) {
-          if (abortSignal?.aborted) throw abortSignal.reason;
-          // Out of attempts or retry capacity: surface the service's error, not the strategy's refusal.
-          throw withAttempts(err, attempts, totalRetryDelay);
-        }
-        totalRetryDelay += Date.now() - before;
+        return result.output;
       }
+      const { error } = result;
+      const errorType = retryErrorType(error);
+      if (errorType === 'CLIENT_ERROR' || error instanceof InvalidResponseError) {
+        throw withAttempts(error, attempts, totalRetryDelay);
+      }
+      const before = Date.now();
+      try {
+        retryToken = await abortable(
+          this.retryStrategy.refreshRetryTokenForRetry(retryToken, {
+            errorType,
+            error,
+            retryAfterHint: result.retryAfterHint,
+          } as Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1]),
+          abortSignal,
+        );
+      } catch (refusal) {
+        if (abortSignal?.aborted) throw abortSignal.reason;
+        // Out of attempts or retry capacity: surface the service's error, not the strategy's refusal.
+        throw withAttempts(error, attempts, totalRetryDelay);
+      }
+      totalRetryDelay += Date.now() - before;
+    }
+  }
+
+  /**
+   * One attempt: serialize, wait for the pacer, sign, send, read the whole body, deserialize a 2xx. Resolves with
+   * the output or the attempt's error (for the retry loop to judge); rejects only when the abort signal fired, with
+   * its reason. Tells the pacer the outcome of every attempt it let start.
+   */
+  private async attempt<I, O>(command: CleanRoomsMLCommand<I, O>, context: AttemptContext): Promise<AttemptResult<O>> {
+    const { invocationId, attempts, totalRetryDelay, abortSignal } = context;
+    let request: HttpRequest;
+    try {
+      // Before pacing: a command that cannot be serialized is no attempt, and takes no turn.
+      request = command.serialize(this.endpoint);
+    } catch (error) {
+      return { ok: false, error: error as AttemptError };
+    }
+    const operation = command.operationName;
+    if (this.pacer) await this.pacer.acquire(operation, abortSignal);
+
+    let httpResponse: HttpResponse | undefined;
+    let outcome: PacerOutcome = 'error';
+    // The handler's own timer stops at the response headers; this one also bounds a trickling body. A timer
+    // cleared when the attempt ends, not AbortSignal.timeout(), which leaves its timer behind every request until
+    // it fires (requestTimeoutMs) or a full GC collects the signal: at hundreds of requests a second they pile up
+    // in the old generation (4 to 25 MB more heap at the peak of a million-job walk, measured by npm run bench).
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.requestTimeoutMs).unref();
+    const forwardAbort = () => attempt.abort(abortSignal?.reason);
+    abortSignal?.addEventListener('abort', forwardAbort, { once: true });
+    try {
+      request.headers['user-agent'] = USER_AGENT;
+      request.headers['amz-sdk-invocation-id'] = invocationId;
+      request.headers['amz-sdk-request'] = `attempt=${attempts}`;
+      const signed = await this.signer.sign(request);
+      ({ response: httpResponse } = await this.httpHandler.handle(signed as typeof request, { abortSignal: attempt.signal }));
+      const body = Buffer.from(await streamCollector(httpResponse.body)).toString('utf8');
+      const $metadata: ResponseMetadata = {
+        httpStatusCode: httpResponse.statusCode,
+        requestId: requestIdOf(httpResponse),
+        attempts,
+        totalRetryDelay,
+      };
+      if (httpResponse.statusCode >= 200 && httpResponse.statusCode < 300) {
+        outcome = 'success';
+        return { ok: true, output: command.deserialize(parseJsonBody(body, $metadata), $metadata) };
+      }
+      const exception = toServiceException(httpResponse, body, $metadata);
+      if (retryErrorType(exception) === 'THROTTLING') outcome = 'throttled';
+      return { ok: false, error: exception, retryAfterHint: getRetryAfterHint(httpResponse) };
+    } catch (error) {
+      let err = error as AttemptError;
+      if (timedOut && !abortSignal?.aborted) {
+        err = Object.assign(new Error(`Attempt ${attempts} took longer than ${this.requestTimeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+      }
+      if (abortSignal?.aborted || err.name === 'AbortError') {
+        throw abortSignal?.reason ?? err;
+      }
+      return { ok: false, error: err, retryAfterHint: httpResponse ? getRetryAfterHint(httpResponse) : undefined };
+    } finally {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', forwardAbort);
+      this.pacer?.record(operation, outcome);
     }
   }
 
@@ -181,6 +225,22 @@ export class CleanRoomsMLClient {
     this.httpHandler.destroy();
   }
 }
+
+type AttemptError = Error & { $metadata?: ResponseMetadata };
+
+interface AttemptContext {
+  invocationId: string;
+  /** This attempt's number, from 1. */
+  attempts: number;
+  totalRetryDelay: number;
+  abortSignal: AbortSignal | undefined;
+}
+
+type AttemptResult<O> =
+  | { ok: true; output: O }
+  | { ok: false; error: AttemptError; retryAfterHint?: Date | undefined };
+
+type PacerOutcome = Parameters<RequestPacer['record']>[1];
 
 /** Classification as the SDK's retry middleware does it. */
 function retryErrorType(error: Error): RetryErrorType {

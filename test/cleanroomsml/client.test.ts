@@ -1,7 +1,7 @@
 /**
  * The real Clean Rooms ML client over HTTP against the local emulator (SigV4 verified on every request):
  * serialization, pagination, deserialization, typed errors, and the retry behaviour of the default
- * (adaptive) strategy with real backoff delays.
+ * (standard) strategy with real backoff delays. Pacing: client-pacing.test.ts.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,7 +65,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
   let emulator: CleanRoomsMLEmulator;
   const clients: CleanRoomsMLClient[] = [];
 
-  /** A client for this emulator; fresh per test, so the adaptive rate limiter starts clean. */
+  /** A client for this emulator; fresh per test, so the retry strategy's retry quota starts full. */
   const newClient = (config: Partial<CleanRoomsMLClientConfig> = {}): CleanRoomsMLClient => {
     const client = new CleanRoomsMLClient({
       region: emulator.region,
@@ -543,8 +543,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(emulator.requests).toHaveLength(0);
     });
     it('honours Retry-After on a 429: the retry does not come earlier than the hint', async () => {
-      // Without the hint the retry comes after the throttling backoff (< 1 s) or the adaptive rate
-      // limiter's wait (~2 s after a first throttle), whichever is longer; the hint asks for 3 s, within
+      // Without the hint the retry comes after the throttling backoff (< 1 s); the hint asks for 3 s, within
       // the SDK's cap (backoff + 5 s).
       emulator.faults.throttle(1, { retryAfterSeconds: 3 });
       const arrivals = recordArrivals(emulator);
