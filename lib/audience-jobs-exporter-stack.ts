@@ -66,6 +66,7 @@ export class AudienceJobsExporterStack extends Stack {
     this.exporter = new ExporterFunction(this, 'Exporter', {
       bucket: this.storage.bucket,
       snapshotPrefix: config.snapshotPrefix,
+      sources: config.sources,
       collaborationIds: config.collaborationIds,
       configuredAudienceModelArn: config.configuredAudienceModelArn,
       compression: config.compression,
@@ -133,6 +134,10 @@ export class AudienceJobsExporterStack extends Stack {
     new CfnOutput(this, 'SnapshotBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'SnapshotLocation', { value: `s3://${this.storage.bucket.bucketName}/${config.snapshotPrefix}` });
     new CfnOutput(this, 'FunctionName', { value: this.exporter.function.functionName });
+    new CfnOutput(this, 'ExporterRoleArn', {
+      description: 'The role the exporter runs as: the reader role of each member account (AudienceJobsReaderRole, -c exporterRoleArn=...) must trust it',
+      value: this.exporter.role.roleArn,
+    });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
     new CfnOutput(this, 'GlueTable', { value: `${databaseName}.${TABLE_NAME}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
@@ -141,17 +146,18 @@ export class AudienceJobsExporterStack extends Stack {
 
   /** Each cdk-nag AwsSolutions finding this design keeps on purpose, with its reason. */
   private acknowledgeNagFindings(snapshotPrefix: string): void {
+    // One finding per Region of GetAudienceGenerationJob: the stack's own (a token) or each source's Region.
+    const jobRegions = this.exporter.jobRegions ?? ['<AWS::Region>'];
     Validations.of(this.exporter.policy).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'cleanrooms-ml:ListAudienceGenerationJobs has no resource type in the Service Authorization Reference: IAM accepts only "*" for it. It is the only action on "*".',
       },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:<AWS::Region>:*:audience-generation-job/*]',
-        reason:
-          'GetAudienceGenerationJob is called for any job the List call returned (CREATE_FAILED/DELETE_FAILED ones); their ids are only known at run time and a collaboration may show jobs of other member accounts. Scoped to this Region and the audience-generation-job type.',
-      },
+      ...jobRegions.map((region) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:${region}:*:audience-generation-job/*]`,
+        reason: `GetAudienceGenerationJob is called for any job the List call returned (CREATE_FAILED/DELETE_FAILED ones); their ids are only known at run time and a collaboration may show jobs of other member accounts. Scoped to ${region === '<AWS::Region>' ? 'this Region' : `the Region ${region} of a configured source`} and the audience-generation-job type.`,
+      })),
       {
         id: `AwsSolutions-IAM5[Resource::${this.snapshotObjectsNagId(snapshotPrefix)}]`,
         reason:

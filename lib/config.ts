@@ -6,6 +6,7 @@
  */
 import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
 import { bucketNameProblem } from '../lambda/export/config';
+import { EXTERNAL_ID_PATTERN, parseSourceList, ROLE_ARN_PATTERN, type SourceSpec } from '../lambda/export/sources';
 import {
   ARN_MAX_LENGTH,
   ARN_MIN_LENGTH,
@@ -20,8 +21,10 @@ const CDK_TIME_ZONE_NAMES: readonly string[] = Object.values(TimeZone)
   .filter((v): v is TimeZone => v instanceof TimeZone)
   .map((tz) => tz.timezoneName);
 
-/** The context keys the stack reads. */
+/** The context keys the exporter stack reads. */
 export const CONTEXT_KEYS = {
+  /** Where jobs are read: a JSON list of sources (see lambda/export/sources.ts). Exclusive with collaborationIds. */
+  SOURCES: 'sources',
   COLLABORATION_IDS: 'collaborationIds',
   SCHEDULE: 'schedule',
   SCHEDULE_TIME_ZONE: 'scheduleTimeZone',
@@ -31,6 +34,16 @@ export const CONTEXT_KEYS = {
   SNAPSHOT_RETENTION_DAYS: 'snapshotRetentionDays',
   ALARM_EMAIL: 'alarmEmail',
   EXISTING_BUCKET_NAME: 'existingBucketName',
+} as const;
+
+/** The context keys the reader role stack (AudienceJobsReaderRole, deployed in member accounts) reads. */
+export const READER_ROLE_CONTEXT_KEYS = {
+  /** Name of the reader role; the same in every account, so that every source's roleArn differs only by account. */
+  READER_ROLE_NAME: 'readerRoleName',
+  /** The exporter function's role (output ExporterRoleArn of AudienceJobsExporter): the only principal trusted. */
+  EXPORTER_ROLE_ARN: 'exporterRoleArn',
+  /** Optional `sts:ExternalId` the exporter must give (the externalId of its sources). */
+  EXTERNAL_ID: 'externalId',
 } as const;
 
 /** Defaults of the optional keys (the exporter's own defaults where it has one). */
@@ -73,9 +86,17 @@ export const MAX_LISTED_COLLABORATIONS = 80;
 export type Compression = 'gzip' | 'none';
 
 export interface ExporterStackConfig {
-  /** Collaboration UUIDs to export (sorted, deduplicated), or `'*'` for every job the account can list. */
-  readonly collaborationIds: readonly string[] | '*';
-  /** True when `collaborationIds` was not given and the placeholder is used; the schedule is then disabled. */
+  /**
+   * The sources (Region, optional role and external id, collaborations), in the order given; set when the context
+   * key `sources` is given, and then `collaborationIds` is undefined.
+   */
+  readonly sources?: readonly SourceSpec[];
+  /**
+   * Without `sources`: collaboration UUIDs to export (sorted, deduplicated), or `'*'` for every job the account can
+   * list, read with the function's own credentials in the stack's Region. Undefined when `sources` is given.
+   */
+  readonly collaborationIds?: readonly string[] | '*';
+  /** True when neither `sources` nor `collaborationIds` was given and the placeholder is used; the schedule is then disabled. */
   readonly collaborationIdsPlaceholder: boolean;
   /** EventBridge Scheduler expression, `rate(...)` or `cron(...)`. */
   readonly schedule: string;
@@ -112,13 +133,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Longest value a ConfigError message quotes in full; the reason still names the exact item at fault. */
+const MAX_SHOWN_VALUE_LENGTH = 400;
+
+/** The value as the message shows it: strings quoted, others as JSON; a long value (a big sources list) is cut. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  let text: string;
+  if (typeof value === 'string') text = `'${value}'`;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
   }
+  return text.length > MAX_SHOWN_VALUE_LENGTH ? `${text.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...` : text;
 }
 
 /** Reads one context key; `undefined` when absent. Typically `(key) => app.node.tryGetContext(key)`. */
@@ -175,6 +204,21 @@ export function parseCollaborationIds(value: unknown): readonly string[] | '*' {
     );
   }
   return unique;
+}
+
+/**
+ * The context key `sources`: a list in cdk.json, or its JSON text with `-c sources='[...]'`. Validated by the rules
+ * the function applies to EXPORT_SOURCES (lambda/export/sources.ts), so a list the stack accepts is one the function
+ * accepts; every problem is in the reason.
+ */
+export function parseSources(value: unknown): readonly SourceSpec[] {
+  const key = CONTEXT_KEYS.SOURCES;
+  const problems: string[] = [];
+  const sources = parseSourceList(value, key, problems);
+  if (sources === undefined || problems.length > 0) {
+    throw new ConfigError(key, value, problems.length > 0 ? problems.join('; ') : 'not a list of sources');
+  }
+  return sources;
 }
 
 /** `{ expression, periodMinutes }`, or a `ConfigError` naming `schedule`. */
@@ -306,13 +350,24 @@ export function parseExistingBucketName(value: unknown): string | undefined {
 }
 
 /**
- * Reads and validates every key. Absent optional keys take their defaults. An absent `collaborationIds` selects the
- * placeholder (schedule disabled); a present but invalid one is an error.
+ * Reads and validates every key of the exporter stack. Absent optional keys take their defaults. `sources` and
+ * `collaborationIds` are exclusive (checked first); when neither is given the placeholder is selected (schedule
+ * disabled); a present but invalid one is an error.
  */
 export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig {
+  const rawSources = getContext(CONTEXT_KEYS.SOURCES);
   const rawIds = getContext(CONTEXT_KEYS.COLLABORATION_IDS);
-  const placeholder = rawIds === undefined || rawIds === null;
-  const collaborationIds = placeholder ? [PLACEHOLDER_COLLABORATION_ID] : parseCollaborationIds(rawIds);
+  const given = (value: unknown) => value !== undefined && value !== null;
+  if (given(rawSources) && given(rawIds)) {
+    throw new ConfigError(
+      CONTEXT_KEYS.SOURCES,
+      rawSources,
+      `cannot be combined with collaborationIds=${describe(rawIds)}: give either sources (each source lists its own collaborationIds) or collaborationIds (the function's own account and Region), not both`,
+    );
+  }
+  const sources = given(rawSources) ? parseSources(rawSources) : undefined;
+  const placeholder = sources === undefined && !given(rawIds);
+  const collaborationIds = sources !== undefined ? undefined : placeholder ? [PLACEHOLDER_COLLABORATION_ID] : parseCollaborationIds(rawIds);
 
   const rawSchedule = getContext(CONTEXT_KEYS.SCHEDULE);
   const schedule = parseSchedule(isAbsent(rawSchedule) ? CONFIG_DEFAULTS.SCHEDULE : rawSchedule);
@@ -323,6 +378,7 @@ export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig
   const rawRetention = getContext(CONTEXT_KEYS.SNAPSHOT_RETENTION_DAYS);
 
   return {
+    ...(sources !== undefined ? { sources } : {}),
     collaborationIds,
     collaborationIdsPlaceholder: placeholder,
     schedule: schedule.expression,
@@ -339,14 +395,73 @@ export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig
 
 /** The `-c` flags that select real collaborations; quoted in the placeholder warning and the README. */
 export const COLLABORATION_IDS_HINT =
-  "pass -c collaborationIds=<uuid>[,<uuid>...] (or -c collaborationIds='*' for every collaboration)";
+  "pass -c collaborationIds=<uuid>[,<uuid>...] (or -c collaborationIds='*' for every collaboration), or -c sources='[{\"region\":\"<region>\",\"roleArn\":\"<reader role ARN>\",\"collaborationIds\":\"*\"}]' to read other accounts or Regions";
+
+/** Default name of the reader role: the same in every member account, so that its ARN differs only by account. */
+export const DEFAULT_READER_ROLE_NAME = 'AudienceJobsReader';
+/** IAM role names: 1 to 64 of letters, digits and `+=,.@_-` (no path). */
+export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+
+export interface ReaderRoleStackConfig {
+  /** Name of the reader role (no path). */
+  readonly roleName: string;
+  /** The exporter's role ARN, the principal trusted; undefined: the role trusts no one (placeholder, warned). */
+  readonly exporterRoleArn?: string;
+  /** `sts:ExternalId` the trust requires, if any. */
+  readonly externalId?: string;
+}
+
+/** The `-c` flags of the reader role stack; quoted in its placeholder warning. */
+export const EXPORTER_ROLE_ARN_HINT =
+  'pass -c exporterRoleArn=<the ExporterRoleArn output of the AudienceJobsExporter stack> (and -c externalId=<id> if the sources give one)';
+
+export function parseReaderRoleName(value: unknown): string {
+  const key = READER_ROLE_CONTEXT_KEYS.READER_ROLE_NAME;
+  if (isAbsent(value)) return DEFAULT_READER_ROLE_NAME;
+  if (typeof value !== 'string' || !ROLE_NAME_PATTERN.test(value.trim())) {
+    throw new ConfigError(key, value, `expected an IAM role name (1 to 64 letters, digits or + = , . @ _ -, no path) such as ${DEFAULT_READER_ROLE_NAME}`);
+  }
+  return value.trim();
+}
+
+export function parseExporterRoleArn(value: unknown): string | undefined {
+  const key = READER_ROLE_CONTEXT_KEYS.EXPORTER_ROLE_ARN;
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string' || !ROLE_ARN_PATTERN.test(value.trim())) {
+    throw new ConfigError(
+      key,
+      value,
+      'expected the IAM role ARN of the exporter function (the ExporterRoleArn output of AudienceJobsExporter), such as arn:aws:iam::111122223333:role/AudienceJobsExporter-ExporterRole-AbCdEf',
+    );
+  }
+  return value.trim();
+}
+
+export function parseExternalId(value: unknown): string | undefined {
+  const key = READER_ROLE_CONTEXT_KEYS.EXTERNAL_ID;
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string' || !EXTERNAL_ID_PATTERN.test(value)) {
+    throw new ConfigError(key, value, 'expected 2 to 1224 letters, digits or the characters _ + = , . @ : / - (the externalId of the sources that use this role)');
+  }
+  return value;
+}
+
+/** Reads and validates the reader role stack's keys. Absent `exporterRoleArn` selects the placeholder trust. */
+export function parseReaderRoleConfig(getContext: ContextGetter): ReaderRoleStackConfig {
+  return {
+    roleName: parseReaderRoleName(getContext(READER_ROLE_CONTEXT_KEYS.READER_ROLE_NAME)),
+    exporterRoleArn: parseExporterRoleArn(getContext(READER_ROLE_CONTEXT_KEYS.EXPORTER_ROLE_ARN)),
+    externalId: parseExternalId(getContext(READER_ROLE_CONTEXT_KEYS.EXTERNAL_ID)),
+  };
+}
 
 /**
- * Context keys that look like a misspelling of one of ours (`collaborationId`, `SnapshotPrefix`, ...). A typo would
+ * Context keys that look like a misspelling of one of ours (`collaborationId`, `SnapshotPrefix`, `source`, ...), of
+ * either stack. A typo would
  * otherwise be ignored silently: a misspelt `collaborationIds` would even select the placeholder.
  */
 export function findMisspeltContextKeys(keys: readonly string[]): { key: string; didYouMean: string }[] {
-  const ours: string[] = Object.values(CONTEXT_KEYS);
+  const ours: string[] = [...Object.values(CONTEXT_KEYS), ...Object.values(READER_ROLE_CONTEXT_KEYS)];
   const found: { key: string; didYouMean: string }[] = [];
   for (const key of keys) {
     if (ours.includes(key)) continue;

@@ -41,6 +41,12 @@ export interface AthenaAnalyticsProps {
   readonly accessLogsBucket: s3.IBucket;
 }
 
+/**
+ * What "latest" is per: the account whose jobs were listed, its Region, and the collaboration. One collaboration read
+ * from two member accounts (or two Regions) has two latest snapshots, written at different times when one fails.
+ */
+export const SNAPSHOT_OWNER_COLUMNS = ['account_id', 'region', 'collaboration_id'] as const;
+
 /** SQL of the named queries; the database and table are quoted identifiers. */
 export function namedQueries(database: string, table: string, schedulePeriodMinutes: number) {
   const source = `"${database}"."${table}"`;
@@ -49,35 +55,35 @@ export function namedQueries(database: string, table: string, schedulePeriodMinu
   const lookbackDays = Math.ceil(schedulePeriodMinutes / 1440) + 1;
   const recent = (alias: string) =>
     `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
-  // Per collaboration: a collaboration that failed in the last run still shows its previous snapshot.
+  const owner = SNAPSHOT_OWNER_COLUMNS.join(', ');
+  const sameOwner = (a: string, b: string) => SNAPSHOT_OWNER_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+  // Per (account, Region, collaboration): one that failed in the last run still shows its previous snapshot.
   const latest = `WITH latest AS (
-  SELECT collaboration_id, max(snapshot_time) AS snapshot_time
+  SELECT ${owner}, max(snapshot_time) AS snapshot_time
   FROM ${source}
   WHERE ${recent('')}
-  GROUP BY collaboration_id
+  GROUP BY ${owner}
 )`;
   return {
     latestSnapshot: {
       name: 'Latest snapshot per collaboration',
-      description: `Every job in the most recent snapshot of each collaboration (partitions of the last ${lookbackDays} days).`,
+      description: `Every job in the most recent snapshot of each account, Region and collaboration (partitions of the last ${lookbackDays} days).`,
       query: `${latest}
 SELECT j.*
 FROM ${source} j
-JOIN latest l ON j.collaboration_id = l.collaboration_id AND j.snapshot_time = l.snapshot_time
+JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
 WHERE ${recent('j.')}
-ORDER BY j.collaboration_id, j.status, j.name;
+ORDER BY j.account_id, j.region, j.collaboration_id, j.status, j.name;
 `,
     },
     deleteFailed: {
       name: 'DELETE_FAILED jobs in the latest snapshot',
       description:
-        'Jobs in DELETE_FAILED in the latest snapshot (the last run), with their status details: the jobs the DeleteFailedJobs alarm counts.',
-      query: `WITH latest AS (
-  SELECT max(snapshot_time) AS snapshot_time
-  FROM ${source}
-  WHERE ${recent('')}
-)
-SELECT j.collaboration_id,
+        'Jobs in DELETE_FAILED in the latest snapshot of each account, Region and collaboration, with their status details: the jobs the DeleteFailedJobs alarm counts (one that failed in the last run shows its previous snapshot: check snapshot_time).',
+      query: `${latest}
+SELECT j.account_id,
+       j.region,
+       j.collaboration_id,
        j.name,
        j.audience_generation_job_arn,
        j.configured_audience_model_arn,
@@ -87,24 +93,24 @@ SELECT j.collaboration_id,
        j.update_time,
        j.snapshot_time
 FROM ${source} j
-JOIN latest l ON j.snapshot_time = l.snapshot_time
+JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
 WHERE ${recent('j.')}
   AND j.status = 'DELETE_FAILED'
-ORDER BY j.collaboration_id, j.update_time;
+ORDER BY j.account_id, j.region, j.collaboration_id, j.update_time;
 `,
     },
     countsByStatus: {
       name: 'Job counts by status per day',
-      description: `Jobs per status in the last snapshot of each day and collaboration, over the last ${STATUS_HISTORY_DAYS} days.`,
+      description: `Jobs per status in the last snapshot of each day, account, Region and collaboration, over the last ${STATUS_HISTORY_DAYS} days.`,
       query: `WITH last_of_day AS (
-  SELECT dt, collaboration_id, max(snapshot_time) AS snapshot_time
+  SELECT dt, ${owner}, max(snapshot_time) AS snapshot_time
   FROM ${source}
   WHERE dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
-  GROUP BY dt, collaboration_id
+  GROUP BY dt, ${owner}
 )
 SELECT j.dt, j.status, count(*) AS jobs
 FROM ${source} j
-JOIN last_of_day d ON j.dt = d.dt AND j.collaboration_id = d.collaboration_id AND j.snapshot_time = d.snapshot_time
+JOIN last_of_day d ON j.dt = d.dt AND ${sameOwner('j', 'd')} AND j.snapshot_time = d.snapshot_time
 WHERE j.dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
 GROUP BY j.dt, j.status
 ORDER BY j.dt DESC, j.status;
@@ -116,6 +122,15 @@ ORDER BY j.dt DESC, j.status;
 /**
  * Makes the snapshots queryable: a Glue database and table (JSON SerDe, partition projection on `dt`), an Athena
  * workgroup with enforced, encrypted results and a bytes-scanned cutoff, and three named queries.
+ *
+ * The table's location is the snapshot prefix; each projected partition is one day's folder, and holds one object per
+ * source account, Region, collaboration and run:
+ *
+ *   s3://{bucket}/{prefix}dt={YYYY-MM-DD}/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz
+ *
+ * (`accountId` is the account whose jobs were listed, so two member accounts of one collaboration never share a key).
+ * The key carries no column that the records lack: `account_id`, `region`, `collaboration_id` and `snapshot_time` are
+ * in every line. The run's `_manifest_{YYYYMMDDTHHMMSSZ}.json` beside them is ignored by Athena (leading underscore).
  */
 export class AthenaAnalytics extends Construct {
   /** The Glue database. */
@@ -151,7 +166,7 @@ export class AthenaAnalytics extends Construct {
       databaseName: props.databaseName,
       tableInput: {
         name: TABLE_NAME,
-        description: 'One row per audience generation job per snapshot (NDJSON written by the exporter)',
+        description: 'One row per audience generation job per snapshot (NDJSON written by the exporter, one object per account, Region, collaboration and run)',
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           classification: 'json',
@@ -161,6 +176,7 @@ export class AthenaAnalytics extends Construct {
           [`projection.${PARTITION_COLUMN.name}.range`]: `${PROJECTION_START_DATE},NOW`,
           [`projection.${PARTITION_COLUMN.name}.interval`]: '1',
           [`projection.${PARTITION_COLUMN.name}.interval.unit`]: 'DAYS',
+          // dt=YYYY-MM-DD/ folders; the objects in a folder are {accountId}_{region}_{collaborationId}_{time}.ndjson.gz.
           'storage.location.template': `${location}${PARTITION_COLUMN.name}=\${${PARTITION_COLUMN.name}}/`,
         },
         partitionKeys: [

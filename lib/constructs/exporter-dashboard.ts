@@ -3,8 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { COLLABORATION_DIMENSION, METRIC } from '../../lambda/commons/constants';
+import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
 import { SERVICE_DIMENSION, type MonitoredQueue } from './exporter-alarms';
+
+/** The dimension set of the per-collaboration metrics, as the handler emits it (Powertools adds `service`). */
+export const PER_COLLABORATION_DIMENSIONS = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, SERVICE_DIMENSION] as const;
 
 export interface ExporterDashboardProps {
   /** Dashboard name. */
@@ -51,10 +54,12 @@ export class ExporterDashboard extends Construct {
         period,
         label,
       });
+    // One series per collaboration and reader: the same collaboration seen from two accounts (or Regions) is two
+    // series. The dimension set must be exactly the handler's, else SEARCH finds nothing.
     const perCollaboration = (metricName: string, label: string) =>
       new cloudwatch.MathExpression({
         expression:
-          `SEARCH('{"${props.metricsNamespace}",${COLLABORATION_DIMENSION},${SERVICE_DIMENSION}} ` +
+          `SEARCH('{"${props.metricsNamespace}",${PER_COLLABORATION_DIMENSIONS.join(',')}} ` +
           `MetricName="${metricName}" ${SERVICE_DIMENSION}="${props.serviceName}"', 'Maximum', ${period.toSeconds()})`,
         label,
         period,

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -11,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../lambda/commons/constants';
 import { SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
+import type { SourceSpec } from '../../lambda/export/sources';
 import type { Compression } from '../config';
 
 /** Repository root: the NodejsFunction project root, where package-lock.json and node_modules/esbuild live. */
@@ -35,18 +38,40 @@ export const TIMEOUT = Duration.minutes(10);
  * the same scheduledTime and the same S3 keys: it overwrites, it does not duplicate.
  */
 export const ASYNC_RETRY_ATTEMPTS = 2;
+/**
+ * 2 GiB of /tmp (Lambda's default is 512 MB; the maximum 10 GB). A `*` source (every collaboration the account can
+ * see) spills its records to /tmp before uploading them. NDJSON is about 700 bytes per job before gzip, so 2 GiB holds
+ * about 3 million jobs of one `*` source (2 × 1024³ / 700 ≈ 3.07 million), shared by the spills in progress at the
+ * same time. Ephemeral storage above 512 MB costs per GB-second of the run only: for a run of seconds, a fraction
+ * of a cent a month. Listed collaborations stream straight to S3 and use none of it.
+ */
+export const EPHEMERAL_STORAGE = Size.gibibytes(2);
 /** Retention of the function's log group. */
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 /** Lambda accepts 4 KB of environment variables (keys and values) in all. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/**
+ * Name of the sources file in the function's code, when the sources do not fit in the environment: EXPORT_SOURCES_FILE
+ * is set to it, a relative path that the function resolves against LAMBDA_TASK_ROOT (/var/task).
+ *
+ * Limit: the file counts towards Lambda's 250 MB of unzipped code. The function accepts at most LIMITS.MAX_SOURCES
+ * (200) sources of LIMITS.MAX_COLLABORATIONS (500) listed ids each: about 200 × 500 × 39 bytes ≈ 3.9 MB of JSON, far
+ * below the limit (the bundle itself is a few MB).
+ */
+export const SOURCES_FILE_NAME = 'export-sources.json';
 
 export interface ExporterFunctionProps {
   /** Bucket that receives the snapshots. */
   readonly bucket: s3.IBucket;
   /** Key prefix of every object the function writes; the only place it may write. */
   readonly snapshotPrefix: string;
-  /** Collaboration UUIDs to export, or `'*'`. */
-  readonly collaborationIds: readonly string[] | '*';
+  /**
+   * The sources to read (EXPORT_SOURCES, or a file in the code when the list does not fit in the environment).
+   * Exactly one of `sources` and `collaborationIds` is given.
+   */
+  readonly sources?: readonly SourceSpec[];
+  /** Without `sources`: collaboration UUIDs to export, or `'*'`, with the function's own credentials and Region. */
+  readonly collaborationIds?: readonly string[] | '*';
   /** Optional ConfiguredAudienceModelArn filter. */
   readonly configuredAudienceModelArn?: string;
   /** Compression of the snapshots. */
@@ -72,11 +97,21 @@ export class ExporterFunction extends Construct {
   readonly failedInvocationsQueue: sqs.Queue;
   /** The function's execution role. */
   readonly role: iam.Role;
-  /** The role's policy: logs, Clean Rooms ML and S3 statements (the failure-queue grant is in the role's default policy). */
+  /**
+   * The role's policy: logs, sts:AssumeRole on the sources' roles, Clean Rooms ML and S3 statements (the failure-queue
+   * grant is in the role's default policy).
+   */
   readonly policy: iam.Policy;
+  /** How the function receives its sources: the environment, or a file in its code (too big for the environment). */
+  readonly sourcesDelivery: 'collaboration-ids' | 'environment' | 'file';
+  /** The Regions whose audience-generation-job ARNs GetAudienceGenerationJob may read (the stack's own: undefined). */
+  readonly jobRegions: readonly string[] | undefined;
 
   constructor(scope: Construct, id: string, props: ExporterFunctionProps) {
     super(scope, id);
+    if ((props.sources === undefined) === (props.collaborationIds === undefined)) {
+      throw new Error('ExporterFunction: give exactly one of sources and collaborationIds');
+    }
     assertLocalEsbuild();
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -95,38 +130,56 @@ export class ExporterFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Exports Clean Rooms ML audience generation jobs to S3',
     });
-    this.policy = new iam.Policy(this, 'Policy', {
-      statements: [
+    const sources = props.sources;
+    const roleArns = sources === undefined ? [] : distinctSorted(sources.flatMap((s) => (s.roleArn === undefined ? [] : [s.roleArn])));
+    // The COLLABORATION_IDS form reads the function's own Region; a source list reads the Regions it names.
+    this.jobRegions = sources === undefined ? undefined : distinctSorted(sources.map((s) => s.region));
+    const jobArn = (region: string | undefined) =>
+      Stack.of(this).formatArn({ service: SIGNING_NAME, region, account: '*', resource: 'audience-generation-job', resourceName: '*' });
+
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    ];
+    if (roleArns.length > 0) {
+      statements.push(
         new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [this.logGroup.logGroupArn],
+          sid: 'AssumeSourceRoles',
+          actions: ['sts:AssumeRole'],
+          // Exactly the roles the sources name, no wildcard: each member account's reader role.
+          resources: roleArns,
         }),
-        new iam.PolicyStatement({
-          sid: 'ListAudienceGenerationJobs',
-          actions: [`${SIGNING_NAME}:ListAudienceGenerationJobs`],
-          // The action has no resource type: IAM accepts only "*" for it.
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'GetAudienceGenerationJob',
-          actions: [`${SIGNING_NAME}:GetAudienceGenerationJob`],
-          // Jobs listed in a collaboration may belong to another member's account: any account, this Region.
-          resources: [
-            Stack.of(this).formatArn({ service: SIGNING_NAME, account: '*', resource: 'audience-generation-job', resourceName: '*' }),
-          ],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteSnapshots',
-          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-          resources: [props.bucket.arnForObjects(`${props.snapshotPrefix}*`)],
-        }),
-      ],
-    });
+      );
+    }
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ListAudienceGenerationJobs',
+        actions: [`${SIGNING_NAME}:ListAudienceGenerationJobs`],
+        // The action has no resource type: IAM accepts only "*" for it.
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'GetAudienceGenerationJob',
+        actions: [`${SIGNING_NAME}:GetAudienceGenerationJob`],
+        // Jobs listed in a collaboration may belong to another member's account: any account, in this Region (the
+        // COLLABORATION_IDS form) or in each source's Region. Calls made through a source's role are authorized by
+        // that role's own policy (AudienceJobsReaderRole); this grant serves sources read with the function's own
+        // credentials.
+        resources: this.jobRegions === undefined ? [jobArn(undefined)] : this.jobRegions.map(jobArn),
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteSnapshots',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [props.bucket.arnForObjects(`${props.snapshotPrefix}*`)],
+      }),
+    );
+    this.policy = new iam.Policy(this, 'Policy', { statements });
     this.policy.attachToRole(this.role);
 
     const environment: Record<string, string> = {
-      [ENV.COLLABORATION_IDS]: props.collaborationIds === '*' ? '*' : props.collaborationIds.join(','),
       [ENV.SNAPSHOT_BUCKET]: props.bucket.bucketName,
       [ENV.SNAPSHOT_PREFIX]: props.snapshotPrefix,
       [ENV.COMPRESSION]: props.compression,
@@ -137,6 +190,23 @@ export class ExporterFunction extends Construct {
     };
     if (props.configuredAudienceModelArn !== undefined) {
       environment[ENV.CONFIGURED_AUDIENCE_MODEL_ARN] = props.configuredAudienceModelArn;
+    }
+    let commandHooks: nodejs.ICommandHooks | undefined;
+    if (sources === undefined) {
+      const ids = props.collaborationIds!;
+      environment[ENV.COLLABORATION_IDS] = ids === '*' ? '*' : ids.join(',');
+      this.sourcesDelivery = 'collaboration-ids';
+    } else {
+      const json = sourcesJson(sources);
+      if (environmentSize({ ...environment, [ENV.EXPORT_SOURCES]: json }) <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+        environment[ENV.EXPORT_SOURCES] = json;
+        this.sourcesDelivery = 'environment';
+      } else {
+        // Too big for the 4 KB of environment: ship the list in the code, beside index.js.
+        environment[ENV.EXPORT_SOURCES_FILE] = SOURCES_FILE_NAME;
+        commandHooks = copyIntoBundleHooks(writeSourcesFile(json), SOURCES_FILE_NAME);
+        this.sourcesDelivery = 'file';
+      }
     }
     assertEnvironmentFits(environment);
 
@@ -149,6 +219,7 @@ export class ExporterFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: MEMORY_SIZE_MB,
+      ephemeralStorageSize: EPHEMERAL_STORAGE,
       timeout: TIMEOUT,
       reservedConcurrentExecutions: 1,
       role: this.role,
@@ -170,6 +241,7 @@ export class ExporterFunction extends Construct {
         // Prefer the ES module builds of dependencies (the AWS SDK ships both) so esbuild can tree-shake them.
         mainFields: ['module', 'main'],
         logLevel: nodejs.LogLevel.WARNING,
+        ...(commandHooks ? { commandHooks } : {}),
       },
     });
     // The role's policy must exist before the function is created (its first run may follow the deployment closely).
@@ -195,13 +267,75 @@ function assertLocalEsbuild(): void {
   }
 }
 
-/** Tokens (the bucket name of a created bucket) are counted at their longest possible length. */
-function assertEnvironmentFits(environment: Record<string, string>): void {
+/**
+ * The sources as the function reads them (EXPORT_SOURCES): compact JSON, in the order given, keys in the order
+ * region, roleArn, externalId, collaborationIds, absent roleArn and externalId left out. Deterministic: the same list gives the same text.
+ */
+export function sourcesJson(sources: readonly SourceSpec[]): string {
+  return JSON.stringify(
+    sources.map((s) => ({
+      region: s.region,
+      ...(s.roleArn !== undefined ? { roleArn: s.roleArn } : {}),
+      ...(s.externalId !== undefined ? { externalId: s.externalId } : {}),
+      collaborationIds: s.collaborations.kind === 'all' ? '*' : [...s.collaborations.collaborationIds],
+    })),
+  );
+}
+
+/** Sorted, without repeats. */
+function distinctSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+/**
+ * Writes the sources JSON where the bundling step can copy it from: a file named after its content's hash in the
+ * system temp folder. Content-addressed, so that the path (which the bundling command, hence the asset cache key,
+ * contains) changes exactly when the list changes, and concurrent synths write the same bytes. The asset hash is
+ * computed from the bundle's output, so the file is part of it.
+ */
+export function writeSourcesFile(json: string): string {
+  const hash = createHash('sha256').update(json).digest('hex').slice(0, 32);
+  const folder = path.join(os.tmpdir(), 'audience-jobs-exporter-sources');
+  const file = path.join(folder, `${hash}.json`);
+  fs.mkdirSync(folder, { recursive: true });
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== json) {
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, json);
+    fs.renameSync(partial, file);
+  }
+  return file;
+}
+
+/** NodejsFunction command hooks that copy `source` to `<outputDir>/<name>` once esbuild has written the bundle. */
+function copyIntoBundleHooks(source: string, name: string): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => {
+      const target = path.join(outputDir, name);
+      // Local bundling runs each command with `bash -c` (`cmd /c` on Windows); Docker is never used here.
+      if (os.platform() === 'win32') return [`copy /Y "${source}" "${target}"`];
+      return [`cp ${posixQuote(source)} ${posixQuote(target)}`];
+    },
+  };
+}
+
+function posixQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Bytes of the environment (keys and values); tokens (the bucket name of a created bucket) count at their longest. */
+function environmentSize(environment: Record<string, string>): number {
   const LONGEST_BUCKET_NAME = 63;
   let size = 0;
   for (const [key, value] of Object.entries(environment)) {
     size += key.length + (key === ENV.SNAPSHOT_BUCKET ? LONGEST_BUCKET_NAME : Buffer.byteLength(value));
   }
+  return size;
+}
+
+function assertEnvironmentFits(environment: Record<string, string>): void {
+  const size = environmentSize(environment);
   if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
     throw new Error(
       `The function's environment variables need ${size} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}. ` +

@@ -1,8 +1,11 @@
 /**
  * Athena, locally: DuckDB over the snapshot files, with the Glue table and the named queries of the synthesized
  * template. The table (database, name, columns, partition key, location) becomes a DuckDB view that reads
- * `dt=.../*.ndjson.gz` with hive partitioning; the named queries run as deployed, after the few dialect rewrites
- * listed in {@link DIALECT_REWRITES}.
+ * `{prefix}dt=YYYY-MM-DD/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz` (any `*.ndjson*` object of
+ * a `dt=` folder, as Athena reads any object under a partition's location) with hive partitioning; the named queries
+ * run as deployed, latest snapshot per (account_id, region, collaboration_id) included, after the few dialect rewrites
+ * listed in {@link DIALECT_REWRITES}. The key's account, Region and collaboration are not read from the name: the
+ * records carry them as columns, in Athena as here.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

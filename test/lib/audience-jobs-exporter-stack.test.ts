@@ -7,11 +7,13 @@ import * as path from 'node:path';
 import { App, type IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC } from '../../lambda/commons/constants';
+import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
+import { parseSourceList } from '../../lambda/export/sources';
 import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
 import { AudienceJobsExporterStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audience-jobs-exporter-stack';
 import { parseStackConfig, PLACEHOLDER_COLLABORATION_ID } from '../../lib/config';
 import { BYTES_SCANNED_CUTOFF_PER_QUERY, PROJECTION_START_DATE } from '../../lib/constructs/athena-analytics';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, SOURCES_FILE_NAME, sourcesJson } from '../../lib/constructs/exporter-function';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The CLI's context: cdk.json (feature flags included), so that the tests synthesize what `cdk synth` does. */
@@ -20,6 +22,21 @@ const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'),
 const COLLAB_A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const COLLAB_B = '00000000-0000-4000-8000-000000000002';
 const MODEL_ARN = 'arn:aws:cleanrooms-ml:us-east-1:123456789012:configured-audience-model/model-1';
+const ROLE_1 = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
+const ROLE_2 = 'arn:aws:iam::777788889999:role/AudienceJobsReader';
+/** Two roles (one of them in two Regions), and one source read with the function's own credentials. */
+const SOURCES = [
+  { region: 'us-east-1', roleArn: ROLE_2, externalId: 'exporter-7f3a', collaborationIds: '*' },
+  { region: 'eu-west-1', roleArn: ROLE_1, collaborationIds: [COLLAB_A, COLLAB_B] },
+  { region: 'us-east-1', roleArn: ROLE_1, collaborationIds: '*' },
+  { region: 'eu-west-1', collaborationIds: [COLLAB_A] },
+];
+/** 40 member accounts in two Regions, 3 collaborations each: about 8 KB of JSON, twice what the environment holds. */
+const BIG_SOURCES = Array.from({ length: 40 }, (_, i) => ({
+  region: i % 2 === 0 ? 'eu-west-1' : 'ap-southeast-2',
+  roleArn: `arn:aws:iam::${String(100000000000 + i)}:role/AudienceJobsReader`,
+  collaborationIds: [COLLAB_A, COLLAB_B, `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`],
+}));
 
 interface Synthesized {
   app: App;
@@ -60,6 +77,9 @@ function onlyResource(template: Template, type: string, props?: unknown): [strin
 let main: Synthesized;
 let imported: Synthesized;
 let placeholder: Synthesized;
+let sourced: Synthesized;
+let big: Synthesized;
+let ownOnly: Synthesized;
 
 beforeAll(() => {
   main = synth({
@@ -76,6 +96,11 @@ beforeAll(() => {
     scheduleTimeZone: 'Europe/Paris',
     compression: 'none',
   });
+  // Sources as -c passes them (JSON text) and as cdk.json holds them (a list).
+  sourced = synth({ sources: JSON.stringify(SOURCES), alarmEmail: 'ops@example.com' });
+  big = synth({ sources: BIG_SOURCES, existingBucketName: 'existing-snapshots' });
+  // Two Regions, both read with the function's own credentials: no role to assume.
+  ownOnly = synth({ sources: [{ region: 'eu-central-1', collaborationIds: '*' }, { region: 'eu-west-1', collaborationIds: [COLLAB_A] }] });
   // The placeholder warning is expected; keep it out of the test output.
   const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
@@ -91,15 +116,18 @@ describe('cdk-nag AwsSolutions', () => {
     ['main', () => main],
     ['existing bucket', () => imported],
     ['placeholder', () => placeholder],
+    ['sources', () => sourced],
+    ['sources in a file, existing bucket', () => big],
+    ['sources without roles', () => ownOnly],
   ])('%s: zero unacknowledged findings', (_name, get) => {
     const report = new AwsSolutionsChecks().validateScope(get().app);
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
     expect(report.success).toBe(true);
   });
 
-  it('every acknowledgement carries a reason', () => {
+  function acknowledgedIn(app: App): { id: string; reason: string; path: string }[] {
     const acknowledged: { id: string; reason: string; path: string }[] = [];
-    for (const construct of main.app.node.findAll()) {
+    for (const construct of app.node.findAll()) {
       for (const entry of construct.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
         for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
@@ -107,6 +135,11 @@ describe('cdk-nag AwsSolutions', () => {
         }
       }
     }
+    return acknowledged;
+  }
+
+  it('every acknowledgement carries a reason', () => {
+    const acknowledged = acknowledgedIn(main.app);
     // Logical ids end with an 8-digit hash; normalize it.
     expect(acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort()).toEqual(
       [
@@ -120,6 +153,24 @@ describe('cdk-nag AwsSolutions', () => {
       ].sort(),
     );
     for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
+  });
+
+  it('with sources, GetAudienceGenerationJob is acknowledged once per source Region, and nothing else changes', () => {
+    const acknowledged = acknowledgedIn(sourced.app);
+    expect(acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:eu-west-1:*:audience-generation-job/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:us-east-1:*:audience-generation-job/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
+        'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
+        'AwsSolutions-S1',
+        'AwsSolutions-SQS3',
+        'AwsSolutions-SQS3',
+      ].sort(),
+    );
+    for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
+    expect(acknowledged.find((a) => a.id.includes(':eu-west-1:'))?.reason).toContain('the Region eu-west-1 of a configured source');
   });
 
   it('the app registers the plugin through Validations (the v3 API), not an Aspect', () => {
@@ -139,6 +190,7 @@ describe('Lambda', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 512,
+      EphemeralStorage: { Size: 2048 },
       Timeout: 600,
       ReservedConcurrentExecutions: 1,
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO' },
@@ -569,8 +621,15 @@ describe('Dashboard', () => {
       [METRICS_NAMESPACE, METRIC.EXPORTED_JOBS, 'service', SERVICE_NAME, expect.objectContaining({ stat: 'Maximum' })],
       [METRICS_NAMESPACE, METRIC.DELETE_FAILED_JOBS, 'service', SERVICE_NAME, expect.objectContaining({ stat: 'Maximum' })],
     ]);
-    const search = JSON.stringify(metricsOf('DELETE_FAILED jobs per collaboration'));
-    expect(search).toContain(`SEARCH('{\\"${METRICS_NAMESPACE}\\",${COLLABORATION_DIMENSION},service} MetricName=\\"${METRIC.DELETE_FAILED_JOBS}\\"`);
+    const dimensions = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, 'service'].join(',');
+    expect(dimensions).toBe('AccountId,CollaborationId,Region,service');
+    for (const [title, metric] of [
+      ['DELETE_FAILED jobs per collaboration', METRIC.DELETE_FAILED_JOBS],
+      ['Jobs (all statuses) per collaboration', METRIC.EXPORTED_JOBS],
+    ] as const) {
+      const search = JSON.stringify(metricsOf(title));
+      expect(search).toContain(`SEARCH('{\\"${METRICS_NAMESPACE}\\",${dimensions}} MetricName=\\"${metric}\\" service=\\"${SERVICE_NAME}\\"'`);
+    }
     expect(JSON.stringify(metricsOf('Run duration'))).toContain(METRIC.RUN_DURATION);
     const failures = JSON.stringify(metricsOf('Failures'));
     for (const m of [METRIC.FAILED_COLLABORATIONS, METRIC.EXPORT_SUCCEEDED, 'Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible']) {
@@ -582,11 +641,141 @@ describe('Dashboard', () => {
   });
 });
 
+describe('Sources', () => {
+  /** The statements of the function role's own policy (ExporterPolicy), in order. */
+  function exporterPolicy(template: Template): any[] {
+    const [, policy] = resourceById(template, 'AWS::IAM::Policy', 'ExporterPolicy');
+    return policy.Properties.PolicyDocument.Statement;
+  }
+  const jobArn = (region: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cleanrooms-ml:${region}:*:audience-generation-job/*`]],
+  });
+  function functionEnvironment(template: Template): Record<string, unknown> {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function');
+    return fn.Properties.Environment.Variables;
+  }
+
+  it('a list that fits in the environment travels in EXPORT_SOURCES, compact, in the order given, in place of COLLABORATION_IDS', () => {
+    const expected = JSON.stringify(SOURCES);
+    sourced.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.EXPORT_SOURCES]: expected,
+          [ENV.COLLABORATION_IDS]: Match.absent(),
+          [ENV.EXPORT_SOURCES_FILE]: Match.absent(),
+          [ENV.SNAPSHOT_BUCKET]: Match.anyValue(),
+        }),
+      },
+      MemorySize: 512,
+      EphemeralStorage: { Size: 2048 },
+    });
+    // The function parses it with the same rules into the same sources.
+    const problems: string[] = [];
+    expect(parseSourceList(functionEnvironment(sourced.template)[ENV.EXPORT_SOURCES], ENV.EXPORT_SOURCES, problems)).toEqual(sourced.stack.exporter && parseStackConfig((k) => sourced.app.node.tryGetContext(k)).sources);
+    expect(problems).toEqual([]);
+    expect(sourced.stack.exporter.sourcesDelivery).toBe('environment');
+  });
+
+  it('sourcesJson leaves out absent roleArn and externalId and writes * as the API form', () => {
+    const problems: string[] = [];
+    const specs = parseSourceList(SOURCES, 'sources', problems)!;
+    expect(sourcesJson(specs)).toBe(JSON.stringify(SOURCES));
+    expect(JSON.parse(sourcesJson(specs))[3]).toEqual({ region: 'eu-west-1', collaborationIds: [COLLAB_A] });
+  });
+
+  it('the function role assumes exactly the configured roles, and gets jobs in exactly the source Regions', () => {
+    const [bucketId] = onlyResource(sourced.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } });
+    const [logGroupId] = onlyResource(sourced.template, 'AWS::Logs::LogGroup');
+    expect(exporterPolicy(sourced.template)).toEqual([
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+      { Sid: 'AssumeSourceRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [ROLE_1, ROLE_2] },
+      { Sid: 'ListAudienceGenerationJobs', Effect: 'Allow', Action: 'cleanrooms-ml:ListAudienceGenerationJobs', Resource: '*' },
+      { Sid: 'GetAudienceGenerationJob', Effect: 'Allow', Action: 'cleanrooms-ml:GetAudienceGenerationJob', Resource: [jobArn('eu-west-1'), jobArn('us-east-1')] },
+      {
+        Sid: 'WriteSnapshots',
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}*`]] },
+      },
+    ]);
+    // sts:AssumeRole nowhere else, and never on a wildcard.
+    const assume = Object.values(sourced.template.findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('sts:')));
+    expect(assume).toHaveLength(1);
+    expect(JSON.stringify(assume[0].Resource)).not.toContain('*');
+  });
+
+  it('with no role in the sources there is no sts:AssumeRole statement; Get covers each source Region', () => {
+    const statements = exporterPolicy(ownOnly.template);
+    expect(statements.map((st) => st.Sid)).toEqual(['WriteOwnLogs', 'ListAudienceGenerationJobs', 'GetAudienceGenerationJob', 'WriteSnapshots']);
+    expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([jobArn('eu-central-1'), jobArn('eu-west-1')]);
+    for (const t of [main.template, imported.template, placeholder.template, ownOnly.template]) {
+      const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+      expect(actions.filter((a: string) => a.startsWith('sts:'))).toEqual([]);
+    }
+  });
+
+  it('the COLLABORATION_IDS form keeps GetAudienceGenerationJob on the stack Region', () => {
+    expect(exporterPolicy(main.template).find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cleanrooms-ml:', { Ref: 'AWS::Region' }, ':*:audience-generation-job/*']],
+    });
+    expect(main.stack.exporter.sourcesDelivery).toBe('collaboration-ids');
+  });
+
+  it('with sources the schedule is enabled and there is no placeholder warning', () => {
+    sourced.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+    Annotations.fromStack(sourced.stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  it('a list too big for the environment ships in the code: EXPORT_SOURCES_FILE names export-sources.json beside index.js', () => {
+    const json = JSON.stringify(BIG_SOURCES);
+    expect(Buffer.byteLength(json)).toBeGreaterThan(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+    expect(big.stack.exporter.sourcesDelivery).toBe('file');
+    const environment = functionEnvironment(big.template);
+    expect(environment).toMatchObject({ [ENV.EXPORT_SOURCES_FILE]: SOURCES_FILE_NAME, [ENV.SNAPSHOT_BUCKET]: 'existing-snapshots' });
+    expect(SOURCES_FILE_NAME).toBe('export-sources.json');
+    expect(environment[ENV.EXPORT_SOURCES]).toBeUndefined();
+    expect(environment[ENV.COLLABORATION_IDS]).toBeUndefined();
+
+    // The asset in the synthesized cloud assembly holds the bundle and the exact JSON.
+    const assembly = big.app.synth();
+    const [, fn] = onlyResource(big.template, 'AWS::Lambda::Function');
+    const assetHash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const dir = path.join(assembly.directory, `asset.${assetHash}`);
+    expect(fs.readdirSync(dir).sort()).toEqual(['export-sources.json', 'index.js', 'index.js.map']);
+    expect(fs.readFileSync(path.join(dir, SOURCES_FILE_NAME), 'utf8')).toBe(json);
+    // The function reads it with the same rules.
+    const problems: string[] = [];
+    expect(parseSourceList(fs.readFileSync(path.join(dir, SOURCES_FILE_NAME), 'utf8'), ENV.EXPORT_SOURCES_FILE, problems)).toHaveLength(BIG_SOURCES.length);
+    expect(problems).toEqual([]);
+    // A different list is a different asset (the asset hash covers the bundle's output, the file included).
+    const [, mainFn] = onlyResource(sourced.template, 'AWS::Lambda::Function');
+    expect(mainFn.Properties.Code.S3Key).not.toBe(fn.Properties.Code.S3Key);
+  });
+
+  it('a big list still grants exactly its roles and Regions', () => {
+    const statements = exporterPolicy(big.template);
+    expect(statements.find((st) => st.Sid === 'AssumeSourceRoles').Resource).toEqual(BIG_SOURCES.map((src) => src.roleArn).sort());
+    expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([jobArn('ap-southeast-2'), jobArn('eu-west-1')]);
+  });
+});
+
 describe('Outputs', () => {
   it('names what an operator needs', () => {
-    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName']) {
+    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'ExporterRoleArn', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName']) {
       main.template.hasOutput(id, Match.anyValue());
     }
     main.template.hasOutput('GlueTable', { Value: 'audience_jobs_exporter.audience_generation_jobs' });
+  });
+
+  it('ExporterRoleArn is the function role: the principal the member accounts\' reader roles trust', () => {
+    for (const t of [main.template, sourced.template]) {
+      const [roleId] = resourceById(t, 'AWS::IAM::Role', 'ExporterRole');
+      const [fnId, fn] = onlyResource(t, 'AWS::Lambda::Function');
+      expect(fnId).toBeDefined();
+      expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+      t.hasOutput('ExporterRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] }, Description: Match.stringLikeRegexp('AudienceJobsReaderRole') });
+    }
   });
 });

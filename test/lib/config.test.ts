@@ -1,8 +1,12 @@
+import { ROLE_ARN_PATTERN } from '../../lambda/export/sources';
 import {
   CONFIG_DEFAULTS,
   ConfigError,
+  CONTEXT_KEYS,
+  DEFAULT_READER_ROLE_NAME,
   findMisspeltContextKeys,
   MAX_LISTED_COLLABORATIONS,
+  parseReaderRoleConfig,
   parseStackConfig,
   PLACEHOLDER_COLLABORATION_ID,
 } from '../../lib/config';
@@ -177,5 +181,160 @@ describe('findMisspeltContextKeys', () => {
       { key: 'snapshotprefix', didYouMean: 'snapshotPrefix' },
       { key: 'alarmEmails', didYouMean: 'alarmEmail' },
     ]);
+  });
+});
+
+describe('sources', () => {
+  const ROLE = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
+  const OTHER_ROLE = 'arn:aws:iam::777788889999:role/readers/AudienceJobsReader';
+  const list = [
+    { region: 'eu-west-1', roleArn: ROLE, externalId: 'exporter-7f3a', collaborationIds: '*' },
+    { region: 'us-east-1', collaborationIds: [A, B] },
+    { region: 'eu-west-1', roleArn: OTHER_ROLE, collaborationIds: [B] },
+  ];
+  const specs = [
+    { region: 'eu-west-1', roleArn: ROLE, externalId: 'exporter-7f3a', collaborations: { kind: 'all' } },
+    { region: 'us-east-1', roleArn: undefined, externalId: undefined, collaborations: { kind: 'listed', collaborationIds: [A, B] } },
+    { region: 'eu-west-1', roleArn: OTHER_ROLE, externalId: undefined, collaborations: { kind: 'listed', collaborationIds: [B] } },
+  ];
+
+  it('reads a JSON list from cdk.json, and the same list as JSON text from -c sources=...', () => {
+    for (const value of [list, JSON.stringify(list)]) {
+      const config = parseStackConfig(ctx({ sources: value }));
+      expect(config.sources).toEqual(specs);
+      expect(config.collaborationIds).toBeUndefined();
+      expect(config.collaborationIdsPlaceholder).toBe(false);
+    }
+  });
+
+  it('without sources the existing keys work as before, and the config carries no sources', () => {
+    expect(parseStackConfig(ctx({ collaborationIds: A })).sources).toBeUndefined();
+    expect(parseStackConfig(ctx({})).sources).toBeUndefined();
+    expect(parseStackConfig(ctx({})).collaborationIdsPlaceholder).toBe(true);
+  });
+
+  it('sources and collaborationIds together: one ConfigError, before any other key is read', () => {
+    const read: string[] = [];
+    let error: unknown;
+    try {
+      parseStackConfig((key) => {
+        read.push(key);
+        return { sources: 'not even json', collaborationIds: A, compression: 'zip' }[key];
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe('sources');
+    expect((error as ConfigError).value).toBe('not even json');
+    expect((error as ConfigError).message).toBe(
+      `Invalid context value sources='not even json': cannot be combined with collaborationIds='${A}': give either sources (each source lists its own collaborationIds) or collaborationIds (the function's own account and Region), not both`,
+    );
+    expect(read).toEqual(['sources', 'collaborationIds']);
+  });
+
+  it.each([
+    ['a bad region', [{ region: 'EU-WEST-1', collaborationIds: '*' }], 'sources[0].region "EU-WEST-1" is not a Region name such as eu-west-1'],
+    ['a missing region', [{ collaborationIds: '*' }], 'sources[0].region (missing) is not a Region name'],
+    ['a bad role ARN', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::4444:role/x', collaborationIds: '*' }], 'sources[0].roleArn "arn:aws:iam::4444:role/x" is not an IAM role ARN'],
+    ['a user ARN', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:user/x', collaborationIds: '*' }], 'sources[0].roleArn "arn:aws:iam::444455556666:user/x" is not an IAM role ARN'],
+    ['an unknown key', [{ region: 'eu-west-1', collaborationId: [A], collaborationIds: '*' }], 'sources[0] has an unknown key "collaborationId"; the keys are region, roleArn, externalId, collaborationIds'],
+    ['an externalId without a role', [{ region: 'eu-west-1', externalId: 'abc-123', collaborationIds: '*' }], 'sources[0].externalId is given without a roleArn'],
+    ['a bad externalId', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:role/r', externalId: 'has space', collaborationIds: '*' }], 'sources[0].externalId "has space" must be 2 to 1224'],
+    ['an upper-case collaboration id', [{ region: 'eu-west-1', collaborationIds: ['3F1C2A4E-8B7D-4C6E-9A2F-1B3C5D7E9F01'] }], 'must be lowercase, as the API returns it: 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'],
+    ['no collaborationIds', [{ region: 'eu-west-1' }], 'sources[0].collaborationIds (missing) must be a list of collaboration ids, or "*"'],
+    ['a repeated source', [{ region: 'eu-west-1', collaborationIds: [A] }, { region: 'eu-west-1', collaborationIds: [B] }], 'sources[1] repeats the region eu-west-1'],
+    ['an empty list', [], 'sources is an empty list'],
+    ['not a list', { region: 'eu-west-1', collaborationIds: '*' }, 'is not a list'],
+    ['invalid JSON text', '[{"region":', 'sources is not valid JSON'],
+  ])('rejects %s, naming the value', (_name, value, problem) => {
+    const error = errorOf({ sources: value });
+    expect(error.key).toBe('sources');
+    expect(error.value).toEqual(value);
+    const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+    expect(error.message).toBe(`Invalid context value sources=${shown}: ${error.reason}`);
+    expect(error.reason).toContain(problem);
+  });
+
+  it('lists every problem of every source in the reason', () => {
+    const error = errorOf({
+      sources: [
+        { region: 'nowhere', collaborationIds: '*' },
+        { region: 'eu-west-1', roleArn: 'role', externalId: 'x', collaborationIds: ['nope'] },
+      ],
+    });
+    expect(error.reason.split('; ')).toEqual([
+      expect.stringContaining('sources[0].region "nowhere"'),
+      expect.stringContaining('sources[1].roleArn "role"'),
+      expect.stringContaining('sources[1].externalId "x"'),
+      expect.stringContaining('sources[1].collaborationIds item 1 "nope" is not a collaboration id'),
+    ]);
+  });
+
+  it('the misspelling detector knows sources and the reader role keys', () => {
+    expect(findMisspeltContextKeys(['source', 'Sources', 'sources', 'exporterRoleARN', 'externalID', 'readerRoleNames', 'readerRoleName'])).toEqual([
+      { key: 'source', didYouMean: 'sources' },
+      { key: 'Sources', didYouMean: 'sources' },
+      { key: 'exporterRoleARN', didYouMean: 'exporterRoleArn' },
+      { key: 'externalID', didYouMean: 'externalId' },
+      { key: 'readerRoleNames', didYouMean: 'readerRoleName' },
+    ]);
+    expect(CONTEXT_KEYS.SOURCES).toBe('sources');
+  });
+});
+
+describe('parseReaderRoleConfig', () => {
+  const EXPORTER = 'arn:aws:iam::111122223333:role/AudienceJobsExporter-ExporterRole9B408E7C-AbCdEf123456';
+
+  function readerErrorOf(values: Record<string, unknown>): ConfigError {
+    try {
+      parseReaderRoleConfig(ctx(values));
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('defaults: the role AudienceJobsReader, no exporter role (placeholder), no external id', () => {
+    expect(parseReaderRoleConfig(ctx({}))).toEqual({ roleName: DEFAULT_READER_ROLE_NAME, exporterRoleArn: undefined, externalId: undefined });
+    expect(DEFAULT_READER_ROLE_NAME).toBe('AudienceJobsReader');
+  });
+
+  it('reads every key', () => {
+    expect(parseReaderRoleConfig(ctx({ readerRoleName: 'CleanRoomsJobsReader', exporterRoleArn: EXPORTER, externalId: 'exporter-7f3a' }))).toEqual({
+      roleName: 'CleanRoomsJobsReader',
+      exporterRoleArn: EXPORTER,
+      externalId: 'exporter-7f3a',
+    });
+  });
+
+  it.each([
+    ['readerRoleName', 'has space', 'expected an IAM role name'],
+    ['readerRoleName', 'path/Name', 'no path'],
+    ['readerRoleName', 'x'.repeat(65), 'expected an IAM role name'],
+    ['readerRoleName', 7, 'expected an IAM role name'],
+    ['exporterRoleArn', 'arn:aws:iam::111122223333:user/me', 'expected the IAM role ARN of the exporter function'],
+    ['exporterRoleArn', '111122223333', 'expected the IAM role ARN of the exporter function'],
+    ['exporterRoleArn', 'arn:aws:iam::1111:role/x', 'ExporterRoleArn output'],
+    ['externalId', 'x', 'expected 2 to 1224'],
+    ['externalId', 'with space', 'expected 2 to 1224'],
+    ['externalId', 'x'.repeat(1225), 'expected 2 to 1224'],
+  ])('%s=%j', (key, value, reason) => {
+    const error = readerErrorOf({ [key]: value });
+    expect(error.key).toBe(key);
+    expect(error.value).toBe(value);
+    const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+    // A long value is cut in the message (the reason says what is wrong); the error keeps it whole.
+    expect(error.message).toBe(`Invalid context value ${key}=${shown.length > 400 ? `${shown.slice(0, 397)}...` : shown}: ${error.reason}`);
+    expect(error.reason).toContain(reason);
+  });
+
+  it('accepts the role ARN and external id patterns the exporter accepts (lambda/export/sources.ts)', () => {
+    expect(ROLE_ARN_PATTERN.test(EXPORTER)).toBe(true);
+    expect(parseReaderRoleConfig(ctx({ exporterRoleArn: 'arn:aws-cn:iam::111122223333:role/service-role/x' })).exporterRoleArn).toBe(
+      'arn:aws-cn:iam::111122223333:role/service-role/x',
+    );
+    expect(parseReaderRoleConfig(ctx({ externalId: 'a=b,c.d@e:f/g-h_i+j' })).externalId).toBe('a=b,c.d@e:f/g-h_i+j');
   });
 });

@@ -5,19 +5,21 @@
  *  - every alarm (and dashboard metric) on a handler metric names a namespace, metric and dimension set that the
  *    handler's EMF output really carries, with the same dimension values;
  *  - the alarms evaluate as intended on the values of a healthy run and of a failing run;
- *  - the Glue table's columns, location and projection template match the objects the handler wrote.
+ *  - the Glue table's columns, location and projection template match the objects the handler wrote;
+ *  - a list of sources too big for the environment, shipped in the code, is read by the handler, which assumes
+ *    exactly the roles the function's policy names.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { COLLABORATION_DIMENSION, ENV, METRIC } from '../../lambda/commons/constants';
+import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, ENV, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
 import { SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
 import { AudienceJobsExporterStack } from '../../lib/audience-jobs-exporter-stack';
 import { parseStackConfig } from '../../lib/config';
 import { generateJobs } from '../../local/emulator';
-import { ExportHarness, TEST_BUCKET } from '../support/export-harness';
+import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../support/export-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -59,9 +61,9 @@ let healthy: HandlerRun;
 let failing: HandlerRun;
 
 /** Runs the bundled handler once in a fresh Node.js process, as Lambda would (one invocation). */
-function invokeBundle(env: NodeJS.ProcessEnv, scheduledTime: string): Promise<HandlerRun> {
+function invokeBundle(env: NodeJS.ProcessEnv, scheduledTime: string, bundleFile: string = bundle): Promise<HandlerRun> {
   const script = `
-    const { handler } = require(${JSON.stringify(bundle)});
+    const { handler } = require(${JSON.stringify(bundleFile)});
     const context = {
       functionName: 'AudienceJobsExporter-Exporter', functionVersion: '$LATEST', memoryLimitInMB: '512',
       invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:AudienceJobsExporter-Exporter',
@@ -96,9 +98,9 @@ function invokeBundle(env: NodeJS.ProcessEnv, scheduledTime: string): Promise<Ha
 }
 
 /** The function's environment from the template, pointed at the local servers (only the bucket name differs). */
-function lambdaEnvironment(): NodeJS.ProcessEnv {
-  const variables: Record<string, string> = {};
-  for (const [key, value] of Object.entries(functionEnv)) {
+function lambdaEnvironment(templateEnv: Record<string, unknown> = functionEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const variables: Record<string, string> = { ...extra };
+  for (const [key, value] of Object.entries(templateEnv)) {
     if (typeof value === 'string') variables[key] = value;
     else if (key === ENV.SNAPSHOT_BUCKET) variables[key] = TEST_BUCKET; // { Ref: <bucket> } in the template
     else throw new Error(`unexpected token in ${key}`);
@@ -227,7 +229,7 @@ describe('alarms select exactly what the handler emits', () => {
     expect(emfValue(healthy.emf, deleteFailed.Namespace, METRIC.DELETE_FAILED_JOBS, alarmDimensions(deleteFailed))).toEqual([2]);
   });
 
-  it('the dashboard graphs the same metrics: totals by service, per collaboration by {service, CollaborationId}', () => {
+  it('the dashboard graphs the same metrics: totals by service, per collaboration by {AccountId, CollaborationId, Region, service}', () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
     const body = JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
     const namespace = functionEnv[ENV.METRICS_NAMESPACE] as string;
@@ -236,9 +238,13 @@ describe('alarms select exactly what the handler emits', () => {
       expect(body).toContain(`\\"${namespace}\\",\\"${metric}\\",\\"service\\",\\"${service}\\"`);
       expect(emfValue(healthy.emf, namespace, metric, { service })).toHaveLength(1);
     }
+    const region = harness.env().AWS_REGION!;
     for (const metric of [METRIC.EXPORTED_JOBS, METRIC.DELETE_FAILED_JOBS]) {
-      expect(emfValue(healthy.emf, namespace, metric, { service, [COLLABORATION_DIMENSION]: HEALTHY })).toHaveLength(1);
-      expect(body).toContain(`{\\\\\\"${namespace}\\\\\\",${COLLABORATION_DIMENSION},service} MetricName=\\\\\\"${metric}\\\\\\"`);
+      // The account whose jobs were listed (GetCallerIdentity) and the Region read, as the handler emits them.
+      const perCollaboration = { service, [ACCOUNT_DIMENSION]: LOCAL_ACCOUNT_ID, [COLLABORATION_DIMENSION]: HEALTHY, [REGION_DIMENSION]: region };
+      expect(emfValue(healthy.emf, namespace, metric, perCollaboration)).toHaveLength(1);
+      const set = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, 'service'].join(',');
+      expect(body).toContain(`{\\\\\\"${namespace}\\\\\\",${set}} MetricName=\\\\\\"${metric}\\\\\\"`);
     }
   });
 });
@@ -261,10 +267,12 @@ describe('the Glue table reads what the handler wrote', () => {
     const prefix = location.replace(`s3://${TEST_BUCKET}/`, '');
     const keys = await harness.listKeys(prefix);
     const snapshotKeys = keys.filter((k) => !path.basename(k).startsWith('_'));
+    // {accountId}_{region}_{collaborationId}_{time}: the account whose jobs were listed, and the Region read.
+    const owner = `${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}`;
     expect(snapshotKeys).toEqual([
-      `${prefix}dt=2026-11-28/${HEALTHY}_20261128T090000Z.ndjson.gz`,
-      `${prefix}dt=2026-11-28/${HEALTHY}_20261128T100000Z.ndjson.gz`,
-      `${prefix}dt=2026-11-28/${FLAKY}_20261128T090000Z.ndjson.gz`,
+      `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T090000Z.ndjson.gz`,
+      `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T100000Z.ndjson.gz`,
+      `${prefix}dt=2026-11-28/${owner}_${FLAKY}_20261128T090000Z.ndjson.gz`,
     ].sort());
     for (const key of snapshotKeys) {
       expect(`s3://${TEST_BUCKET}/${path.dirname(key)}/`).toBe(template.replace('${dt}', '2026-11-28'));
@@ -276,7 +284,7 @@ describe('the Glue table reads what the handler wrote', () => {
   it('the columns are exactly the keys of every written record, status_details fields included', async () => {
     const input = tableInput();
     const columns = input.StorageDescriptor.Columns as { Name: string; Type: string }[];
-    const records = await harness.readSnapshot(`audience-generation-jobs/dt=2026-11-28/${HEALTHY}_20261128T090000Z.ndjson.gz`);
+    const records = await harness.readSnapshot(`audience-generation-jobs/dt=2026-11-28/${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}_${HEALTHY}_20261128T090000Z.ndjson.gz`);
     expect(records).toHaveLength(14);
     const structType = columns.find((c) => c.Name === 'status_details')!.Type;
     const structFields = [...structType.matchAll(/(\w+):\w+/g)].map((m) => m[1]);
@@ -290,5 +298,77 @@ describe('the Glue table reads what the handler wrote', () => {
     }
     expect(records.filter((r) => r.status === 'DELETE_FAILED').every((r) => r.status_details?.message)).toBe(true);
     expect(columns.map((c) => c.Name)).toEqual(SNAPSHOT_COLUMNS.map((c) => c.name));
+  });
+});
+
+/**
+ * A list of sources too big for the environment: the stack ships it as export-sources.json in the code and sets
+ * EXPORT_SOURCES_FILE; the bundle, run with LAMBDA_TASK_ROOT at the asset folder (as /var/task on Lambda), reads it,
+ * assumes exactly the roles the policy lets it assume, and writes one object per account, Region and collaboration.
+ */
+describe('sources shipped in the function code (EXPORT_SOURCES_FILE)', () => {
+  const SCHEDULED = '2026-11-28T11:00:00Z';
+  const PREFIX = 'sourced/';
+  // Four member accounts in two Regions, each behind a role with a long external id: about 4.7 KB of JSON.
+  const members = Array.from({ length: 4 }, (_, i) => ({
+    accountId: String(444455556660 + i),
+    region: i % 2 === 0 ? 'us-east-1' : 'eu-west-1',
+    roleArn: `arn:aws:iam::${444455556660 + i}:role/AudienceJobsReader`,
+    externalId: `exporter-${i}-${'x'.repeat(1100)}`,
+  }));
+  let sourcedTemplate: Template;
+  let assetDir: string;
+  let run: HandlerRun;
+
+  beforeAll(async () => {
+    const context = {
+      ...CDK_JSON_CONTEXT,
+      snapshotPrefix: PREFIX,
+      sources: members.map((m) => ({ region: m.region, roleArn: m.roleArn, externalId: m.externalId, collaborationIds: [HEALTHY] })),
+    };
+    const app = new App({ context, builtinCloudFormationValidation: false });
+    const sourcedStack = new AudienceJobsExporterStack(app, 'AudienceJobsExporter', { config: parseStackConfig((k) => app.node.tryGetContext(k)) });
+    sourcedTemplate = Template.fromStack(sourcedStack);
+    const [fn] = Object.values(sourcedTemplate.findResources('AWS::Lambda::Function')) as any[];
+    assetDir = path.join(app.synth().directory, `asset.${(fn.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
+    for (const m of members) {
+      harness.sts.addRole({ roleArn: m.roleArn, externalId: m.externalId });
+      harness.emulator.seed(HEALTHY, generateJobs({ collaborationId: HEALTHY, count: 3, accountId: m.accountId, region: m.region }), { accountId: m.accountId, region: m.region });
+    }
+    // Lambda runs the code from /var/task and sets LAMBDA_TASK_ROOT to it.
+    run = await invokeBundle(lambdaEnvironment(fn.Properties.Environment.Variables, { LAMBDA_TASK_ROOT: assetDir }), SCHEDULED, path.join(assetDir, 'index.js'));
+  }, 120_000);
+
+  it('the stack put the list in the code, not in the environment, and the run succeeded reading it', () => {
+    const [fn] = Object.values(sourcedTemplate.findResources('AWS::Lambda::Function')) as any[];
+    expect(fn.Properties.Environment.Variables[ENV.EXPORT_SOURCES_FILE]).toBe('export-sources.json');
+    expect(fn.Properties.Environment.Variables[ENV.EXPORT_SOURCES]).toBeUndefined();
+    expect(fs.existsSync(path.join(assetDir, 'export-sources.json'))).toBe(true);
+    expect({ code: run.code, result: run.stderr.includes('RESULT ') }).toEqual({ code: 0, result: true });
+  });
+
+  it('the handler assumed exactly the roles the policy allows (sts:AssumeRole resources), each with its external id', () => {
+    const statements = Object.values(sourcedTemplate.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const allowed = statements.find((st: any) => st.Sid === 'AssumeSourceRoles').Resource as string[];
+    expect(allowed).toEqual(members.map((m) => m.roleArn).sort());
+    for (const roleArn of allowed) expect({ roleArn, assumed: harness.sts.assumeRoleCount(roleArn) > 0 }).toEqual({ roleArn, assumed: true });
+  });
+
+  it('one object per account, Region and collaboration, at {accountId}_{region}_{collaborationId}_{time}, in the projected folder', async () => {
+    const keys = (await harness.listKeys(PREFIX)).filter((k) => !path.basename(k).startsWith('_'));
+    expect(keys).toEqual(members.map((m) => `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`).sort());
+    for (const m of members) {
+      const records = await harness.readSnapshot(`${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`);
+      expect(records.map((r) => [r.account_id, r.region])).toEqual(Array(3).fill([m.accountId, m.region]));
+    }
+  });
+
+  it('the per-collaboration metrics carry the dimension set the dashboard searches, one series per account and Region', () => {
+    const namespace = String(functionEnv[ENV.METRICS_NAMESPACE]);
+    const service = String(functionEnv[ENV.SERVICE_NAME]);
+    for (const m of members) {
+      const dimensions = { service, [ACCOUNT_DIMENSION]: m.accountId, [COLLABORATION_DIMENSION]: HEALTHY, [REGION_DIMENSION]: m.region };
+      expect(emfValue(run.emf, namespace, METRIC.EXPORTED_JOBS, dimensions)).toEqual([3]);
+    }
   });
 });

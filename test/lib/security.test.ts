@@ -1,6 +1,7 @@
 /**
  * Security checks on the synthesized template, in every configuration the app supports (listed
- * collaborations with a new bucket and an alarm email; `*` with an existing bucket; the placeholder).
+ * collaborations with a new bucket and an alarm email; `*` with an existing bucket; the placeholder; a list of
+ * sources read through member accounts' roles).
  *
  * audience-jobs-exporter-stack.test.ts already asserts, for the main configuration: the function role's five
  * statements one by one, no wildcard action or managed policy, every created bucket blocking public access,
@@ -32,6 +33,10 @@ const INTENDED_ACTIONS = [
   'sqs:SendMessage',
 ];
 
+/** With sources that name roles, one more: sts:AssumeRole, on exactly those roles. */
+const ROLE_1 = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
+const ROLE_2 = 'arn:aws:iam::777788889999:role/AudienceJobsReader';
+
 type Resource = { Type: string; Properties: Record<string, any> };
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: unknown; NotAction?: unknown; NotResource?: unknown; NotPrincipal?: unknown };
 
@@ -47,7 +52,19 @@ const configurations: Array<[string, Record<string, unknown>]> = [
   ['listed collaborations, new bucket, alarm email', { collaborationIds: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01,00000000-0000-4000-8000-000000000002', alarmEmail: 'ops@example.com' }],
   ['* with an existing bucket and prefix', { collaborationIds: '*', existingBucketName: 'existing-snapshots', snapshotPrefix: 'exports/jobs/' }],
   ['the placeholder (no context)', {}],
+  [
+    'sources through two member roles and the own account',
+    {
+      sources: [
+        { region: 'eu-west-1', roleArn: ROLE_1, externalId: 'exporter-7f3a', collaborationIds: '*' },
+        { region: 'us-east-1', roleArn: ROLE_2, collaborationIds: ['3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'] },
+        { region: 'us-east-1', collaborationIds: '*' },
+      ],
+    },
+  ],
 ];
+/** The roles each configuration may assume (none unless its sources name roles). */
+const ASSUMABLE: Record<string, string[]> = { 'sources through two member roles and the own account': [ROLE_1, ROLE_2] };
 const templates = new Map<string, Template>();
 
 beforeAll(() => {
@@ -99,10 +116,14 @@ describe.each(each)('%s', (name) => {
       .filter(([, p]) => p.Properties.Roles.some((r: unknown) => refOf(r) === roleId))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     expect(statements.every((s) => s.Effect === 'Allow' && !s.NotAction && !s.NotResource)).toBe(true);
-    expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual(INTENDED_ACTIONS);
+    const assumable = ASSUMABLE[name] ?? [];
+    const intended = assumable.length > 0 ? [...INTENDED_ACTIONS, 'sts:AssumeRole'].sort() : INTENDED_ACTIONS;
+    expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual(intended);
     for (const s of statements) {
       const actions = [s.Action].flat();
       if (s.Resource === '*') expect(actions).toEqual(['cleanrooms-ml:ListAudienceGenerationJobs']); // the API has no resource-level permission for List
+      // Only the configured roles, written out: no wildcard, no account root.
+      if (actions.includes('sts:AssumeRole')) expect({ actions, resources: s.Resource }).toEqual({ actions: ['sts:AssumeRole'], resources: assumable });
       if (actions.some((a) => a.startsWith('s3:'))) expect(JSON.stringify(s.Resource)).toMatch(/\/(audience-generation-jobs|exports\/jobs)\/\*"/);
     }
   });

@@ -1,12 +1,14 @@
 /**
- * The named queries, run by DuckDB over snapshot files laid out as the exporter writes them: the Glue table of a
- * template becomes a view, and the queries answer as Athena would (latest snapshot per collaboration, boundary day of
- * the lookback included, status details as a struct).
+ * The named queries, run by DuckDB over snapshot files laid out as the exporter writes them
+ * (`{prefix}dt={YYYY-MM-DD}/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz`): the Glue table of a
+ * template becomes a view, and the queries answer as Athena would (latest snapshot per account, Region and
+ * collaboration, boundary day of the lookback included, status details as a struct).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
 import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
 import { namedQueries, TABLE_NAME } from '../../lib/constructs/athena-analytics';
 import type { CfnTemplate } from '../../local/deployable-bundle';
@@ -18,6 +20,20 @@ const BUCKET = 'local-bucket';
 const HOURLY = 60;
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const B = '7a9d0b21-5c3e-4f8a-b6d1-2e4f6a8c0b13';
+/** Collaboration C is read from two member accounts: each has its own latest snapshot. */
+const C = 'c0ffee00-1234-4abc-8def-0123456789ab';
+const ACCOUNT = '111122223333';
+const MEMBER = '444455556666';
+const REGION = 'us-east-1';
+
+/** Whose jobs a snapshot holds: the account that listed them, its Region, and the collaboration. */
+interface Owner {
+  accountId: string;
+  region: string;
+  collaborationId: string;
+}
+const own = (collaborationId: string): Owner => ({ accountId: ACCOUNT, region: REGION, collaborationId });
+const member = (collaborationId: string): Owner => ({ accountId: MEMBER, region: REGION, collaborationId });
 
 /** The Glue table and named queries as AthenaAnalytics writes them into the template. */
 function template(): CfnTemplate {
@@ -51,44 +67,56 @@ function daysAgo(days: number, hour = 9): Date {
   return new Date(d.getTime() - days * 86_400_000);
 }
 
-function record(collaborationId: string, n: number, status: string, snapshot: Date): SnapshotRecord {
+function record(owner: Owner, n: number, status: string, snapshot: Date): SnapshotRecord {
   const failed = status.endsWith('_FAILED');
+  const { accountId, region, collaborationId } = owner;
   return {
-    audience_generation_job_arn: `arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/${collaborationId.slice(0, 8)}-${n}`,
+    audience_generation_job_arn: `arn:aws:cleanrooms-ml:${region}:${accountId}:audience-generation-job/${collaborationId.slice(0, 8)}-${n}`,
     name: `job-${n}`,
     description: null,
     status,
-    configured_audience_model_arn: 'arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/m',
+    configured_audience_model_arn: `arn:aws:cleanrooms-ml:${region}:${accountId}:configured-audience-model/m`,
     collaboration_id: collaborationId,
-    started_by: '111122223333',
+    started_by: accountId,
     create_time: '2026-01-01T00:00:00.000Z',
     update_time: `2026-01-0${(n % 9) + 1}T00:00:00.000Z`,
     status_details: failed ? { status_code: 'INTERNAL_ERROR', message: `reason ${n}` } : null,
     snapshot_time: snapshot.toISOString(),
-    account_id: '111122223333',
-    region: 'us-east-1',
+    account_id: accountId,
+    region,
   };
 }
 
 let root: string;
 let athena: LocalAthena;
 
-function writeSnapshot(collaborationId: string, snapshot: Date, statuses: string[]): void {
-  const dt = snapshot.toISOString().slice(0, 10);
-  const folder = path.join(root, BUCKET, PREFIX, `dt=${dt}`);
-  fs.mkdirSync(folder, { recursive: true });
-  const lines = statuses.map((s, i) => `${JSON.stringify(record(collaborationId, i, s, snapshot))}\n`).join('');
-  fs.writeFileSync(path.join(folder, `${collaborationId}_${snapshot.getTime()}.ndjson.gz`), gzipSync(lines));
+/** Writes one snapshot object at the exporter's key (lambda/snapshot/key-layout.ts), gzip-compressed. */
+function writeSnapshot(owner: Owner, snapshot: Date, statuses: string[]): string {
+  const key = snapshotObjectKey(PREFIX, snapshot, owner, 'gzip');
+  const file = path.join(root, BUCKET, ...key.split('/'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const lines = statuses.map((s, i) => `${JSON.stringify(record(owner, i, s, snapshot))}\n`).join('');
+  fs.writeFileSync(file, gzipSync(lines));
+  return key;
 }
+
+let keys: string[] = [];
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'local-queries-'));
-  // A: an old snapshot outside the lookback, one on its boundary day, and the latest one.
-  writeSnapshot(A, daysAgo(5), ['ACTIVE', 'ACTIVE', 'ACTIVE']);
-  writeSnapshot(A, daysAgo(2, 1), ['ACTIVE', 'DELETE_FAILED']);
-  writeSnapshot(A, daysAgo(0, 0), ['ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED']);
-  // B failed in the last run: its latest snapshot is the one on the boundary day of the lookback.
-  writeSnapshot(B, daysAgo(2, 0), ['ACTIVE', 'DELETE_PENDING']);
+  keys = [
+    // A: an old snapshot outside the lookback, one on its boundary day, and the latest one.
+    writeSnapshot(own(A), daysAgo(5), ['ACTIVE', 'ACTIVE', 'ACTIVE']),
+    writeSnapshot(own(A), daysAgo(2, 1), ['ACTIVE', 'DELETE_FAILED']),
+    writeSnapshot(own(A), daysAgo(0, 0), ['ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED']),
+    // B failed in the last run: its latest snapshot is the one on the boundary day of the lookback.
+    writeSnapshot(own(B), daysAgo(2, 0), ['ACTIVE', 'DELETE_PENDING']),
+    // C from two accounts. ACCOUNT read it in the last run; MEMBER's read has failed since yesterday 02:00, so
+    // MEMBER's latest snapshot of C is older than ACCOUNT's (yesterday 03:00, and today), and must not be hidden by it.
+    writeSnapshot(own(C), daysAgo(1, 3), ['ACTIVE', 'DELETE_FAILED']),
+    writeSnapshot(own(C), daysAgo(0, 0), ['ACTIVE']),
+    writeSnapshot(member(C), daysAgo(1, 2), ['ACTIVE', 'ACTIVE', 'DELETE_FAILED', 'ACTIVE']),
+  ];
   // Athena ignores files whose name starts with an underscore; the glob does too.
   fs.writeFileSync(path.join(root, BUCKET, PREFIX, `dt=${daysAgo(0).toISOString().slice(0, 10)}`, '_manifest_x.json'), '{}');
   athena = await LocalAthena.open(template(), path.join(root, BUCKET));
@@ -100,32 +128,59 @@ afterAll(() => {
 });
 
 describe('LocalAthena', () => {
+  it('the fixtures are at the exporter\'s keys: dt=YYYY-MM-DD/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz', () => {
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    expect(keys).toContain(`${PREFIX}dt=${day(daysAgo(0, 0))}/${ACCOUNT}_${REGION}_${A}_${stamp(daysAgo(0, 0))}.ndjson.gz`);
+    expect(keys).toContain(`${PREFIX}dt=${day(daysAgo(1, 2))}/${MEMBER}_${REGION}_${C}_${stamp(daysAgo(1, 2))}.ndjson.gz`);
+    expect(stamp(daysAgo(1, 2))).toMatch(/^\d{8}T020000Z$/);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('has the template named queries', () => {
     expect(athena.namedQueries.map((q) => q.name)).toEqual(Object.values(namedQueries(DATABASE, TABLE_NAME, HOURLY)).map((q) => q.name));
   });
 
   it('"Latest snapshot per collaboration": each collaboration’s own latest snapshot, the boundary day of the lookback included', async () => {
     const rows = await athena.run('Latest snapshot per collaboration');
-    const by = (id: string) => rows.filter((r) => r.collaboration_id === id).map((r) => r.status);
+    const by = (id: string, account = ACCOUNT) => rows.filter((r) => r.collaboration_id === id && r.account_id === account).map((r) => r.status);
     expect(by(A).sort()).toEqual(['ACTIVE', 'CREATE_FAILED', 'DELETE_FAILED']);
     expect(by(B).sort()).toEqual(['ACTIVE', 'DELETE_PENDING']);
-    expect(rows.every((r) => typeof r.dt === 'string')).toBe(true);
+    expect(rows.every((r) => typeof r.dt === 'string' && r.region === REGION)).toBe(true);
   });
 
-  it('"DELETE_FAILED jobs in the latest snapshot": the jobs of the last run, with status code and message', async () => {
+  it('"Latest snapshot per collaboration": one collaboration seen from two accounts has a latest snapshot per account', async () => {
+    const rows = await athena.run('Latest snapshot per collaboration');
+    const of = (account: string) => rows.filter((r) => r.collaboration_id === C && r.account_id === account);
+    // ACCOUNT's latest is today's; MEMBER's is yesterday's, although ACCOUNT has newer snapshots of C.
+    expect(of(ACCOUNT).map((r) => r.status)).toEqual(['ACTIVE']);
+    expect(of(ACCOUNT).every((r) => String(r.snapshot_time).startsWith(daysAgo(0).toISOString().slice(0, 10)))).toBe(true);
+    expect(of(MEMBER).map((r) => r.status).sort()).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'DELETE_FAILED']);
+    expect(of(MEMBER).every((r) => String(r.snapshot_time).startsWith(daysAgo(1).toISOString().slice(0, 10)))).toBe(true);
+    expect(rows).toHaveLength(3 + 2 + 1 + 4);
+  });
+
+  it('"DELETE_FAILED jobs in the latest snapshot": per account, Region and collaboration, with status code and message', async () => {
     const rows = await athena.run('DELETE_FAILED jobs in the latest snapshot');
     expect(rows).toEqual([
-      expect.objectContaining({ collaboration_id: A, name: 'job-1', status_code: 'INTERNAL_ERROR', status_message: 'reason 1' }),
+      expect.objectContaining({ account_id: ACCOUNT, region: REGION, collaboration_id: A, name: 'job-1', status_code: 'INTERNAL_ERROR', status_message: 'reason 1' }),
+      // MEMBER's latest snapshot of C is older than ACCOUNT's: its DELETE_FAILED job still shows.
+      expect.objectContaining({ account_id: MEMBER, region: REGION, collaboration_id: C, name: 'job-2', status_code: 'INTERNAL_ERROR', status_message: 'reason 2' }),
     ]);
   });
 
-  it('"Job counts by status per day": the last snapshot of each day and collaboration', async () => {
+  it('"Job counts by status per day": the last snapshot of each day, account, Region and collaboration', async () => {
     const rows = await athena.run('Job counts by status per day');
     const today = daysAgo(0).toISOString().slice(0, 10);
+    const yesterday = daysAgo(1).toISOString().slice(0, 10);
     const boundary = daysAgo(2).toISOString().slice(0, 10);
     const old = daysAgo(5).toISOString().slice(0, 10);
     const count = (dt: string, status: string) => Number(rows.find((r) => r.dt === dt && r.status === status)?.jobs ?? 0);
     expect(count(today, 'DELETE_FAILED')).toBe(1);
+    expect(count(today, 'ACTIVE')).toBe(2); // A's and ACCOUNT's C
+    // Yesterday C has two snapshots, one per account, at different times: both count.
+    expect(count(yesterday, 'ACTIVE')).toBe(1 + 3);
+    expect(count(yesterday, 'DELETE_FAILED')).toBe(1 + 1);
     expect(count(boundary, 'ACTIVE')).toBe(2); // A's and B's snapshots of that day
     expect(count(old, 'ACTIVE')).toBe(3);
   });
