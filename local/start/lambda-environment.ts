@@ -14,6 +14,8 @@ export interface LocalTarget {
   s3Endpoint: string;
   stsEndpoint: string;
   bucket: string;
+  /** Folder of the deployed bundle: Lambda's LAMBDA_TASK_ROOT (/var/task), where files shipped with the code are. */
+  taskRoot: string;
 }
 
 /** What the template says about the function, read once. */
@@ -47,6 +49,7 @@ export function lambdaEnvironment(settings: FunctionSettings, target: LocalTarge
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(settings.memorySizeMb),
+    LAMBDA_TASK_ROOT: target.taskRoot,
     TZ: ':UTC',
     // The execution role's credentials are the key pair both local servers accept; the same code, other endpoints.
     ...localAwsEnvironment({ cleanRoomsMl: target.cleanRoomsMlEndpoint, s3: target.s3Endpoint, sts: target.stsEndpoint }, target.region),

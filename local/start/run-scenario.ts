@@ -118,6 +118,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     s3Endpoint: s3Server.endpoint,
     stsEndpoint: sts.endpoint,
     bucket,
+    taskRoot: path.dirname(deployable.bundleFile),
   };
   const scheduledTime = `${now.toISOString().slice(0, 16)}:00Z`;
   let forgetHandlerProcess: () => void = () => undefined;
