@@ -7,6 +7,7 @@ import { ExportSchedule, clampDuration } from './constructs/export-schedule';
 import { ExporterAlarms } from './constructs/exporter-alarms';
 import { ExporterDashboard } from './constructs/exporter-dashboard';
 import { ExporterFunction } from './constructs/exporter-function';
+import { ExporterMetrics } from './constructs/exporter-metrics';
 import { SnapshotStorage } from './constructs/snapshot-storage';
 
 /** Service name and namespace of the handler's metrics: set on the function, and selected by the alarms. */
@@ -106,10 +107,9 @@ export class AudienceJobsExporterStack extends Stack {
         queue: this.exporter.failedInvocationsQueue,
       },
     ];
+    const metrics = new ExporterMetrics({ function: this.exporter.function, metricsNamespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
     this.alarms = new ExporterAlarms(this, 'Alarms', {
-      function: this.exporter.function,
-      metricsNamespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
+      metrics,
       schedulePeriod: period,
       queues,
       alarmEmail: config.alarmEmail,
@@ -119,10 +119,8 @@ export class AudienceJobsExporterStack extends Stack {
     const countsQuery = namedQueries(databaseName, TABLE_NAME, config.schedulePeriodMinutes).countsByStatus.name;
     this.dashboard = new ExporterDashboard(this, 'Dashboard', {
       dashboardName: this.stackName,
-      function: this.exporter.function,
+      metrics,
       logGroup: this.exporter.logGroup,
-      metricsNamespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
       schedulePeriod: period,
       queues,
       alarms: this.alarms.alarms,

@@ -1,18 +1,20 @@
 /**
  * Typed, validated configuration of the stack, read from CDK context (`cdk.json` or `-c key=value`).
  *
- * Pure: no CDK construct is created here, so every rule is unit-tested without a synth. Any invalid value throws a
- * `ConfigError` whose message names the key and the value; `bin/app.ts` prints it and exits with status 1.
+ * Pure: no CDK construct is created here, so every rule is unit-tested without a synth. The rules the function
+ * applies too (bucket name, key prefix, compression, model ARN, collaboration ids, sources, external id) are the
+ * function's own, from lambda/config-rules/, so that a value the stack accepts is one the function accepts. An invalid
+ * value throws a `ConfigError` whose message names the key, the value and every problem found in it; `bin/app.ts`
+ * prints it and exits with status 1.
  */
 import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
-import { bucketNameProblem } from '../lambda/export/config';
-import { EXTERNAL_ID_PATTERN, parseSourceList, ROLE_ARN_PATTERN, type SourceSpec } from '../lambda/export/sources';
-import {
-  ARN_MAX_LENGTH,
-  ARN_MIN_LENGTH,
-  CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN,
-  UUID_PATTERN,
-} from '../lambda/cleanroomsml/model-constants';
+import { bucketNameProblem } from '../lambda/config-rules/bucket-name';
+import { collaborationItemProblem, noCollaborationProblem } from '../lambda/config-rules/collaboration-ids';
+import { type Compression, compressionProblem } from '../lambda/config-rules/compression';
+import { ConfigurationError } from '../lambda/config-rules/configuration-error';
+import { configuredAudienceModelArnProblem } from '../lambda/config-rules/configured-audience-model-arn';
+import { snapshotPrefixProblem } from '../lambda/config-rules/snapshot-prefix';
+import { externalIdProblem, parseSourceList, ROLE_ARN_PATTERN, type SourceSpec } from '../lambda/config-rules/sources';
 import { TimeZone } from 'aws-cdk-lib';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression';
 
@@ -23,7 +25,7 @@ const CDK_TIME_ZONE_NAMES: readonly string[] = Object.values(TimeZone)
 
 /** The context keys the exporter stack reads. */
 export const CONTEXT_KEYS = {
-  /** Where jobs are read: a JSON list of sources (see lambda/export/sources.ts). Exclusive with collaborationIds. */
+  /** Where jobs are read: a JSON list of sources (see lambda/config-rules/sources.ts). Exclusive with collaborationIds. */
   SOURCES: 'sources',
   COLLABORATION_IDS: 'collaborationIds',
   SCHEDULE: 'schedule',
@@ -83,8 +85,6 @@ export const MAX_SNAPSHOT_RETENTION_DAYS = 36_500;
  */
 export const MAX_LISTED_COLLABORATIONS = 80;
 
-export type Compression = 'gzip' | 'none';
-
 export interface ExporterStackConfig {
   /**
    * The sources (Region, optional role and external id, collaborations), in the order given; set when the context
@@ -118,18 +118,27 @@ export interface ExporterStackConfig {
   readonly existingBucketName?: string;
 }
 
-/** An invalid context value. The message names the key and the value. */
-export class ConfigError extends Error {
+/**
+ * An invalid context value: the configuration error of the stack, one per bad key. Its problems are every problem of
+ * that one value; the message names the key and the value, then the problems.
+ */
+export class ConfigError extends ConfigurationError {
+  override readonly name = 'ConfigError';
+  /** What is wrong and what is expected: the problems, joined by `; `. */
+  readonly reason: string;
+
   constructor(
     /** The context key at fault. */
     readonly key: string,
     /** The value as given. */
     readonly value: unknown,
-    /** What is wrong and what is expected. */
-    readonly reason: string,
+    /** What is wrong and what is expected: one problem, or every problem found in the value. */
+    problems: string | readonly string[],
   ) {
-    super(`Invalid context value ${key}=${describe(value)}: ${reason}`);
-    this.name = 'ConfigError';
+    const list = typeof problems === 'string' ? [problems] : problems;
+    const reason = list.join('; ');
+    super(list, `Invalid context value ${key}=${describe(value)}: ${reason}`);
+    this.reason = reason;
   }
 }
 
@@ -158,43 +167,21 @@ function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
+/**
+ * `collaborationIds`: a comma-separated string (`-c collaborationIds=a,b`), a list (cdk.json), the JSON text of a list,
+ * or `'*'`. Items are trimmed, then each is checked by the function's rule; every bad item is reported. The ids are
+ * deduplicated and sorted (the function's environment is then the same for the same set).
+ */
 export function parseCollaborationIds(value: unknown): readonly string[] | '*' {
   const key = CONTEXT_KEYS.COLLABORATION_IDS;
-  let items: unknown[];
-  if (Array.isArray(value)) {
-    items = value;
-  } else if (typeof value === 'string') {
-    const text = value.trim();
-    if (text.startsWith('[')) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (!Array.isArray(parsed)) throw new Error('not an array');
-        items = parsed;
-      } catch {
-        throw new ConfigError(key, value, 'starts with [ but is not a JSON array of strings');
-      }
-    } else {
-      items = text.split(',');
-    }
-  } else {
-    throw new ConfigError(key, value, "expected a comma-separated string of collaboration UUIDs, a list of them, or '*'");
-  }
-  const ids = items.map((item) => {
-    if (typeof item !== 'string') throw new ConfigError(key, value, `every item must be a string, got ${describe(item)}`);
-    return item.trim();
-  });
+  const ids = contextList(key, value, "expected a comma-separated string of collaboration UUIDs, a list of them, or '*'").map((item) =>
+    typeof item === 'string' ? item.trim() : item,
+  );
   if (ids.length === 1 && ids[0] === '*') return '*';
-  if (ids.includes('*')) throw new ConfigError(key, value, "'*' cannot be combined with collaboration ids");
-  if (ids.length === 0 || ids.some((id) => id === '')) {
-    throw new ConfigError(key, value, 'contains an empty item; expected collaboration UUIDs separated by commas');
-  }
-  for (const id of ids) {
-    if (!UUID_PATTERN.test(id)) {
-      const hint = UUID_PATTERN.test(id.toLowerCase()) ? ` (write it in lower case: '${id.toLowerCase()}')` : '';
-      throw new ConfigError(key, value, `'${id}' is not a collaboration UUID like 1f2e3d4c-5b6a-4789-8abc-0123456789ab${hint}`);
-    }
-  }
-  const unique = [...new Set(ids)].sort();
+  if (ids.length === 0) throw new ConfigError(key, value, noCollaborationProblem(key));
+  const problems = ids.map((id, index) => collaborationItemProblem(id, index, key)).filter((p) => p !== undefined);
+  if (problems.length > 0) throw new ConfigError(key, value, problems);
+  const unique = [...new Set(ids as string[])].sort();
   const max = Math.min(LIMITS.MAX_COLLABORATIONS, MAX_LISTED_COLLABORATIONS);
   if (unique.length > max) {
     throw new ConfigError(
@@ -206,9 +193,25 @@ export function parseCollaborationIds(value: unknown): readonly string[] | '*' {
   return unique;
 }
 
+/** A context list: a list (cdk.json), the JSON text of one, or comma-separated text (`-c key=a,b`). */
+function contextList(key: string, value: unknown, expected: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string') throw new ConfigError(key, value, expected);
+  const text = value.trim();
+  if (!text.startsWith('[')) return text.split(',');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(key, value, 'starts with [ but is not a JSON array of strings');
+  return parsed;
+}
+
 /**
  * The context key `sources`: a list in cdk.json, or its JSON text with `-c sources='[...]'`. Validated by the rules
- * the function applies to EXPORT_SOURCES (lambda/export/sources.ts), so a list the stack accepts is one the function
+ * the function applies to EXPORT_SOURCES (lambda/config-rules/sources.ts), so a list the stack accepts is one the function
  * accepts; every problem is in the reason.
  */
 export function parseSources(value: unknown): readonly SourceSpec[] {
@@ -216,7 +219,7 @@ export function parseSources(value: unknown): readonly SourceSpec[] {
   const problems: string[] = [];
   const sources = parseSourceList(value, key, problems);
   if (sources === undefined || problems.length > 0) {
-    throw new ConfigError(key, value, problems.length > 0 ? problems.join('; ') : 'not a list of sources');
+    throw new ConfigError(key, value, problems.length > 0 ? problems : 'not a list of sources');
   }
   return sources;
 }
@@ -277,43 +280,30 @@ export function parseConfiguredAudienceModelArn(value: unknown): string | undefi
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'string') throw new ConfigError(key, value, 'expected a configured audience model ARN');
   const arn = value.trim();
-  if (arn.length < ARN_MIN_LENGTH || arn.length > ARN_MAX_LENGTH || !CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN.test(arn)) {
-    throw new ConfigError(
-      key,
-      value,
-      'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>',
-    );
-  }
+  const problem = configuredAudienceModelArnProblem(arn);
+  if (problem) throw new ConfigError(key, value, problem);
   return arn;
 }
 
 /**
- * A non-empty key prefix that ends with `/`, made of path segments of letters, digits, `.`, `_`, `-` and `=`.
- * The prefix is also the IAM resource scope (`bucket/prefix*`) and the Athena table location, hence the strict
- * alphabet: no `*` or `?` (IAM wildcards), no `$`, no spaces, no empty or `.`/`..` segments.
+ * A key prefix by the function's rule (lambda/config-rules/snapshot-prefix.ts), and non-empty: the stack scopes the
+ * function's writes to `bucket/prefix*`, points the Athena table at it and expires what is under it, so an empty
+ * prefix would hand the whole bucket (perhaps an existing one, shared) to each of them.
  */
 export function parseSnapshotPrefix(value: unknown): string {
   const key = CONTEXT_KEYS.SNAPSHOT_PREFIX;
   if (typeof value !== 'string') throw new ConfigError(key, value, "expected a key prefix ending with '/', e.g. audience-generation-jobs/");
   const prefix = value.trim();
-  if (prefix === '' || !prefix.endsWith('/')) {
-    throw new ConfigError(key, value, "must be a non-empty key prefix ending with '/', e.g. audience-generation-jobs/");
-  }
-  if (prefix.startsWith('/')) throw new ConfigError(key, value, "must not start with '/'");
-  const segments = prefix.slice(0, -1).split('/');
-  if (segments.some((s) => !/^[A-Za-z0-9._=-]+$/.test(s) || s === '.' || s === '..')) {
-    throw new ConfigError(key, value, "path segments may use only letters, digits, '.', '_', '-' and '=' (no empty, '.' or '..' segments)");
-  }
-  if (segments.some((s) => s.startsWith('dt='))) {
-    throw new ConfigError(key, value, "must not contain a 'dt=' segment: the exporter adds dt=YYYY-MM-DD/ itself");
-  }
-  if (prefix.length > 512) throw new ConfigError(key, value, 'must be at most 512 characters');
+  if (prefix === '') throw new ConfigError(key, value, "must be a non-empty key prefix ending with '/', e.g. audience-generation-jobs/");
+  const problem = snapshotPrefixProblem(prefix);
+  if (problem) throw new ConfigError(key, value, `not a valid key prefix: it ${problem}`);
   return prefix;
 }
 
 export function parseCompression(value: unknown): Compression {
-  if (value === 'gzip' || value === 'none') return value;
-  throw new ConfigError(CONTEXT_KEYS.COMPRESSION, value, "expected 'gzip' or 'none'");
+  const problem = compressionProblem(value);
+  if (problem) throw new ConfigError(CONTEXT_KEYS.COMPRESSION, value, problem);
+  return value as Compression;
 }
 
 export function parseRetentionDays(value: unknown): number {
@@ -338,7 +328,7 @@ export function parseAlarmEmail(value: unknown): string | undefined {
   return email;
 }
 
-/** S3 general purpose bucket naming rules. */
+/** A bucket name by the function's rule (S3 general purpose bucket naming rules). */
 export function parseExistingBucketName(value: unknown): string | undefined {
   const key = CONTEXT_KEYS.EXISTING_BUCKET_NAME;
   if (isAbsent(value)) return undefined;
@@ -440,10 +430,9 @@ export function parseExporterRoleArn(value: unknown): string | undefined {
 export function parseExternalId(value: unknown): string | undefined {
   const key = READER_ROLE_CONTEXT_KEYS.EXTERNAL_ID;
   if (isAbsent(value)) return undefined;
-  if (typeof value !== 'string' || !EXTERNAL_ID_PATTERN.test(value)) {
-    throw new ConfigError(key, value, 'expected 2 to 1224 letters, digits or the characters _ + = , . @ : / - (the externalId of the sources that use this role)');
-  }
-  return value;
+  const problem = externalIdProblem(value);
+  if (problem) throw new ConfigError(key, value, `${problem} (the externalId of the sources that use this role)`);
+  return value as string;
 }
 
 /** Reads and validates the reader role stack's keys. Absent `exporterRoleArn` selects the placeholder trust. */

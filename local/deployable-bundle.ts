@@ -90,11 +90,6 @@ export function synthesizeDeployableStack(options: DeployableStackOptions): Depl
   return { ...entry, cached: false };
 }
 
-/** The path of the deployable bundle's index.js (see {@link synthesizeDeployableStack}). */
-export function deployableBundle(options: DeployableStackOptions): string {
-  return synthesizeDeployableStack(options).bundleFile;
-}
-
 function synthesize(outdir: string, collaborationIds: readonly string[]): CacheEntry {
   // Loaded only on a cache miss: aws-cdk-lib takes seconds to import.
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { destroyAwsClients } from '../commons/aws-clients';
 import { ENV } from '../commons/constants';
 import { errorDetails } from '../commons/error-details';
-import { ConfigurationError } from '../export/configuration-error';
+import { ConfigurationError } from '../config-rules/configuration-error';
 import { runExportJob } from '../export/export-job';
 import { formatRunSummary } from './run-summary';
 

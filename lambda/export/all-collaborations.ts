@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
+import { LOG_MESSAGE } from '../commons/log-messages';
 import type { CollaborationManifestEntry } from '../snapshot/manifest';
 import type { SnapshotRecord } from '../snapshot/record-schema';
 import { SpillFile } from '../snapshot/spill-file';
@@ -45,7 +46,7 @@ export async function exportAllCollaborations(ctx: SourceContext): Promise<Colla
       }
     } catch (error) {
       if (!stopOnRejectedCredentials(ctx, error)) {
-        logger.error('Export of all collaborations failed; no object written', {
+        logger.error(LOG_MESSAGE.ALL_COLLABORATIONS_EXPORT_FAILED, {
           accountId: ctx.origin.accountId,
           region: ctx.origin.region,
           pages,
@@ -104,7 +105,7 @@ async function uploadCollaboration(ctx: SourceContext, spill: SpillFile, counts:
   } catch (error) {
     await abortQuietly(writer, key);
     if (!stopOnRejectedCredentials(ctx, error)) {
-      logger.error('Snapshot upload failed; no object written', { ...originFields(ctx, collaborationId), error: errorDetails(error) });
+      logger.error(LOG_MESSAGE.SNAPSHOT_UPLOAD_FAILED, { ...originFields(ctx, collaborationId), error: errorDetails(error) });
     }
     return failedEntry(ctx.origin, counts, error);
   }

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
+import { LOG_MESSAGE } from '../commons/log-messages';
 import { snapshotObjectKey } from '../snapshot/key-layout';
 import type { CollaborationManifestEntry } from '../snapshot/manifest';
 import { NdjsonObjectWriter } from '../snapshot/ndjson-writer';
@@ -36,7 +37,7 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
     }
     const object = await writer.complete();
     const entry = succeededEntry(ctx.origin, counts, object);
-    logger.info('Collaboration exported', {
+    logger.info(LOG_MESSAGE.COLLABORATION_EXPORTED, {
       collaborationId,
       accountId: ctx.origin.accountId,
       region: ctx.origin.region,
@@ -50,7 +51,7 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
   } catch (error) {
     await abortQuietly(writer, key);
     if (!stopOnRejectedCredentials(ctx, error)) {
-      logger.error('Collaboration export failed; no object written', { ...originFields(ctx, collaborationId), pages: counts.pages, jobsRead: counts.jobCount, error: errorDetails(error) });
+      logger.error(LOG_MESSAGE.COLLABORATION_EXPORT_FAILED, { ...originFields(ctx, collaborationId), pages: counts.pages, jobsRead: counts.jobCount, error: errorDetails(error) });
     }
     return failedEntry(ctx.origin, counts, error);
   }
@@ -69,7 +70,7 @@ export function stopOnRejectedCredentials(ctx: SourceContext, error: unknown): b
   const scope = ctx.origin.roleArn ? `the source ${ctx.origin.roleArn} in ${ctx.origin.region} stopped` : 'the run stopped';
   const reason = new CredentialsRejectedError(`The credentials were rejected (${name}: ${message}); ${scope}`);
   for (const controller of ctx.stop) controller.abort(reason);
-  logger.error(`Export stopped: the credentials were rejected; the remaining collaborations${ctx.origin.roleArn ? ' of this source' : ''} are not exported`, {
+  logger.error(ctx.origin.roleArn ? LOG_MESSAGE.CREDENTIALS_REJECTED_SOURCE_STOPPED : LOG_MESSAGE.CREDENTIALS_REJECTED_RUN_STOPPED, {
     accountId: ctx.origin.accountId,
     region: ctx.origin.region,
     roleArn: ctx.origin.roleArn,
@@ -105,7 +106,7 @@ export async function abortQuietly(writer: NdjsonObjectWriter, key: string): Pro
     await writer.abort();
   } catch (error) {
     // The multipart upload may remain; the bucket's lifecycle rule removes it after a day.
-    logger.error('Could not abort the snapshot upload', { key, error: errorDetails(error) });
+    logger.error(LOG_MESSAGE.UPLOAD_ABORT_FAILED, { key, error: errorDetails(error) });
   }
 }
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ARN_MAX_LENGTH, ARN_MIN_LENGTH, CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN } from '../cleanroomsml/model-constants';
 import { DEFAULTS, ENV, LIMITS } from '../commons/constants';
-import type { Compression } from '../snapshot/key-layout';
-import { ConfigurationError } from './configuration-error';
-import { type CollaborationSelection, parseCollaborationSelection, parseSourceList, REGION_PATTERN, type SourceSpec } from './sources';
-
-export type { CollaborationSelection, SourceSpec } from './sources';
+import { bucketNameProblem } from '../config-rules/bucket-name';
+import { type CollaborationSelection, parseCollaborationSelection } from '../config-rules/collaboration-ids';
+import { type Compression, compressionProblem } from '../config-rules/compression';
+import { ConfigurationError } from '../config-rules/configuration-error';
+import { configuredAudienceModelArnProblem } from '../config-rules/configured-audience-model-arn';
+import { snapshotPrefixProblem } from '../config-rules/snapshot-prefix';
+import { parseSourceList, REGION_PATTERN, type SourceSpec } from '../config-rules/sources';
 
 export interface ExporterConfig {
   /** Where jobs are read; one source (the function's own credentials and Region) unless EXPORT_SOURCES is given. */
@@ -25,8 +26,9 @@ export interface ExporterConfig {
 }
 
 /**
- * Reads and validates the exporter's environment (see lambda/commons/constants.ts). Every problem is
- * collected into one {@link ConfigurationError} that names the variable and the value.
+ * Reads and validates the exporter's environment (see lambda/commons/constants.ts) by the rules of
+ * lambda/config-rules/, which the stack's configuration applies too. Every problem is collected into one
+ * {@link ConfigurationError} that names the variable and the value.
  */
 export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
   const problems: string[] = [];
@@ -102,23 +104,14 @@ function resolveSourcesFile(file: string, env: NodeJS.ProcessEnv): string {
   return path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
 }
 
-/** A comma-separated list of lowercase UUIDs (the model's pattern), or `*`. */
-export function parseCollaborationIds(raw: string | undefined, problems: string[], name: string = ENV.COLLABORATION_IDS): CollaborationSelection | undefined {
+/** A comma-separated list of lowercase UUIDs (the model's pattern), or `*`; every bad item is reported. */
+function parseCollaborationIds(raw: string | undefined, problems: string[]): CollaborationSelection | undefined {
+  const name = ENV.COLLABORATION_IDS;
   if (raw === undefined || raw === '') {
     problems.push(`${name} is required: a comma-separated list of collaboration ids, or * (or give ${ENV.EXPORT_SOURCES})`);
     return undefined;
   }
   return parseCollaborationSelection(raw === '*' ? '*' : raw.split(','), name, problems);
-}
-
-/** S3 general purpose bucket naming rules. */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return 'must be 3 to 63 characters long';
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return 'may contain only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit';
-  if (name.includes('..')) return 'must not contain two adjacent dots';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not be formatted as an IP address';
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.test(name)) return 'uses a prefix or suffix that S3 reserves';
-  return undefined;
 }
 
 function parseBucket(raw: string | undefined, problems: string[]): string | undefined {
@@ -131,42 +124,27 @@ function parseBucket(raw: string | undefined, problems: string[]): string | unde
   return raw;
 }
 
-/** A key prefix: empty, or safe characters ending in `/`, with no empty, `.` or `..` segment. */
-export function prefixProblem(prefix: string): string | undefined {
-  if (prefix === '') return undefined;
-  if (prefix.startsWith('/')) return 'must not start with /';
-  if (!prefix.endsWith('/')) return 'must end with /';
-  if (prefix.length > 512) return 'must be at most 512 characters';
-  if (!/^[A-Za-z0-9!_.*'()=/-]+$/.test(prefix)) return "may contain only letters, digits, / and the characters ! _ . * ' ( ) = -";
-  const segments = prefix.slice(0, -1).split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'must not contain empty, . or .. path segments';
-  return undefined;
-}
-
+/** Unset: the default. Empty is allowed: the objects go to the bucket's root (see snapshotPrefixProblem). */
 function parsePrefix(raw: string | undefined, problems: string[]): string {
   if (raw === undefined) return DEFAULTS.SNAPSHOT_PREFIX;
-  const problem = prefixProblem(raw);
+  const problem = snapshotPrefixProblem(raw);
   if (problem) problems.push(`${ENV.SNAPSHOT_PREFIX} ${JSON.stringify(raw)} is not a valid key prefix: it ${problem}`);
   return raw;
 }
 
 function parseModelArn(raw: string | undefined, problems: string[]): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < ARN_MIN_LENGTH || raw.length > ARN_MAX_LENGTH || !CONFIGURED_AUDIENCE_MODEL_ARN_PATTERN.test(raw)) {
-    problems.push(
-      `${ENV.CONFIGURED_AUDIENCE_MODEL_ARN} ${JSON.stringify(raw)} is not a configured audience model ARN (arn:aws:cleanrooms-ml:<region>:<account>:configured-audience-model/<id>)`,
-    );
-  }
+  const problem = configuredAudienceModelArnProblem(raw);
+  if (problem) problems.push(`${ENV.CONFIGURED_AUDIENCE_MODEL_ARN} ${JSON.stringify(raw)} is not a configured audience model ARN: ${problem}`);
   return raw;
 }
 
 function parseCompression(raw: string | undefined, problems: string[]): Compression {
   if (raw === undefined || raw === '') return DEFAULTS.COMPRESSION;
-  if (raw !== 'gzip' && raw !== 'none') {
-    problems.push(`${ENV.COMPRESSION} ${JSON.stringify(raw)} must be gzip or none`);
-    return DEFAULTS.COMPRESSION;
-  }
-  return raw;
+  const problem = compressionProblem(raw);
+  if (!problem) return raw as Compression;
+  problems.push(`${ENV.COMPRESSION} ${JSON.stringify(raw)} ${problem}`);
+  return DEFAULTS.COMPRESSION;
 }
 
 function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {

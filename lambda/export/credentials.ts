@@ -14,7 +14,7 @@ export class CredentialsError extends Error {
  * carry in the manifest.
  */
 export class CredentialsRejectedError extends Error {
-  override readonly name = 'CredentialsRejected';
+  override readonly name = 'CredentialsRejectedError';
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The invocation is about to time out: the run stops instead of being killed half-way. */
 export class DeadlineExceededError extends Error {
-  override readonly name = 'DeadlineExceeded';
+  override readonly name = 'DeadlineExceededError';
 }
 
 /** Time kept in reserve to abort uploads, write the manifest and publish metrics. */

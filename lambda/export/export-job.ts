@@ -1,6 +1,7 @@
 import { s3Client } from '../commons/aws-clients';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
+import { LOG_MESSAGE } from '../commons/log-messages';
 import { metrics } from '../commons/metrics';
 import { loadExporterConfig } from './config';
 import { checkCredentials } from './credentials';
@@ -34,7 +35,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     scheduledTime = resolveScheduledTime(event, now());
     s3 = s3Client(config.region);
   } catch (error) {
-    logger.error('Export not started: bad configuration or event', { error: errorDetails(error) });
+    logger.error(LOG_MESSAGE.EXPORT_NOT_STARTED_BAD_INPUT, { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
@@ -42,12 +43,12 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     // Missing or expired credentials: one clear error now, rather than the same failure per collaboration.
     await checkCredentials(() => s3.config.credentials(), now());
   } catch (error) {
-    logger.error('Export not started: no usable AWS credentials', { error: errorDetails(error) });
+    logger.error(LOG_MESSAGE.EXPORT_NOT_STARTED_NO_CREDENTIALS, { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
   const started = Date.now();
-  logger.info('Export started', {
+  logger.info(LOG_MESSAGE.EXPORT_STARTED, {
     scheduledTime: scheduledTime.toISOString(),
     sources: config.sources.length,
     collaborations: config.sources.some((s) => s.collaborations.kind === 'all')
@@ -63,14 +64,14 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     result = await runExport({ config, scheduledTime, openSource, s3, remainingTimeMs: options.remainingTimeMs, deadlineMarginMs: options.deadlineMarginMs, now });
   } catch (error) {
     // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
-    logger.error('Export failed: the manifest could not be written', { error: errorDetails(error) });
+    logger.error(LOG_MESSAGE.MANIFEST_WRITE_FAILED, { error: errorDetails(error) });
     publishAbortedRunMetrics(metrics);
     throw error;
   }
   const { manifest, manifestKey } = result;
   publishRunMetrics(metrics, manifest, Date.now() - started);
   const log = manifest.status === 'succeeded' ? logger.info.bind(logger) : logger.error.bind(logger);
-  log('Export finished', {
+  log(LOG_MESSAGE.EXPORT_FINISHED, {
     status: manifest.status,
     reason: manifest.reason,
     manifestKey,

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
+import { LOG_MESSAGE } from '../commons/log-messages';
 import { manifestKey } from '../snapshot/key-layout';
 import { type CollaborationManifestEntry, type ManifestSource, type RunManifest, writeManifest } from '../snapshot/manifest';
 import { exportAllCollaborations } from './all-collaborations';
@@ -10,7 +11,7 @@ import type { ExporterConfig } from './config';
 import { DEFAULT_DEADLINE_MARGIN_MS, deadlineSignal } from './deadline';
 import { failedEntry, notStartedCounts } from './manifest-entries';
 import type { OpenSource, SourceSession } from './source-session';
-import { roleAccountId, type SourceSpec } from './sources';
+import { roleAccountId, type SourceSpec } from '../config-rules/sources';
 
 /**
  * GetAudienceGenerationJob calls in flight, per collaboration exported in parallel. Each walk needs its failed
@@ -92,7 +93,7 @@ async function exportSource(
     session = await open();
   } catch (error) {
     const origin = { accountId: spec.roleArn ? (roleAccountId(spec.roleArn) ?? null) : null, region: spec.region, roleArn: spec.roleArn };
-    logger.error('Source not exported: it could not be opened; no object written for its collaborations', {
+    logger.error(LOG_MESSAGE.SOURCE_NOT_EXPORTED, {
       region: spec.region,
       roleArn: spec.roleArn,
       collaborations: ids.length,

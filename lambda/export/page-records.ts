@@ -4,6 +4,7 @@ import { InvalidResponseError } from '../cleanroomsml/errors';
 import { AUDIENCE_GENERATION_JOB_STATUSES, FAILED_STATUSES, UUID_PATTERN } from '../cleanroomsml/model-constants';
 import type { AudienceGenerationJobSummary, ListAudienceGenerationJobsCommandOutput, StatusDetails } from '../cleanroomsml/types';
 import { logger } from '../commons/logger';
+import { LOG_MESSAGE } from '../commons/log-messages';
 import type { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
 import { toSnapshotRecord } from '../snapshot/record-mapper';
 import type { SnapshotRecord } from '../snapshot/record-schema';
@@ -33,7 +34,7 @@ export async function pageRecords(page: ListAudienceGenerationJobsCommandOutput,
   return Promise.all(
     fresh.map(async (job) => {
       if (!KNOWN_STATUSES.has(job.status)) {
-        logger.warn('Job status outside the model enum; exported as-is', { jobArn: job.audienceGenerationJobArn, status: job.status });
+        logger.warn(LOG_MESSAGE.UNKNOWN_JOB_STATUS, { jobArn: job.audienceGenerationJobArn, status: job.status });
       }
       const needsDetails = DETAIL_STATUSES.has(job.status);
       const needsCollaboration = ctx.queriedCollaborationId === undefined && !job.collaborationId;
@@ -68,7 +69,7 @@ async function getJob(ctx: PageRecordsContext, arn: string) {
     return await ctx.client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: arn }), { abortSignal: ctx.abortSignal });
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') {
-      logger.warn('Job vanished between ListAudienceGenerationJobs and GetAudienceGenerationJob; exported without status details', { jobArn: arn });
+      logger.warn(LOG_MESSAGE.JOB_VANISHED, { jobArn: arn });
       return undefined;
     }
     throw err;

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './configuration-error';
+import { ConfigurationError } from '../config-rules/configuration-error';
 
 /** Earliest accepted scheduled time: Clean Rooms ML did not exist before 2023. */
 export const EARLIEST_SCHEDULED_TIME = new Date('2023-01-01T00:00:00Z');

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { CleanRoomsMLClient } from '../cleanroomsml/client';
 import { type AwsClientSettings, cleanRoomsClient, sourceCredentials } from '../commons/aws-clients';
 import { errorDetails } from '../commons/error-details';
-import type { SourceSpec } from './sources';
+import type { SourceSpec } from '../config-rules/sources';
 
 /** A source ready to be read: its account, and a client signed with its credentials. */
 export interface SourceSession {

@@ -4,7 +4,7 @@
  * `{prefix}dt={YYYY-MM-DD}/_manifest_{YYYYMMDDTHHMMSSZ}.json` (the underscore hides it from Athena). `accountId` is the
  * account whose jobs were listed, so that two member accounts of one collaboration never share a key.
  */
-export type Compression = 'gzip' | 'none';
+import type { Compression } from '../config-rules/compression';
 
 /** `2026-11-28T09:00:00.000Z` → `2026-11-28`, in UTC. */
 export function snapshotDate(scheduledTime: Date): string {

@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Compression } from './key-layout';
+import type { Compression } from '../config-rules/compression';
 
 /** Why a run failed: some collaborations failed, or the Lambda deadline came first. */
 export type RunFailureReason = 'collaboration_failed' | 'deadline';

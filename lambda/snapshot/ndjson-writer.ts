@@ -3,7 +3,7 @@ import { PassThrough, Transform, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Compression } from './key-layout';
+import type { Compression } from '../config-rules/compression';
 
 export interface NdjsonWriterOptions {
   s3: S3Client;

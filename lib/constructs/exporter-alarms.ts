@@ -3,35 +3,42 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../../lambda/commons/constants';
+import type { ExporterMetrics, MonitoredQueue } from './exporter-metrics';
 
-/** The `service` dimension Powertools adds to every metric, from POWERTOOLS_SERVICE_NAME. */
-export const SERVICE_DIMENSION = 'service';
 /** Period of the dead-letter queue depth alarms. */
 export const QUEUE_ALARM_PERIOD = Duration.minutes(5);
+/** The runbook: one `## <alarm name suffix>` section per alarm, which each alarm's description ends by citing. */
+const RUNBOOK = 'docs/runbook.md';
 
-/** A queue whose messages each stand for a failed run or tick. */
-export interface MonitoredQueue {
-  /** Short id used in construct ids and alarm names, e.g. `SchedulerDeadLetters`. */
+/** The anchor of an alarm's runbook section: its `## DeleteFailedJobs` heading is `#deletefailedjobs`. */
+function runbookAnchor(alarmName: string): string {
+  return alarmName.toLowerCase();
+}
+
+/** One alarm: its metric against a threshold, over one or more periods, and what it means. */
+interface AlarmSpec {
+  /** Construct id. */
   readonly id: string;
-  /** What a message in the queue means, for the alarm description. */
-  readonly meaning: string;
-  /** The queue. */
-  readonly queue: sqs.IQueue;
+  /** Alarm name after the stack prefix, e.g. `DeleteFailedJobs`; also names its runbook section. */
+  readonly name: string;
+  /** What the alarm means and where to look first; the runbook reference is appended. */
+  readonly description: string;
+  readonly metric: cloudwatch.IMetric;
+  /** `atLeast`: alarm when the value is >= threshold; `below`: when it is < threshold. */
+  readonly when: 'atLeast' | 'below';
+  readonly threshold: number;
+  /** Breaching periods in a row before the alarm fires; default 1. */
+  readonly periods?: number;
+  readonly missingData: cloudwatch.TreatMissingData;
 }
 
 export interface ExporterAlarmsProps {
-  /** The exporter function. */
-  readonly function: lambda.IFunction;
-  /** Namespace of the handler's metrics (POWERTOOLS_METRICS_NAMESPACE of the function). */
-  readonly metricsNamespace: string;
-  /** `service` dimension of the handler's metrics (POWERTOOLS_SERVICE_NAME of the function). */
-  readonly serviceName: string;
+  /** The exporter's metrics (function and handler). */
+  readonly metrics: ExporterMetrics;
   /** Longest interval between two runs: the period of the run-level alarms. */
   readonly schedulePeriod: Duration;
   /** Dead-letter queues whose depth is alarmed. */
@@ -44,7 +51,7 @@ export interface ExporterAlarmsProps {
 
 /**
  * Every alarm of the exporter, all sending to one SNS topic (KMS-encrypted, TLS-only), with an optional email
- * subscription. The handler's metrics are selected by exactly the namespace and `service` dimension it emits.
+ * subscription, on alarm and on recovery. Each description ends with its runbook section.
  */
 export class ExporterAlarms extends Construct {
   /** The topic every alarm (and its recovery) notifies. */
@@ -108,79 +115,66 @@ export class ExporterAlarms extends Construct {
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     }
 
-    const handlerMetric = (metricName: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: props.metricsNamespace,
-        metricName,
-        dimensionsMap: { [SERVICE_DIMENSION]: props.serviceName },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period,
-      });
     const period = props.schedulePeriod;
-    const name = (suffix: string) => `${props.alarmNamePrefix}-${suffix}`;
+    const { metrics } = props;
 
-    this.deleteFailedAlarm = new cloudwatch.Alarm(this, 'DeleteFailedJobsAlarm', {
-      alarmName: name('DeleteFailedJobs'),
-      alarmDescription:
+    this.deleteFailedAlarm = this.alarm(props, {
+      id: 'DeleteFailedJobsAlarm',
+      name: 'DeleteFailedJobs',
+      description:
         'At least one audience generation job is in DELETE_FAILED in the latest snapshot. ' +
         'Run the Athena named query "DELETE_FAILED jobs in the latest snapshot" for the jobs and their status details.',
-      metric: handlerMetric(METRIC.DELETE_FAILED_JOBS, period),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      metric: metrics.run(METRIC.DELETE_FAILED_JOBS, period),
+      when: 'atLeast',
       threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.failedCollaborationsAlarm = new cloudwatch.Alarm(this, 'FailedCollaborationsAlarm', {
-      alarmName: name('FailedCollaborations'),
-      alarmDescription:
+    this.failedCollaborationsAlarm = this.alarm(props, {
+      id: 'FailedCollaborationsAlarm',
+      name: 'FailedCollaborations',
+      description:
         'The last run could not export at least one collaboration (its snapshot is missing). ' +
         "See the function's ERROR log lines for the collaboration and the error.",
-      metric: handlerMetric(METRIC.FAILED_COLLABORATIONS, period),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      metric: metrics.run(METRIC.FAILED_COLLABORATIONS, period),
+      when: 'atLeast',
       threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.heartbeatAlarm = new cloudwatch.Alarm(this, 'HeartbeatAlarm', {
-      alarmName: name('NoSuccessfulExport'),
-      alarmDescription:
+    this.heartbeatAlarm = this.alarm(props, {
+      id: 'HeartbeatAlarm',
+      name: 'NoSuccessfulExport',
+      description:
         'No run has completed successfully (ExportSucceeded = 1) within 2 schedule periods: snapshots are stale. ' +
         'Check the schedule is enabled, the function errors and throttles, and the dead-letter queues.',
-      metric: handlerMetric(METRIC.EXPORT_SUCCEEDED, period),
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      metric: metrics.run(METRIC.EXPORT_SUCCEEDED, period),
+      when: 'below',
       threshold: 1,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      periods: 2,
+      missingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
-    this.functionErrorsAlarm = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
-      alarmName: name('FunctionErrors'),
-      alarmDescription:
-        'The exporter function failed (uncaught error or timeout). Lambda retries it; see its log group for the error.',
-      metric: props.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    this.functionErrorsAlarm = this.alarm(props, {
+      id: 'FunctionErrorsAlarm',
+      name: 'FunctionErrors',
+      description: 'The exporter function failed (uncaught error or timeout). Lambda retries it; see its log group for the error.',
+      metric: metrics.functionErrors(period),
+      when: 'atLeast',
       threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.queueAlarms = props.queues.map(
-      (q) =>
-        new cloudwatch.Alarm(this, `${q.id}Alarm`, {
-          alarmName: name(q.id),
-          alarmDescription: `${q.meaning} Inspect the messages, fix the cause, then purge the queue.`,
-          metric: q.queue.metricApproximateNumberOfMessagesVisible({
-            statistic: cloudwatch.Stats.MAXIMUM,
-            period: QUEUE_ALARM_PERIOD,
-          }),
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+    this.queueAlarms = props.queues.map((q) =>
+      this.alarm(props, {
+        id: `${q.id}Alarm`,
+        name: q.id,
+        description: `${q.meaning} Inspect the messages, fix the cause, then purge the queue.`,
+        metric: metrics.queueDepth(q, QUEUE_ALARM_PERIOD),
+        when: 'atLeast',
+        threshold: 1,
+        missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     );
 
     this.alarms = [
@@ -195,5 +189,20 @@ export class ExporterAlarms extends Construct {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
+  }
+
+  private alarm(props: ExporterAlarmsProps, spec: AlarmSpec): cloudwatch.Alarm {
+    const periods = spec.periods ?? 1;
+    return new cloudwatch.Alarm(this, spec.id, {
+      alarmName: `${props.alarmNamePrefix}-${spec.name}`,
+      alarmDescription: `${spec.description} Runbook: ${RUNBOOK}#${runbookAnchor(spec.name)}`,
+      metric: spec.metric,
+      comparisonOperator:
+        spec.when === 'atLeast' ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD : cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: spec.threshold,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods > 1 ? periods : undefined,
+      treatMissingData: spec.missingData,
+    });
   }
 }

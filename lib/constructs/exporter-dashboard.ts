@@ -1,25 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
-import { SERVICE_DIMENSION, type MonitoredQueue } from './exporter-alarms';
-
-/** The dimension set of the per-collaboration metrics, as the handler emits it (Powertools adds `service`). */
-export const PER_COLLABORATION_DIMENSIONS = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, SERVICE_DIMENSION] as const;
+import { METRIC } from '../../lambda/commons/constants';
+import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
+import type { ExporterMetrics, MonitoredQueue } from './exporter-metrics';
 
 export interface ExporterDashboardProps {
   /** Dashboard name. */
   readonly dashboardName: string;
-  /** The exporter function. */
-  readonly function: lambda.IFunction;
+  /** The exporter's metrics (function and handler). */
+  readonly metrics: ExporterMetrics;
   /** The function's log group (JSON logs), for the Logs Insights widgets. */
   readonly logGroup: logs.ILogGroup;
-  /** Namespace of the handler's metrics. */
-  readonly metricsNamespace: string;
-  /** `service` dimension of the handler's metrics. */
-  readonly serviceName: string;
   /** Longest interval between two runs: the period of the run-level graphs. */
   readonly schedulePeriod: Duration;
   /** Dead-letter queues to graph. */
@@ -45,26 +38,7 @@ export class ExporterDashboard extends Construct {
   constructor(scope: Construct, id: string, props: ExporterDashboardProps) {
     super(scope, id);
     const period = props.schedulePeriod;
-    const total = (metricName: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: props.metricsNamespace,
-        metricName,
-        dimensionsMap: { [SERVICE_DIMENSION]: props.serviceName },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period,
-        label,
-      });
-    // One series per collaboration and reader: the same collaboration seen from two accounts (or Regions) is two
-    // series. The dimension set must be exactly the handler's, else SEARCH finds nothing.
-    const perCollaboration = (metricName: string, label: string) =>
-      new cloudwatch.MathExpression({
-        expression:
-          `SEARCH('{"${props.metricsNamespace}",${PER_COLLABORATION_DIMENSIONS.join(',')}} ` +
-          `MetricName="${metricName}" ${SERVICE_DIMENSION}="${props.serviceName}"', 'Maximum', ${period.toSeconds()})`,
-        label,
-        period,
-        usingMetrics: {},
-      });
+    const { metrics } = props;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
@@ -86,13 +60,13 @@ export class ExporterDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Jobs by status: all statuses vs DELETE_FAILED (total)',
-        left: [total(METRIC.EXPORTED_JOBS, 'All statuses'), total(METRIC.DELETE_FAILED_JOBS, 'DELETE_FAILED')],
+        left: [metrics.run(METRIC.EXPORTED_JOBS, period, 'All statuses'), metrics.run(METRIC.DELETE_FAILED_JOBS, period, 'DELETE_FAILED')],
         leftYAxis: { min: 0, showUnits: false },
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'DELETE_FAILED jobs per collaboration',
-        left: [perCollaboration(METRIC.DELETE_FAILED_JOBS, '')],
+        left: [metrics.perCollaboration(METRIC.DELETE_FAILED_JOBS, period, '')],
         leftAnnotations: [{ value: 1, label: 'alarm threshold', color: cloudwatch.Color.RED }],
         leftYAxis: { min: 0, showUnits: false },
         width: 12,
@@ -101,21 +75,19 @@ export class ExporterDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Jobs (all statuses) per collaboration',
-        left: [perCollaboration(METRIC.EXPORTED_JOBS, '')],
+        left: [metrics.perCollaboration(METRIC.EXPORTED_JOBS, period, '')],
         leftYAxis: { min: 0, showUnits: false },
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'Failures',
         left: [
-          total(METRIC.FAILED_COLLABORATIONS, 'Failed collaborations'),
-          props.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period, label: 'Function errors' }),
-          props.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period, label: 'Function throttles' }),
-          ...props.queues.map((q) =>
-            q.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period, label: q.id }),
-          ),
+          metrics.run(METRIC.FAILED_COLLABORATIONS, period, 'Failed collaborations'),
+          metrics.functionErrors(period, 'Function errors'),
+          metrics.functionThrottles(period, 'Function throttles'),
+          ...props.queues.map((q) => metrics.queueDepth(q, period, q.id)),
         ],
-        right: [total(METRIC.EXPORT_SUCCEEDED, 'Export succeeded (1 = yes)')],
+        right: [metrics.run(METRIC.EXPORT_SUCCEEDED, period, 'Export succeeded (1 = yes)')],
         leftYAxis: { min: 0, showUnits: false },
         rightYAxis: { min: 0, max: 1, showUnits: false },
         width: 12,
@@ -125,8 +97,8 @@ export class ExporterDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Run duration',
         left: [
-          total(METRIC.RUN_DURATION, 'Export run (RunDurationMs)'),
-          props.function.metricDuration({ statistic: cloudwatch.Stats.MAXIMUM, period, label: 'Lambda duration (max)' }),
+          metrics.run(METRIC.RUN_DURATION, period, 'Export run (RunDurationMs)'),
+          metrics.functionDuration(period, 'Lambda duration (max)'),
         ],
         leftYAxis: { min: 0, label: 'ms', showUnits: false },
         width: 12,
@@ -136,7 +108,7 @@ export class ExporterDashboard extends Construct {
         logGroupNames: [props.logGroup.logGroupName],
         queryLines: [
           'fields @timestamp, status, reason, jobs, deleteFailedJobs, succeeded, failed, durationMs',
-          'filter message = "Export finished"',
+          `filter message = "${LOG_MESSAGE.EXPORT_FINISHED}"`,
           'sort @timestamp desc',
           'limit 20',
         ],

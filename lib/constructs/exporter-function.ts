@@ -13,8 +13,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../lambda/commons/constants';
 import { SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
-import type { SourceSpec } from '../../lambda/export/sources';
-import type { Compression } from '../config';
+import type { Compression } from '../../lambda/config-rules/compression';
+import type { SourceSpec } from '../../lambda/config-rules/sources';
 
 /** Repository root: the NodejsFunction project root, where package-lock.json and node_modules/esbuild live. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { synthesizeDeployableStack } from '../deployable-bundle';
 import { CleanRoomsMLEmulator } from '../emulator';
@@ -185,12 +186,12 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
 /** The handler's own log lines that tell how far it got, as progress notes. */
 function noteLog(progress: Progress, line: Record<string, unknown>): void {
   const id = typeof line.collaborationId === 'string' ? line.collaborationId : '';
-  if (line.message === 'Collaboration exported') {
+  if (line.message === LOG_MESSAGE.COLLABORATION_EXPORTED) {
     progress.note(`✓ ${id}: ${line.jobs} jobs, ${line.pages} page${line.pages === 1 ? '' : 's'}, ${line.bytes} bytes in ${line.durationMs} ms`);
-  } else if (line.message === 'Collaboration export failed; no object written') {
+  } else if (line.message === LOG_MESSAGE.COLLABORATION_EXPORT_FAILED) {
     const error = line.error as { name?: string; message?: string } | undefined;
     progress.note(`✗ ${id}: ${error?.name}: ${error?.message}`);
-  } else if (line.message === 'Export finished') {
+  } else if (line.message === LOG_MESSAGE.EXPORT_FINISHED) {
     progress.note(`export ${line.status}${line.reason ? ` (${line.reason})` : ''}: ${line.jobs} jobs, ${line.deleteFailedJobs} DELETE_FAILED, manifest ${line.manifestKey}`);
   }
 }

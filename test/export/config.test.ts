@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadExporterConfig, type ExporterConfig } from '../../lambda/export/config';
-import { ConfigurationError } from '../../lambda/export/configuration-error';
+import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const B = '00000000-0000-4000-8000-000000000002';
@@ -109,7 +109,7 @@ describe('loadExporterConfig', () => {
       });
     });
 
-    it.each(['', 'a/', 'x/y/z/', "a!_.*'()=-/", 'dt/'])('accepts the prefix %j', (prefix) => {
+    it.each(['', 'a/', 'x/y/z/', 'a_.=-/', 'dt/', 'year=2026/'])('accepts the prefix %j', (prefix) => {
       expect(loadExporterConfig({ ...VALID, SNAPSHOT_PREFIX: prefix }).prefix).toBe(prefix);
     });
 
@@ -228,6 +228,10 @@ describe('loadExporterConfig', () => {
       ['no trailing /', 'snapshots', 'must end with /'],
       ['a space', 'my snapshots/', 'may contain only letters'],
       ['a backslash', 'a\\b/', 'may contain only letters'],
+      ['an IAM wildcard *', 'jobs*/', 'may contain only letters, digits, / and the characters _ . = -'],
+      ['an IAM wildcard ?', 'jobs?/', 'may contain only letters'],
+      ["! ' ( )", "it's(1)!/", 'may contain only letters'],
+      ['a dt= segment', 'jobs/dt=2026-01-01/', 'must not contain a dt= segment: the exporter adds dt=YYYY-MM-DD/ itself'],
       ['more than 512 characters', `${'a'.repeat(512)}/`, 'must be at most 512 characters'],
     ])('%s: names the variable and the value', (_, prefix, reason) => {
       const { message } = configurationErrorOf({ ...VALID, SNAPSHOT_PREFIX: prefix });

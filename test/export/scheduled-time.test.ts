@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../lambda/export/configuration-error';
+import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
 import { EARLIEST_SCHEDULED_TIME, MAX_FUTURE_MS, resolveScheduledTime } from '../../lambda/export/scheduled-time';
 
 const NOW = new Date('2026-05-01T12:34:56.789Z');

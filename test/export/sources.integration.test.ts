@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateJobs, type EmulatorJob } from '../../local/emulator';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
+import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
 import { runExportJob } from '../../lambda/export/export-job';
-import { ConfigurationError } from '../../lambda/export/configuration-error';
+import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../support/export-harness';
 import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../support/run-checks';
@@ -137,7 +138,7 @@ describe('sources over the wire', () => {
     expect(await harness.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toHaveLength(10);
     expect(await harness.readSnapshot(key(member.id, MEMBER, 'eu-west-2'))).toEqual([]);
     expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/${OTHER}_`)).toEqual([]);
-    expect(output.errorLogs().map((l) => l.message)).toContain('Source not exported: it could not be opened; no object written for its collaborations');
+    expect(output.errorLogs().map((l) => l.message)).toContain(LOG_MESSAGE.SOURCE_NOT_EXPORTED);
   });
 
   test('the same collaboration seen from two accounts: two objects, never one key', async () => {

@@ -148,7 +148,7 @@ it('sources with collaborationIds fail the synth with one message', () => {
 
 it('a wrong value fails the synth with one message naming the key and the value', () => {
   expect(rejected.code).not.toBe(0);
-  expect(rejected.stderr).toContain("Invalid context value compression='zip': expected 'gzip' or 'none'");
+  expect(rejected.stderr).toContain("Invalid context value compression='zip': must be gzip or none");
   expect(rejected.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(fs.existsSync(path.join(outdir, 'bad', 'AudienceJobsExporter.template.json'))).toBe(false);
 });

@@ -8,7 +8,8 @@ import { App, type IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-l
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
-import { parseSourceList } from '../../lambda/export/sources';
+import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
+import { parseSourceList } from '../../lambda/config-rules/sources';
 import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
 import { AudienceJobsExporterStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audience-jobs-exporter-stack';
 import { parseStackConfig, PLACEHOLDER_COLLABORATION_ID } from '../../lib/config';
@@ -549,6 +550,26 @@ describe('Alarms', () => {
     expect(queues).toEqual(Object.keys(main.template.findResources('AWS::SQS::Queue')).sort());
   });
 
+  it("each alarm's description ends with its runbook section, and the runbook has that section", () => {
+    const anchors: Record<string, string> = {
+      'AudienceJobsExporter-DeleteFailedJobs': 'deletefailedjobs',
+      'AudienceJobsExporter-FailedCollaborations': 'failedcollaborations',
+      'AudienceJobsExporter-NoSuccessfulExport': 'nosuccessfulexport',
+      'AudienceJobsExporter-FunctionErrors': 'functionerrors',
+      'AudienceJobsExporter-SchedulerDeadLetters': 'schedulerdeadletters',
+      'AudienceJobsExporter-FailedInvocations': 'failedinvocations',
+    };
+    const alarms = Object.values(main.template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(Object.keys(anchors).sort());
+    for (const alarm of alarms) {
+      expect(alarm.AlarmDescription).toMatch(new RegExp(`\\. Runbook: docs/runbook\\.md#${anchors[alarm.AlarmName]}$`));
+    }
+    // GitHub's anchor of a heading `## DeleteFailedJobs` is `deletefailedjobs`.
+    const headings = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8').match(/^## .+$/gm) ?? [];
+    const runbookAnchors = headings.map((h) => h.slice(3).trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    expect(runbookAnchors).toEqual(expect.arrayContaining(Object.values(anchors)));
+  });
+
   it('every alarm notifies one topic, on alarm and on recovery', () => {
     const [topicId] = onlyResource(main.template, 'AWS::SNS::Topic');
     main.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
@@ -637,7 +658,7 @@ describe('Dashboard', () => {
     }
     const lastRuns = body.widgets.find((w: any) => w.properties.title === 'Last runs');
     expect(lastRuns.type).toBe('log');
-    expect(lastRuns.properties.query).toContain('filter message = "Export finished"');
+    expect(lastRuns.properties.query).toContain(`filter message = "${LOG_MESSAGE.EXPORT_FINISHED}"`);
   });
 });
 

@@ -1,4 +1,6 @@
-import { ROLE_ARN_PATTERN } from '../../lambda/export/sources';
+import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
+import { ROLE_ARN_PATTERN } from '../../lambda/config-rules/sources';
+import { loadExporterConfig } from '../../lambda/export/config';
 import {
   CONFIG_DEFAULTS,
   ConfigError,
@@ -13,6 +15,8 @@ import {
 
 const A = '11111111-2222-4333-8444-555555555555';
 const B = '00000000-0000-4000-8000-000000000002';
+/** An id with hex letters, to write in upper case. */
+const HEX = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 
 /** A getter over a plain object, like `app.node.tryGetContext`. */
 const ctx = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -96,19 +100,32 @@ describe('collaborationIds', () => {
   });
 
   it.each([
-    ['', 'empty item'],
-    [`${A},`, 'empty item'],
-    ['not-a-uuid', "'not-a-uuid' is not a collaboration UUID"],
-    ['3F1C2A4E-8B7D-4C6E-9A2F-1B3C5D7E9F01', "write it in lower case: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'"],
-    [`*,${A}`, "'*' cannot be combined"],
+    ['', 'collaborationIds item 1 "" is empty'],
+    [`${A},`, 'collaborationIds item 2 "" is empty'],
+    [[], 'collaborationIds lists no collaboration'],
+    ['not-a-uuid', 'collaborationIds item 1 "not-a-uuid" is not a collaboration id'],
+    ['3F1C2A4E-8B7D-4C6E-9A2F-1B3C5D7E9F01', 'must be lowercase, as the API returns it: 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'],
+    [`*,${A}`, 'collaborationIds item 1 "*": * must stand alone, not in a list'],
     [42, 'expected a comma-separated string'],
-    [[A, 7], 'every item must be a string'],
+    [[A, 7], 'collaborationIds item 2 7 is not a string'],
     ['[not json', 'not a JSON array'],
   ])('rejects %j', (value, reason) => {
     const error = errorOf({ collaborationIds: value });
     expect(error.key).toBe('collaborationIds');
     expect(error.message).toMatch(/^Invalid context value collaborationIds=/);
     expect(error.message).toContain(reason);
+  });
+
+  it('reports every bad item, in one ConfigError that is a ConfigurationError listing them', () => {
+    const error = errorOf({ collaborationIds: `${A},,bad,${HEX.toUpperCase()}, ${B} ` });
+    expect(error.problems).toEqual([
+      'collaborationIds item 2 "" is empty (check for doubled or trailing commas)',
+      'collaborationIds item 3 "bad" is not a collaboration id (a UUID such as 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01)',
+      `collaborationIds item 4 "${HEX.toUpperCase()}" must be lowercase, as the API returns it: ${HEX}`,
+    ]);
+    expect(error.reason).toBe(error.problems.join('; '));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.name).toBe('ConfigError');
   });
 
   it(`accepts ${MAX_LISTED_COLLABORATIONS} ids and rejects one more (Lambda's 4 KB environment)`, () => {
@@ -131,16 +148,21 @@ describe('every invalid value fails with one message naming the key and the valu
     ['scheduleTimeZone', 'Mars/Olympus', 'not an IANA time zone'],
     ['scheduleTimeZone', 'europe/paris', "did you mean 'Europe/Paris'"],
     ['scheduleTimeZone', 'utc', "did you mean 'UTC'"],
-    ['configuredAudienceModelArn', 'arn:aws:cleanrooms-ml:us-east-1:123:configured-audience-model/x', 'expected arn:aws:cleanrooms-ml'],
-    ['configuredAudienceModelArn', 'arn:aws:s3:::bucket', 'expected arn:aws:cleanrooms-ml'],
-    ['snapshotPrefix', 'no-slash', "ending with '/'"],
-    ['snapshotPrefix', '', "ending with '/'"],
-    ['snapshotPrefix', '/abs/', "must not start with '/'"],
-    ['snapshotPrefix', 'a//b/', 'no empty'],
-    ['snapshotPrefix', 'jobs*/', 'path segments may use only'],
-    ['snapshotPrefix', 'jobs/dt=2024-01-01/', "must not contain a 'dt=' segment"],
-    ['compression', 'zip', "expected 'gzip' or 'none'"],
-    ['compression', 'GZIP', "expected 'gzip' or 'none'"],
+    ['configuredAudienceModelArn', 'arn:aws:cleanrooms-ml:us-east-1:123:configured-audience-model/x', 'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>'],
+    ['configuredAudienceModelArn', 'arn:aws:s3:::bucket', 'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>'],
+    ['snapshotPrefix', 'no-slash', 'not a valid key prefix: it must end with /'],
+    ['snapshotPrefix', '', "must be a non-empty key prefix ending with '/'"],
+    ['snapshotPrefix', ' ', "must be a non-empty key prefix ending with '/'"],
+    ['snapshotPrefix', '/abs/', 'must not start with /'],
+    ['snapshotPrefix', 'a//b/', 'must not contain empty, . or .. path segments'],
+    ['snapshotPrefix', 'a/../b/', 'must not contain empty, . or .. path segments'],
+    ['snapshotPrefix', 'jobs*/', 'may contain only letters, digits, / and the characters _ . = -'],
+    ['snapshotPrefix', 'jobs?/', 'may contain only letters'],
+    ['snapshotPrefix', "it's(1)!/", 'may contain only letters'],
+    ['snapshotPrefix', 'jobs/dt=2024-01-01/', 'must not contain a dt= segment: the exporter adds dt=YYYY-MM-DD/ itself'],
+    ['snapshotPrefix', `${'a'.repeat(512)}/`, 'must be at most 512 characters'],
+    ['compression', 'zip', 'must be gzip or none'],
+    ['compression', 'GZIP', 'must be gzip or none'],
     ['snapshotRetentionDays', '0', 'between 1 and'],
     ['snapshotRetentionDays', '12.5', 'whole number of days'],
     ['snapshotRetentionDays', 'forever', 'whole number of days'],
@@ -156,8 +178,80 @@ describe('every invalid value fails with one message naming the key and the valu
     expect(error.key).toBe(key);
     expect(error.value).toBe(value);
     const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-    expect(error.message).toBe(`Invalid context value ${key}=${shown}: ${error.reason}`);
+    // A long value is cut in the message (the reason says what is wrong); the error keeps it whole.
+    expect(error.message).toBe(`Invalid context value ${key}=${shown.length > 400 ? `${shown.slice(0, 397)}...` : shown}: ${error.reason}`);
     expect(error.reason).toContain(reason);
+  });
+});
+
+describe('the rules the function applies too are the same rules (lambda/config-rules/)', () => {
+  const FUNCTION_ENV = { COLLABORATION_IDS: A, SNAPSHOT_BUCKET: 'my-snapshots', AWS_REGION: 'us-east-1' };
+  /** The function's error for this environment (over the valid one); undefined: accepted. */
+  function functionErrorOf(env: Record<string, string>): ConfigurationError | undefined {
+    try {
+      loadExporterConfig({ ...FUNCTION_ENV, ...env });
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error;
+      throw error;
+    }
+  }
+  /** The stack's error for this context (over collaborationIds '*'); undefined: accepted. */
+  function stackErrorOf(values: Record<string, unknown>): ConfigError | undefined {
+    try {
+      parseStackConfig(ctx({ collaborationIds: '*', ...values }));
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+  }
+
+  it.each([
+    'audience-generation-jobs/',
+    'a/b_c.d=e-f/',
+    'dt/',
+    'jobs*/',
+    'jobs?/',
+    "a!_.*'()=-/",
+    'a b/',
+    'a$/',
+    '/abs/',
+    'no-slash',
+    'a//b/',
+    './a/',
+    'a/../b/',
+    'jobs/dt=2024-01-01/',
+    `${'a'.repeat(512)}/`,
+  ])('snapshot prefix %j: the function and the stack agree, with one message', (prefix) => {
+    const after = (text: string | undefined, marker: string) => text?.split(marker)[1];
+    const fromFunction = after(functionErrorOf({ SNAPSHOT_PREFIX: prefix })?.message, ' is not a valid key prefix: it ');
+    const fromStack = after(stackErrorOf({ snapshotPrefix: prefix })?.reason, 'not a valid key prefix: it ');
+    expect(fromStack).toBe(fromFunction);
+  });
+
+  it('only the stack refuses the empty prefix: it would scope IAM, Athena and the lifecycle rule to the whole bucket', () => {
+    expect(functionErrorOf({ SNAPSHOT_PREFIX: '' })).toBeUndefined();
+    expect(stackErrorOf({ snapshotPrefix: '' })?.reason).toContain('must be a non-empty key prefix');
+  });
+
+  it.each(['zip', 'GZIP'])('compression %j: one message', (value) => {
+    expect(functionErrorOf({ COMPRESSION: value })?.message).toBe(`COMPRESSION "${value}" must be gzip or none`);
+    expect(stackErrorOf({ compression: value })?.reason).toBe('must be gzip or none');
+  });
+
+  it('configured audience model ARN: one message', () => {
+    const arn = 'arn:aws:s3:::bucket';
+    const reason = stackErrorOf({ configuredAudienceModelArn: arn })?.reason;
+    expect(reason).toBe('expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>');
+    expect(functionErrorOf({ CONFIGURED_AUDIENCE_MODEL_ARN: arn })?.message).toBe(`CONFIGURED_AUDIENCE_MODEL_ARN "${arn}" is not a configured audience model ARN: ${reason}`);
+  });
+
+  it('collaboration ids: the same problem for the same bad item', () => {
+    const ids = `${A},${HEX.toUpperCase()},nope`;
+    expect(stackErrorOf({ collaborationIds: ids })?.problems).toEqual(
+      functionErrorOf({ COLLABORATION_IDS: ids })?.problems.map((p) => p.replace(/^COLLABORATION_IDS/, 'collaborationIds')),
+    );
   });
 });
 
@@ -317,9 +411,9 @@ describe('parseReaderRoleConfig', () => {
     ['exporterRoleArn', 'arn:aws:iam::111122223333:user/me', 'expected the IAM role ARN of the exporter function'],
     ['exporterRoleArn', '111122223333', 'expected the IAM role ARN of the exporter function'],
     ['exporterRoleArn', 'arn:aws:iam::1111:role/x', 'ExporterRoleArn output'],
-    ['externalId', 'x', 'expected 2 to 1224'],
-    ['externalId', 'with space', 'expected 2 to 1224'],
-    ['externalId', 'x'.repeat(1225), 'expected 2 to 1224'],
+    ['externalId', 'x', 'must be 2 to 1224'],
+    ['externalId', 'with space', 'must be 2 to 1224'],
+    ['externalId', 'x'.repeat(1225), 'must be 2 to 1224'],
   ])('%s=%j', (key, value, reason) => {
     const error = readerErrorOf({ [key]: value });
     expect(error.key).toBe(key);
@@ -330,7 +424,7 @@ describe('parseReaderRoleConfig', () => {
     expect(error.reason).toContain(reason);
   });
 
-  it('accepts the role ARN and external id patterns the exporter accepts (lambda/export/sources.ts)', () => {
+  it('accepts the role ARN and external id patterns the exporter accepts (lambda/config-rules/sources.ts)', () => {
     expect(ROLE_ARN_PATTERN.test(EXPORTER)).toBe(true);
     expect(parseReaderRoleConfig(ctx({ exporterRoleArn: 'arn:aws-cn:iam::111122223333:role/service-role/x' })).exporterRoleArn).toBe(
       'arn:aws-cn:iam::111122223333:role/service-role/x',

@@ -6,11 +6,8 @@
  * {@link parseSourceList}, so a list the stack accepts is a list the function accepts. Every problem is collected,
  * each naming where it is and the value.
  */
-import { UUID_PATTERN } from '../cleanroomsml/model-constants';
 import { LIMITS } from '../commons/constants';
-
-/** What to export from one source: listed collaborations, or every job the source can see (`*`). */
-export type CollaborationSelection = { kind: 'listed'; collaborationIds: readonly string[] } | { kind: 'all' };
+import { type CollaborationSelection, parseCollaborationSelection } from './collaboration-ids';
 
 export interface SourceSpec {
   /** Region whose Clean Rooms ML endpoint is read, and signed for. */
@@ -32,45 +29,13 @@ export const ROLE_ARN_PATTERN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/(?:[\w+=
 /** `sts:AssumeRole` ExternalId: 2 to 1224 characters of this alphabet. */
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
 
-/** A collaboration id as the API returns it (a lowercase UUID); the problem with `id`, or undefined. */
-export function collaborationIdProblem(id: string): string | undefined {
-  if (id === '*') return ': * must stand alone, not in a list';
-  if (id === '') return 'is empty (check for doubled or trailing commas)';
-  if (/\s/.test(id)) return 'contains whitespace; separate ids with a comma only';
-  if (!UUID_PATTERN.test(id) && UUID_PATTERN.test(id.toLowerCase())) return `must be lowercase, as the API returns it: ${id.toLowerCase()}`;
-  if (!UUID_PATTERN.test(id)) return 'is not a collaboration id (a UUID such as 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01)';
-  return undefined;
-}
-
 /**
- * Collaboration ids (each checked by {@link collaborationIdProblem}, no repeats, at most
- * `LIMITS.MAX_COLLABORATIONS`), or `*` alone. `where` names the value in problems, e.g. `COLLABORATION_IDS`.
+ * An `sts:ExternalId`: a source's externalId, and the reader role stack's externalId. The problem reads after the
+ * value or after "it"; undefined: valid.
  */
-export function parseCollaborationSelection(items: readonly unknown[] | '*', where: string, problems: string[]): CollaborationSelection | undefined {
-  if (items === '*') return { kind: 'all' };
-  if (items.length === 1 && items[0] === '*') return { kind: 'all' };
-  if (items.length === 0) {
-    problems.push(`${where} lists no collaboration; list collaboration ids, or give * for every collaboration`);
-    return undefined;
-  }
-  if (items.length > LIMITS.MAX_COLLABORATIONS) {
-    problems.push(`${where} lists ${items.length} collaborations; at most ${LIMITS.MAX_COLLABORATIONS} are supported per run (use * to export every collaboration)`);
-    return undefined;
-  }
-  const before = problems.length;
-  const seen = new Set<string>();
-  items.forEach((item, index) => {
-    const at = `${where} item ${index + 1} ${JSON.stringify(item)}`;
-    if (typeof item !== 'string') {
-      problems.push(`${at} is not a string`);
-      return;
-    }
-    const problem = collaborationIdProblem(item);
-    if (problem) problems.push(problem.startsWith(':') ? `${at}${problem}` : `${at} ${problem}`);
-    else if (seen.has(item)) problems.push(`${at} is listed twice`);
-    else seen.add(item);
-  });
-  return problems.length === before ? { kind: 'listed', collaborationIds: [...seen] } : undefined;
+export function externalIdProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && EXTERNAL_ID_PATTERN.test(value)) return undefined;
+  return 'must be 2 to 1224 letters, digits or the characters _ + = , . @ : / -';
 }
 
 /**
@@ -135,8 +100,9 @@ function parseSource(item: unknown, where: string, problems: string[]): SourceSp
     problems.push(`${where}.roleArn ${describe(roleArn)} is not an IAM role ARN such as arn:aws:iam::444455556666:role/AudienceJobsReader`);
   }
   if (externalId !== undefined) {
-    if (typeof externalId !== 'string' || !EXTERNAL_ID_PATTERN.test(externalId)) {
-      problems.push(`${where}.externalId ${describe(externalId)} must be 2 to 1224 letters, digits or the characters _ + = , . @ : / -`);
+    const problem = externalIdProblem(externalId);
+    if (problem !== undefined) {
+      problems.push(`${where}.externalId ${describe(externalId)} ${problem}`);
     } else if (roleArn === undefined) {
       problems.push(`${where}.externalId is given without a roleArn; an external id is only used when assuming a role`);
     }

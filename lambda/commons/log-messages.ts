@@ -1,0 +1,38 @@
+/**
+ * The `message` of every log line the exporter writes. The messages are an interface: the dashboard's Logs Insights
+ * query (lib/constructs/exporter-dashboard.ts), `npm start` (local/start/run-scenario.ts), the tests and operators'
+ * own queries and metric filters match them exactly. Change one only together with what matches it; the fields of
+ * each line are documented where it is written.
+ */
+export const LOG_MESSAGE = {
+  /** INFO, once per run: scheduled time, sources, collaborations, bucket, prefix, concurrency. */
+  EXPORT_STARTED: 'Export started',
+  /** INFO when the run succeeded, else ERROR; once per run: status, reason, manifest key, totals, duration. */
+  EXPORT_FINISHED: 'Export finished',
+  /** ERROR: the configuration or the event is invalid; nothing was requested or written. */
+  EXPORT_NOT_STARTED_BAD_INPUT: 'Export not started: bad configuration or event',
+  /** ERROR: no usable AWS credentials; nothing was requested or written. */
+  EXPORT_NOT_STARTED_NO_CREDENTIALS: 'Export not started: no usable AWS credentials',
+  /** ERROR: the snapshots may be complete, but the run's manifest could not be written. */
+  MANIFEST_WRITE_FAILED: 'Export failed: the manifest could not be written',
+  /** ERROR, once: the function's own credentials were rejected; the run stops. */
+  CREDENTIALS_REJECTED_RUN_STOPPED: 'Export stopped: the credentials were rejected; the remaining collaborations are not exported',
+  /** ERROR, once per source: a source role's credentials were rejected; that source stops. */
+  CREDENTIALS_REJECTED_SOURCE_STOPPED: 'Export stopped: the credentials were rejected; the remaining collaborations of this source are not exported',
+  /** ERROR: a source's role could not be assumed, or its account not identified; its collaborations all failed. */
+  SOURCE_NOT_EXPORTED: 'Source not exported: it could not be opened; no object written for its collaborations',
+  /** INFO, per listed collaboration: pages, jobs, bytes, duration, key. */
+  COLLABORATION_EXPORTED: 'Collaboration exported',
+  /** ERROR, per listed collaboration: the walk or the upload failed. */
+  COLLABORATION_EXPORT_FAILED: 'Collaboration export failed; no object written',
+  /** ERROR: the `*` walk of a source failed; none of its collaborations was written. */
+  ALL_COLLABORATIONS_EXPORT_FAILED: 'Export of all collaborations failed; no object written',
+  /** ERROR, per collaboration of a `*` walk: its upload failed. */
+  SNAPSHOT_UPLOAD_FAILED: 'Snapshot upload failed; no object written',
+  /** ERROR: a failed upload could not be aborted (the bucket's lifecycle rule removes the parts). */
+  UPLOAD_ABORT_FAILED: 'Could not abort the snapshot upload',
+  /** WARN: a status the model does not list; the job is exported with it. */
+  UNKNOWN_JOB_STATUS: 'Job status outside the model enum; exported as-is',
+  /** WARN: a job was deleted between the list and the get; exported without status details. */
+  JOB_VANISHED: 'Job vanished between ListAudienceGenerationJobs and GetAudienceGenerationJob; exported without status details',
+} as const;
