@@ -3,8 +3,8 @@
  * the app supports: no error at all; a warning only if it is listed below with the reason it is accepted.
  *
  * cfn-lint is on PATH on this project's machine image and in CI. Where it is not installed, the test says so loudly
- * and passes without claiming a result; in CI (`CI` set) a missing cfn-lint fails the test, since CI must run it.
- * (test/support/moto-server.ts follows the same pattern for moto_server.)
+ * and passes without claiming a result; in CI (`CI` set) a missing cfn-lint fails the test, since CI must run it
+ * (test/support/tool-on-path.ts, shared with the moto_server checks of test/support/s3-backends.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +14,7 @@ import { App } from 'aws-cdk-lib';
 import { AudienceJobsExporterStack, STACK_NAME } from '../../lib/audience-jobs-exporter-stack';
 import { AudienceJobsReaderRoleStack, READER_ROLE_STACK_NAME } from '../../lib/audience-jobs-reader-role-stack';
 import { parseReaderRoleConfig, parseStackConfig } from '../../lib/config';
+import { describeToolAbsent, findTool } from '../support/tool-on-path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -38,18 +39,7 @@ interface LintMatch {
   Location: { Path: (string | number)[] };
 }
 
-interface Detection {
-  available: boolean;
-  detail: string;
-}
-
-function detectCfnLint(): Detection {
-  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  if (probe.status === 0) return { available: true, detail: probe.stdout.trim() };
-  return { available: false, detail: probe.error ? String((probe.error as NodeJS.ErrnoException).code ?? probe.error.message) : `exit ${probe.status}: ${probe.stderr.trim()}` };
-}
-
-const CFN_LINT = detectCfnLint();
+const CFN_LINT = findTool('cfn-lint', ['--version']);
 
 const configurations: Array<[string, Record<string, unknown>]> = [
   ['no context (placeholders)', {}],
@@ -132,14 +122,8 @@ if (CFN_LINT.available) {
     });
   });
 } else {
-  describe('cfn-lint', () => {
-    it(process.env.CI ? 'is installed (CI must lint the templates)' : 'is not installed here: the templates were NOT linted', () => {
-      if (process.env.CI) {
-        throw new Error(`cfn-lint is not on PATH (${CFN_LINT.detail}); CI must install it (pip install cfn-lint) to lint the templates`);
-      }
-      console.warn(`cfn-lint NOT RUN: cfn-lint is not on PATH (${CFN_LINT.detail}), so the synthesized templates were not linted; install it with 'pip install cfn-lint' (CI fails without it).`);
-      // What this test did establish: cfn-lint is absent, so no lint result is claimed.
-      expect(CFN_LINT.available).toBe(false);
-    });
+  describeToolAbsent(CFN_LINT, {
+    notRun: `the lint of the synthesized templates (${configurations.length} configurations and the canary, test/lib/cfn-lint.test.ts)`,
+    install: `cfn-lint (pip install cfn-lint)`,
   });
 }

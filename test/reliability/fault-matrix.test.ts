@@ -359,8 +359,8 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       expect(strict.requests.length).toBeLessThanOrEqual(2);
       expect(strict.requests.every((r) => r.status !== 200)).toBe(true);
       const names = outcome.manifest.collaborations.map((c) => c.error!.name);
-      expect(names.filter((n) => n === 'CredentialsRejected').length).toBeGreaterThanOrEqual(4);
-      expect(names.every((n) => n === 'CredentialsRejected' || n === 'UnrecognizedClientException')).toBe(true);
+      expect(names.filter((n) => n === 'CredentialsRejectedError').length).toBeGreaterThanOrEqual(4);
+      expect(names.every((n) => n === 'CredentialsRejectedError' || n === 'UnrecognizedClientException')).toBe(true);
       const errors = output.errorLogs().map((l) => l.message);
       expect(errors).toEqual(['Export stopped: the credentials were rejected; the remaining collaborations are not exported', 'Export finished']);
     } finally {

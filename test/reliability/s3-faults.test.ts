@@ -1,8 +1,9 @@
 /**
- * The fault matrix of the S3 side: the handler against the emulator, and against moto_server (which, unlike
- * s3rver, lists and aborts multipart uploads) through a proxy that injects 500s, 503s, 403s and resets into
- * chosen S3 operations. Every row asserts: the snapshot is complete and exact, or there is no object and no
- * open multipart upload, and the manifest, the metrics and the invocation say so.
+ * The fault matrix of the S3 side: the handler against the emulator, and against S3 through a proxy that injects
+ * 500s, 503s, 403s and resets into chosen S3 operations, on s3rver and, as a second opinion, on moto_server when it
+ * is on PATH (test/support/s3-backends.ts). Every row asserts: the snapshot is complete and exact, or there is no
+ * object and no open multipart upload (the proxy's ledger of uploads; on moto_server also its own listing), and the
+ * manifest, the metrics and the invocation say so.
  */
 import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob } from '../../local/emulator';
@@ -11,53 +12,39 @@ import { handler } from '../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
 import { ExportHarness, collaborationId } from '../support/export-harness';
-import type { MotoServer } from '../support/moto-server';
-import { S3FaultProxy, type S3FaultKind, type S3Operation } from '../support/s3-fault-proxy';
+import { describeEachS3Backend } from '../support/s3-backends';
+import type { S3FaultKind, S3FaultProxy, S3Operation } from '../support/s3-fault-proxy';
 import {
-  BucketReader,
+  type BucketReader,
   CapturedOutput,
   MANIFEST_KEY,
   SCHEDULED,
+  type S3UnderTest,
   expectRunInvariant,
   expectRunMetrics,
   expectedRecord,
   objectKey,
-  startMoto,
+  startS3,
+  stopS3,
   withLongArns,
 } from '../support/run-checks';
 
 const BUCKET = 'snapshots-s3-faults';
 
 let harness: ExportHarness;
-let moto: MotoServer;
+let s3: S3UnderTest | undefined;
 let proxy: S3FaultProxy;
 let reader: BucketReader;
 let output: CapturedOutput;
 let next = 0x8000;
 
 beforeAll(async () => {
-  const [started, motoStarted] = await Promise.all([ExportHarness.start(), startMoto(BUCKET)]);
-  harness = started;
-  moto = motoStarted.moto;
-  reader = new BucketReader(motoStarted.s3, BUCKET);
-  proxy = await S3FaultProxy.start(moto.endpoint);
+  harness = await ExportHarness.start();
 });
 
 afterAll(async () => {
   destroyAwsClients();
-  reader?.s3.destroy();
-  await Promise.all([harness?.stop(), proxy?.stop(), moto?.stop()]);
-});
-
-beforeEach(() => {
-  proxy.reset();
-  harness.emulator.faults.reset();
-  output = new CapturedOutput();
-});
-
-afterEach(() => {
-  output.restore();
-  destroyAwsClients();
+  await harness?.stop();
 });
 
 /** A small collaboration: its snapshot is one PutObject. */
@@ -82,7 +69,7 @@ interface RunOutcome {
   records: Map<string, SnapshotRecord[]>;
 }
 
-/** The handler against moto behind the proxy; then the invariant, the metrics and the open uploads. */
+/** The handler against S3 behind the proxy; then the invariant, the metrics and the open uploads. */
 async function runHandler(ids: string[], env: Record<string, string | undefined> = {}): Promise<RunOutcome> {
   harness.applyEnv({
     COLLABORATION_IDS: ids.join(','),
@@ -124,105 +111,130 @@ function expectFailed(outcome: RunOutcome, id: string, errorName: string): void 
   expect(outcome.thrown?.message).toContain(id);
 }
 
-describe('transient S3 failures are retried and the snapshot is complete', () => {
-  const transient: Array<[S3Operation, S3FaultKind, number]> = [
-    ['PutObject', 'internalError', 2],
-    ['PutObject', 'slowDown', 2],
-    ['PutObject', 'resetBeforeForward', 1],
-    ['PutObject', 'resetAfterForward', 1],
-  ];
-  it.each(transient)('%s answered %s ×%i (a single-part snapshot)', async (operation, kind, count) => {
-    const c = small();
-    const other = small(5);
-    proxy.fail(operation, count, kind, { pathContains: c.id });
-
-    const outcome = await runHandler([c.id, other.id]);
-
-    expectComplete(outcome, c);
-    expectComplete(outcome, other);
-    expect(proxy.pending).toBe(0);
-    expect(outcome.thrown).toBeUndefined();
+describeEachS3Backend('the S3 fault matrix of test/reliability/s3-faults.test.ts', (backend) => {
+  beforeAll(async () => {
+    s3 = await startS3(backend, BUCKET);
+    ({ proxy, reader } = s3);
   });
 
-  const multipart: Array<[S3Operation, S3FaultKind, number]> = [
-    ['UploadPart', 'internalError', 2],
-    ['UploadPart', 'resetBeforeForward', 1],
-    ['UploadPart', 'resetAfterForward', 1],
-    ['CreateMultipartUpload', 'internalError', 2],
-    ['CompleteMultipartUpload', 'internalError', 2],
-    // S3 completed the object but the answer was lost: the retried Complete is answered 200 (moto, as S3).
-    ['CompleteMultipartUpload', 'resetAfterForward', 1],
-  ];
-  it.each(multipart)('%s answered %s ×%i (a multipart snapshot)', async (operation, kind, count) => {
-    const c = large();
-    proxy.fail(operation, count, kind);
-
-    const outcome = await runHandler([c.id]);
-
-    expectComplete(outcome, c);
-    expect(proxy.count('UploadPart')).toBeGreaterThanOrEqual(2);
-    expect(proxy.pending).toBe(0);
-  });
-});
-
-describe('a permanent S3 failure leaves no object and no open multipart upload', () => {
-  it('PutObject of one snapshot keeps failing: that collaboration fails, the others complete', async () => {
-    const c = small();
-    const other = small(5);
-    proxy.fail('PutObject', 10, 'internalError', { pathContains: c.id });
-
-    const outcome = await runHandler([c.id, other.id]);
-
-    expectFailed(outcome, c.id, 'InternalError');
-    expectComplete(outcome, other);
-    expect(proxy.requests.filter((r) => r.operation === 'PutObject' && r.url.includes(c.id))).toHaveLength(3); // the S3 client's 3 attempts
+  afterAll(async () => {
+    destroyAwsClients();
+    await stopS3(s3);
+    s3 = undefined;
   });
 
-  it.each(['UploadPart', 'CreateMultipartUpload', 'CompleteMultipartUpload'] as S3Operation[])(
-    '%s keeps failing: no object, no open upload, the failure in the manifest',
-    async (operation) => {
-      const c = large();
+  beforeEach(() => {
+    proxy.reset();
+    harness.emulator.faults.reset();
+    output = new CapturedOutput();
+  });
+
+  afterEach(() => {
+    output.restore();
+    destroyAwsClients();
+  });
+
+  describe('transient S3 failures are retried and the snapshot is complete', () => {
+    const transient: Array<[S3Operation, S3FaultKind, number]> = [
+      ['PutObject', 'internalError', 2],
+      ['PutObject', 'slowDown', 2],
+      ['PutObject', 'resetBeforeForward', 1],
+      ['PutObject', 'resetAfterForward', 1],
+    ];
+    it.each(transient)('%s answered %s ×%i (a single-part snapshot)', async (operation, kind, count) => {
+      const c = small();
       const other = small(5);
-      proxy.fail(operation, 50, 'internalError');
+      proxy.fail(operation, count, kind, { pathContains: c.id });
+
+      const outcome = await runHandler([c.id, other.id]);
+
+      expectComplete(outcome, c);
+      expectComplete(outcome, other);
+      expect(proxy.pending).toBe(0);
+      expect(outcome.thrown).toBeUndefined();
+    });
+
+    const multipart: Array<[S3Operation, S3FaultKind, number]> = [
+      ['UploadPart', 'internalError', 2],
+      ['UploadPart', 'resetBeforeForward', 1],
+      ['UploadPart', 'resetAfterForward', 1],
+      ['CreateMultipartUpload', 'internalError', 2],
+      ['CompleteMultipartUpload', 'internalError', 2],
+      // S3 completed the object but the answer was lost: the retried Complete is answered 200 (moto_server, as S3;
+      // in front of s3rver, which answers it 500, the proxy replays the first answer).
+      ['CompleteMultipartUpload', 'resetAfterForward', 1],
+    ];
+    it.each(multipart)('%s answered %s ×%i (a multipart snapshot)', async (operation, kind, count) => {
+      const c = large();
+      proxy.fail(operation, count, kind);
+
+      const outcome = await runHandler([c.id]);
+
+      expectComplete(outcome, c);
+      expect(proxy.count('UploadPart')).toBeGreaterThanOrEqual(2);
+      expect(proxy.pending).toBe(0);
+    });
+  });
+
+  describe('a permanent S3 failure leaves no object and no open multipart upload', () => {
+    it('PutObject of one snapshot keeps failing: that collaboration fails, the others complete', async () => {
+      const c = small();
+      const other = small(5);
+      proxy.fail('PutObject', 10, 'internalError', { pathContains: c.id });
 
       const outcome = await runHandler([c.id, other.id]);
 
       expectFailed(outcome, c.id, 'InternalError');
       expectComplete(outcome, other);
-      if (operation !== 'CreateMultipartUpload') expect(proxy.count('AbortMultipartUpload')).toBe(1);
-    },
-  );
-
-  it('UploadPart and then AbortMultipartUpload keep failing: no object, the failure reported; the open upload is left to the lifecycle rule', async () => {
-    const c = large();
-    proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
-    harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
-
-    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
-      name: 'ExportFailedError',
+      expect(proxy.requests.filter((r) => r.operation === 'PutObject' && r.url.includes(c.id))).toHaveLength(3); // the S3 client's 3 attempts
     });
 
-    const manifest = await reader.readManifest(MANIFEST_KEY);
-    expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'InternalError' } });
-    expect(await reader.listKeys(KEY(c.id))).toEqual([]);
-    expectRunMetrics(output, manifest);
-    // The one case with an open upload: S3 refused the abort too. The bucket's AbortIncompleteMultipartUpload
-    // rule (1 day, asserted in test/lib) removes it; it is never visible as an object.
-    expect(await reader.openUploads()).toEqual([KEY(c.id)]);
-    await reader.abortOpenUploads();
-  });
+    it.each(['UploadPart', 'CreateMultipartUpload', 'CompleteMultipartUpload'] as S3Operation[])(
+      '%s keeps failing: no object, no open upload, the failure in the manifest',
+      async (operation) => {
+        const c = large();
+        const other = small(5);
+        proxy.fail(operation, 50, 'internalError');
 
-  it('the manifest cannot be written: the run fails (ExportSucceeded 0, the handler throws); the snapshots are complete', async () => {
-    const c = small();
-    proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
-    harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+        const outcome = await runHandler([c.id, other.id]);
 
-    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
-      name: 'InternalError',
+        expectFailed(outcome, c.id, 'InternalError');
+        expectComplete(outcome, other);
+        if (operation !== 'CreateMultipartUpload') expect(proxy.count('AbortMultipartUpload')).toBe(1);
+      },
+    );
+
+    it('UploadPart and then AbortMultipartUpload keep failing: no object, the failure reported; the open upload is left to the lifecycle rule', async () => {
+      const c = large();
+      proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
+      harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+
+      await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
+        name: 'ExportFailedError',
+      });
+
+      const manifest = await reader.readManifest(MANIFEST_KEY);
+      expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'InternalError' } });
+      expect(await reader.listKeys(KEY(c.id))).toEqual([]);
+      expectRunMetrics(output, manifest);
+      // The one case with an open upload: S3 refused the abort too. The bucket's AbortIncompleteMultipartUpload
+      // rule (1 day, asserted in test/lib) removes it; it is never visible as an object.
+      expect(await reader.openUploads()).toEqual([KEY(c.id)]);
+      await reader.abortOpenUploads();
     });
 
-    expect(output.total('ExportSucceeded')).toBe(0);
-    expect(output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');
-    expect(await reader.readSnapshot(KEY(c.id))).toEqual(c.jobs.map((j) => expectedRecord(j, c.id)));
+    it('the manifest cannot be written: the run fails (ExportSucceeded 0, the handler throws); the snapshots are complete', async () => {
+      const c = small();
+      proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
+      harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+
+      await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
+        name: 'InternalError',
+      });
+
+      expect(output.total('ExportSucceeded')).toBe(0);
+      expect(output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');
+      expect(await reader.readSnapshot(KEY(c.id))).toEqual(c.jobs.map((j) => expectedRecord(j, c.id)));
+    });
   });
 });

@@ -1,18 +1,15 @@
 /**
- * The streaming writer against real S3 wire protocol: s3rver for single-part objects, moto_server for
- * multipart uploads (s3rver implements no AbortMultipartUpload or ListMultipartUploads).
+ * The streaming writer against real S3 wire protocol: s3rver for single-part objects; multipart uploads on s3rver
+ * and, as a second opinion, on moto_server when it is on PATH (test/support/s3-backends.ts), through the fault proxy
+ * whose ledger tells which uploads are open (s3rver implements no ListMultipartUploads; the proxy answers the
+ * AbortMultipartUpload that s3rver refuses, as S3 does; on moto_server the server's own listing must agree).
  */
 import { gunzipSync } from 'node:zlib';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LocalS3Server } from '../../local/s3/local-s3-server';
 import { NdjsonObjectWriter } from '../../lambda/snapshot/ndjson-writer';
-import { MotoServer } from '../support/moto-server';
+import { type S3UnderTest, startS3, stopS3 } from '../support/run-checks';
+import { describeEachS3Backend, s3ClientFor } from '../support/s3-backends';
 
 const BUCKET = 'writer-test';
 
@@ -75,42 +72,49 @@ describe('NdjsonObjectWriter on s3rver (single part)', () => {
   });
 });
 
-describe('NdjsonObjectWriter on moto_server (multipart)', () => {
-  let moto: MotoServer;
-  let s3: S3Client;
-  const MiB = 1024 * 1024;
-  const chunk = `${JSON.stringify({ pad: 'x'.repeat(1000) })}\n`.repeat(1024); // ~1 MiB of lines
+describe('NdjsonObjectWriter multipart, through the fault proxy', () => {
+  describeEachS3Backend('the multipart writer tests of test/snapshot/ndjson-writer.test.ts', (backend) => {
+    let server: S3UnderTest | undefined;
+    let s3: S3Client;
+    const MiB = 1024 * 1024;
+    const chunk = `${JSON.stringify({ pad: 'x'.repeat(1000) })}\n`.repeat(1024); // ~1 MiB of lines
 
-  beforeAll(async () => {
-    moto = await MotoServer.start();
-    s3 = s3For(moto.endpoint, { accessKeyId: 'testing', secretAccessKey: 'testing' });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    s3.destroy();
-    await moto?.stop();
-  });
+    beforeAll(async () => {
+      server = await startS3(backend, BUCKET);
+      s3 = s3ClientFor(server.proxy.endpoint, server.backend.credentials);
+    });
+    afterAll(async () => {
+      s3?.destroy();
+      await stopS3(server);
+      server = undefined;
+    });
+    beforeEach(() => server!.proxy.reset());
 
-  test('a multi-part object completes with every byte in order', async () => {
-    const writer = new NdjsonObjectWriter({ s3, bucket: BUCKET, key: 'big.ndjson', compression: 'none', partSize: 5 * MiB });
-    for (let i = 0; i < 12; i++) await writer.write(chunk);
-    const done = await writer.complete();
+    test('a multi-part object completes with every byte in order', async () => {
+      const writer = new NdjsonObjectWriter({ s3, bucket: BUCKET, key: 'big.ndjson', compression: 'none', partSize: 5 * MiB });
+      for (let i = 0; i < 12; i++) await writer.write(chunk);
+      const done = await writer.complete();
 
-    const stored = await body(s3, 'big.ndjson');
-    expect(stored.length).toBe(12 * Buffer.byteLength(chunk));
-    expect(stored.toString('utf8')).toBe(chunk.repeat(12));
-    expect(done.bytes).toBe(stored.length);
-  });
+      const stored = await body(server!.backend.s3, 'big.ndjson');
+      expect(stored.length).toBe(12 * Buffer.byteLength(chunk));
+      expect(stored.toString('utf8')).toBe(chunk.repeat(12));
+      expect(done.bytes).toBe(stored.length);
+      // It was a multipart upload (three parts of at most 5 MiB), completed: none left open.
+      expect(server!.proxy.count('UploadPart')).toBe(3);
+      expect(server!.proxy.multipartUploads()).toEqual([{ bucket: BUCKET, key: 'big.ndjson', created: 1, completed: 1, aborted: 0, open: 0 }]);
+      expect(await server!.reader.openUploads()).toEqual([]);
+    });
 
-  test('abort after parts were uploaded: no object and no open multipart upload', async () => {
-    const writer = new NdjsonObjectWriter({ s3, bucket: BUCKET, key: 'half.ndjson', compression: 'none', partSize: 5 * MiB, queueSize: 1 });
-    for (let i = 0; i < 16; i++) await writer.write(chunk); // backpressure: parts went out meanwhile
-    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
-    expect((open.Uploads ?? []).map((u) => u.Key)).toEqual(['half.ndjson']);
-    await writer.abort('collaboration failed');
+    test('abort after parts were uploaded: no object and no open multipart upload', async () => {
+      const writer = new NdjsonObjectWriter({ s3, bucket: BUCKET, key: 'half.ndjson', compression: 'none', partSize: 5 * MiB, queueSize: 1 });
+      for (let i = 0; i < 16; i++) await writer.write(chunk); // backpressure: parts went out meanwhile
+      expect(server!.proxy.count('UploadPart')).toBeGreaterThanOrEqual(1);
+      expect(await server!.reader.openUploads()).toEqual(['half.ndjson']);
+      await writer.abort('collaboration failed');
 
-    expect(await keys(s3)).not.toContain('half.ndjson');
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
-    expect(uploads.Uploads ?? []).toEqual([]);
+      expect(await keys(server!.backend.s3)).not.toContain('half.ndjson');
+      expect(server!.proxy.count('AbortMultipartUpload')).toBe(1);
+      expect(await server!.reader.openUploads()).toEqual([]);
+    });
   });
 });

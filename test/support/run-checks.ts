@@ -4,11 +4,12 @@
  * reported in the manifest.
  */
 import { gunzipSync } from 'node:zlib';
-import { AbortMultipartUploadCommand, CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { MotoServer } from './moto-server';
+import { type S3Backend, type S3BackendName, s3ClientFor, startS3Backend } from './s3-backends';
+import type { S3FaultProxy } from './s3-fault-proxy';
 
 export const SCHEDULED = '2026-11-28T09:00:00Z';
 export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
@@ -104,11 +105,15 @@ export function expectedRecord(job: EmulatorJob, queried: string, snapshotTime =
   };
 }
 
-/** Reads what a run left in one bucket. */
+/**
+ * Reads what a run left in one bucket, on the server directly. With `via` (the backend and the fault proxy the run's
+ * S3 requests went through), it also answers which multipart uploads were left open.
+ */
 export class BucketReader {
   constructor(
     readonly s3: S3Client,
     readonly bucket: string,
+    readonly via?: { backend: S3Backend; proxy: S3FaultProxy },
   ) {}
 
   async listKeys(prefix = ''): Promise<string[]> {
@@ -142,18 +147,50 @@ export class BucketReader {
     return JSON.parse((await this.readObject(key)).toString('utf8')) as RunManifest;
   }
 
-  /** Aborts every open multipart upload (clean-up after a test that leaves one on purpose). */
-  async abortOpenUploads(): Promise<void> {
-    const listed = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
-    for (const upload of listed.Uploads ?? []) {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key!, UploadId: upload.UploadId! }));
+  /**
+   * Keys of the multipart uploads left open since the proxy's last reset, sorted (a key once per open upload): from
+   * the proxy's ledger (created − completed − aborted, per key), since s3rver cannot list them. On a server that
+   * lists them (moto_server), its own ListMultipartUploads must agree: a second opinion on the ledger.
+   */
+  async openUploads(): Promise<string[]> {
+    const { backend, proxy } = this.requireVia();
+    if (!backend.implementsMultipartListing) return proxy.openUploads(this.bucket);
+    // A request still in flight (an abort the run did not wait for) may have reached the server and not yet the
+    // ledger: compare again for up to a second before calling a difference.
+    const settleBy = Date.now() + 1_000;
+    for (;;) {
+      const open = proxy.openUploads(this.bucket);
+      const listed = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
+      const listedByServer = (listed.Uploads ?? []).map((u) => u.Key!).sort();
+      if (JSON.stringify(listedByServer) === JSON.stringify(open) || Date.now() > settleBy) {
+        expect({ listedByServer }).toEqual({ listedByServer: open });
+        return open;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  /** Multipart uploads still open (moto_server only: s3rver does not implement the listing). */
-  async openUploads(): Promise<string[]> {
-    const listed = await this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.bucket }));
-    return (listed.Uploads ?? []).map((u) => u.Key!);
+  /**
+   * Aborts every open multipart upload (clean-up after a test that leaves one on purpose), through the proxy with
+   * its faults cleared, so that its ledger sees the aborts; then checks that none is left.
+   */
+  async abortOpenUploads(): Promise<void> {
+    const { backend, proxy } = this.requireVia();
+    proxy.clearFaults();
+    const client = s3ClientFor(proxy.endpoint, backend.credentials);
+    try {
+      for (const upload of proxy.openUploadIds(this.bucket)) {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.key, UploadId: upload.uploadId }));
+      }
+    } finally {
+      client.destroy();
+    }
+    expect(await this.openUploads()).toEqual([]);
+  }
+
+  private requireVia(): { backend: S3Backend; proxy: S3FaultProxy } {
+    if (!this.via) throw new Error('BucketReader: open multipart uploads are known only through the fault proxy (pass `via`)');
+    return this.via;
   }
 }
 
@@ -225,18 +262,23 @@ function objectKeyFor(manifest: RunManifest, entry: RunManifest['collaborations'
   return `${manifest.prefix}dt=${date}/${owner}_${time}${manifest.compression === 'gzip' ? '.ndjson.gz' : '.ndjson'}`;
 }
 
-/** moto_server with one bucket, and a client for it (moto accepts any key pair). */
-export async function startMoto(bucket: string): Promise<{ moto: MotoServer; s3: S3Client }> {
-  const moto = await MotoServer.start();
-  const s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  return { moto, s3 };
+/** An S3 server with one bucket, the fault proxy in front of it (where the exporter is pointed), and a reader. */
+export interface S3UnderTest {
+  backend: S3Backend;
+  proxy: S3FaultProxy;
+  reader: BucketReader;
+}
+
+export async function startS3(name: S3BackendName, bucket: string): Promise<S3UnderTest> {
+  const backend = await startS3Backend(name, [bucket]);
+  const proxy = await backend.startProxy();
+  return { backend, proxy, reader: new BucketReader(backend.s3, bucket, { backend, proxy }) };
+}
+
+export async function stopS3(s3: S3UnderTest | undefined): Promise<void> {
+  if (!s3) return;
+  await s3.proxy.stop();
+  await s3.backend.stop();
 }
 
 /**

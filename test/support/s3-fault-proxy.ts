@@ -6,6 +6,23 @@
  *
  * Everything else is forwarded byte for byte, the `Host` header included, so that a signature computed
  * by the client for the proxy's address still verifies upstream.
+ *
+ * It also keeps the ledger of multipart uploads that the no-orphan checks read ({@link S3FaultProxy.openUploads}):
+ * an upload is created when the server answers CreateMultipartUpload 200 with an UploadId, completed when it answers
+ * CompleteMultipartUpload 200 (without an error body), aborted when it answers AbortMultipartUpload 204 or 200. What
+ * the server did counts, whether or not the client heard the answer (`resetAfterForward`); a request the proxy
+ * failed never reached the server and does not count. s3rver has no ListMultipartUploads, so the ledger is how a
+ * test knows that nothing was left open; on moto_server the tests also compare it with the server's own listing.
+ *
+ * s3rver 3.7 implements only part of the multipart lifecycle (checked against it; see test/support/s3-backends.ts):
+ * CreateMultipartUpload, UploadPart and CompleteMultipartUpload work, but AbortMultipartUpload is answered 405
+ * MethodNotAllowed (the parts stay on its disk), a repeated CompleteMultipartUpload of a completed upload 500
+ * InternalError, and UploadPart accepts any UploadId. With `fillMultipartGaps` the proxy answers those requests
+ * as S3 does, from its own record of each upload (which persists across {@link S3FaultProxy.reset}):
+ * AbortMultipartUpload of an open upload 204 (the upload is then aborted for the proxy, whatever s3rver keeps on
+ * disk), UploadPart or CompleteMultipartUpload of an aborted upload 404 NoSuchUpload, a repeated
+ * CompleteMultipartUpload of a completed upload the first 200 answer again. Use it for s3rver only: on moto_server,
+ * every request reaches the server and its own answers are the second opinion.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -45,6 +62,42 @@ export interface ProxiedRequest {
   fault?: S3FaultKind;
   /** The request's `authorization` header (tests search logs for the signatures in it). */
   authorization?: string;
+  /** Bucket and key of an object request (path-style), decoded. */
+  bucket?: string;
+  key?: string;
+  /** The multipart upload it concerns: from the query, or from the server's answer to CreateMultipartUpload. */
+  uploadId?: string;
+  /**
+   * What the S3 server answered (even if the client never heard it, after `resetAfterForward`); undefined when the
+   * request did not reach it (a fault) or it has not answered yet. For a request answered in the server's place
+   * (`fillMultipartGaps`), the status the proxy gave; then `answeredByProxy` is true.
+   */
+  serverStatus?: number;
+  answeredByProxy?: boolean;
+}
+
+/** The multipart uploads of one key seen through the proxy since the last reset. */
+export interface MultipartTally {
+  bucket: string;
+  key: string;
+  created: number;
+  completed: number;
+  aborted: number;
+  /** created − completed − aborted. */
+  open: number;
+}
+
+export interface S3FaultProxyOptions {
+  /** Answer, as S3 does, the multipart requests s3rver gets wrong (see the file comment). For s3rver only. */
+  fillMultipartGaps?: boolean;
+}
+
+/** The proxy's record of one upload, for `fillMultipartGaps`. */
+interface UploadState {
+  key: string;
+  state: 'open' | 'completed' | 'aborted';
+  /** The server's 200 answer to CompleteMultipartUpload, replayed to a repeated one. */
+  completeAnswer?: { headers: Record<string, string>; body: Buffer };
 }
 
 interface QueuedFault {
@@ -84,23 +137,25 @@ export class S3FaultProxy {
   /** Every request received, in arrival order. */
   readonly requests: ProxiedRequest[] = [];
   private queue: QueuedFault[] = [];
+  private readonly uploads = new Map<string, UploadState>();
 
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
     private readonly target: URL,
+    private readonly options: S3FaultProxyOptions,
   ) {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
   }
 
-  static async start(targetEndpoint: string): Promise<S3FaultProxy> {
+  static async start(targetEndpoint: string, options: S3FaultProxyOptions = {}): Promise<S3FaultProxy> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    return new S3FaultProxy(server, `http://127.0.0.1:${port}`, new URL(targetEndpoint));
+    return new S3FaultProxy(server, `http://127.0.0.1:${port}`, new URL(targetEndpoint), options);
   }
 
   /**
@@ -113,10 +168,49 @@ export class S3FaultProxy {
     return this;
   }
 
-  /** Clears the queued faults and the recorded requests. */
+  /** Clears the queued faults and the recorded requests (and with them the ledger of {@link multipartUploads}). */
   reset(): void {
-    this.queue = [];
+    this.clearFaults();
     this.requests.length = 0;
+  }
+
+  /** Clears the queued faults only. */
+  clearFaults(): void {
+    this.queue = [];
+  }
+
+  /**
+   * The ledger: per key, the multipart uploads the server created, completed and aborted since the last reset,
+   * each upload counted once (a retried Complete answered 200 twice completes one upload).
+   */
+  multipartUploads(): MultipartTally[] {
+    const tallies = new Map<string, MultipartTally>();
+    for (const upload of this.ledger()) {
+      const id = `${upload.bucket}/${upload.key}`;
+      const tally = tallies.get(id) ?? { bucket: upload.bucket, key: upload.key, created: 0, completed: 0, aborted: 0, open: 0 };
+      tally.created += 1;
+      if (upload.state === 'completed') tally.completed += 1;
+      if (upload.state === 'aborted') tally.aborted += 1;
+      tally.open = tally.created - tally.completed - tally.aborted;
+      tallies.set(id, tally);
+    }
+    const order = (t: MultipartTally) => `${t.bucket}/${t.key}`;
+    return [...tallies.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /** Keys of the multipart uploads left open since the last reset (a key once per open upload), sorted. */
+  openUploads(bucket?: string): string[] {
+    return this.multipartUploads()
+      .filter((t) => bucket === undefined || t.bucket === bucket)
+      .flatMap((t) => Array.from({ length: t.open }, () => t.key))
+      .sort();
+  }
+
+  /** The uploads behind {@link openUploads}, with their ids (for clean-up). */
+  openUploadIds(bucket?: string): Array<{ bucket: string; key: string; uploadId: string }> {
+    return this.ledger()
+      .filter((u) => u.state === 'open' && (bucket === undefined || u.bucket === bucket))
+      .map(({ bucket: b, key, uploadId }) => ({ bucket: b, key, uploadId }));
   }
 
   /** Faulty answers still queued; 0 once every programmed fault has been served. */
@@ -135,6 +229,25 @@ export class S3FaultProxy {
     await closed;
   }
 
+  /** Each upload created since the last reset, and what became of it, from the server's answers. */
+  private ledger(): Array<{ bucket: string; key: string; uploadId: string; state: 'open' | 'completed' | 'aborted' }> {
+    const created = new Map<string, ProxiedRequest>();
+    const completed = new Set<string>();
+    const aborted = new Set<string>();
+    for (const r of this.requests) {
+      if (r.uploadId === undefined || r.serverStatus === undefined) continue;
+      if (r.operation === 'CreateMultipartUpload' && r.serverStatus === 200) created.set(r.uploadId, r);
+      if (r.operation === 'CompleteMultipartUpload' && r.serverStatus === 200) completed.add(r.uploadId);
+      if (r.operation === 'AbortMultipartUpload' && (r.serverStatus === 204 || r.serverStatus === 200)) aborted.add(r.uploadId);
+    }
+    return [...created].map(([uploadId, r]) => ({
+      bucket: r.bucket ?? '',
+      key: r.key ?? '',
+      uploadId,
+      state: completed.has(uploadId) ? 'completed' : aborted.has(uploadId) ? 'aborted' : 'open',
+    }));
+  }
+
   private take(operation: S3Operation, url: string): S3FaultKind | undefined {
     const path = decodeURIComponent(url.split('?')[0]!);
     const queued = this.queue.find((q) => q.operation === operation && (q.pathContains === undefined || path.includes(q.pathContains)));
@@ -149,12 +262,14 @@ export class S3FaultProxy {
     req.on('error', () => undefined);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: ProxiedRequest = { operation: classifyS3Request(method, url), method, url, status: 0, authorization: req.headers.authorization };
+    const record: ProxiedRequest = { operation: classifyS3Request(method, url), method, url, status: 0, authorization: req.headers.authorization, ...objectOf(url) };
     this.requests.push(record);
     const fault = this.take(record.operation, url);
     record.fault = fault;
     if (fault === undefined || fault === 'resetAfterForward') {
-      this.forward(req, res, record, fault === 'resetAfterForward');
+      const standIn = this.options.fillMultipartGaps ? this.answerInServersPlace(record) : undefined;
+      if (standIn) this.answerLocally(req, res, record, standIn, fault === 'resetAfterForward');
+      else this.forward(req, res, record, fault === 'resetAfterForward');
       return;
     }
     // Read the whole body first, as S3 does, so that the client sees the answer and not a broken pipe.
@@ -172,6 +287,58 @@ export class S3FaultProxy {
     });
   }
 
+  /**
+   * With `fillMultipartGaps`: the answer S3 would give to a multipart request that s3rver gets wrong, or undefined
+   * to forward the request.
+   */
+  private answerInServersPlace(record: ProxiedRequest): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
+    const upload = record.uploadId === undefined ? undefined : this.uploads.get(record.uploadId);
+    const noSuchUpload = () => {
+      const xml = s3Error(
+        'NoSuchUpload',
+        'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+        requestId(),
+        `<UploadId>${escapeXml(record.uploadId ?? '')}</UploadId>`,
+      );
+      return { status: 404, headers: { 'content-type': 'application/xml' }, body: Buffer.from(xml) };
+    };
+    switch (record.operation) {
+      case 'AbortMultipartUpload':
+        if (upload === undefined || upload.state === 'completed') return noSuchUpload();
+        upload.state = 'aborted';
+        return { status: 204, headers: {}, body: Buffer.alloc(0) };
+      case 'UploadPart':
+        return upload?.state === 'aborted' ? noSuchUpload() : undefined;
+      case 'CompleteMultipartUpload':
+        if (upload?.state === 'aborted') return noSuchUpload();
+        if (upload?.state === 'completed' && upload.completeAnswer) return { status: 200, ...upload.completeAnswer };
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private answerLocally(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: ProxiedRequest,
+    answer: { status: number; headers: Record<string, string>; body: Buffer },
+    dropAnswer: boolean,
+  ): void {
+    record.serverStatus = answer.status;
+    record.answeredByProxy = true;
+    req.resume();
+    req.on('end', () => {
+      if (dropAnswer) {
+        res.socket?.resetAndDestroy();
+        return;
+      }
+      record.status = answer.status;
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length), 'x-amz-request-id': requestId() });
+      res.end(answer.body);
+    });
+  }
+
   private forward(req: IncomingMessage, res: ServerResponse, record: ProxiedRequest, dropAnswer: boolean): void {
     const upstream = httpRequest(
       {
@@ -182,6 +349,11 @@ export class S3FaultProxy {
         headers: req.headers,
       },
       (answer) => {
+        // Read before the client can act on the answer: the ledger is up to date when the client has heard it.
+        const chunks: Buffer[] = [];
+        const keepsBody = record.operation === 'CreateMultipartUpload' || record.operation === 'CompleteMultipartUpload';
+        if (keepsBody) answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => this.serverAnswered(record, answer, Buffer.concat(chunks)));
         if (dropAnswer) {
           // The server acted on the request; the client never learns it.
           answer.resume();
@@ -196,6 +368,36 @@ export class S3FaultProxy {
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
   }
+
+  /** Records what the server did with a forwarded request (the ledger, and the proxy's record of uploads). */
+  private serverAnswered(record: ProxiedRequest, answer: IncomingMessage, body: Buffer): void {
+    const status = answer.statusCode ?? 0;
+    const text = body.toString('utf8');
+    // S3 may answer CompleteMultipartUpload 200 with an error in the body.
+    const failedIn200 = status === 200 && /<Error>/.test(text);
+    record.serverStatus = failedIn200 ? 500 : status;
+    if (record.operation === 'CreateMultipartUpload' && status === 200) {
+      record.uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(text)?.[1];
+      if (record.uploadId !== undefined) this.uploads.set(record.uploadId, { key: record.key ?? '', state: 'open' });
+    }
+    const upload = record.uploadId === undefined ? undefined : this.uploads.get(record.uploadId);
+    if (upload && record.operation === 'CompleteMultipartUpload' && record.serverStatus === 200) {
+      upload.state = 'completed';
+      upload.completeAnswer = { headers: { 'content-type': answer.headers['content-type'] ?? 'application/xml' }, body };
+    }
+    if (upload && record.operation === 'AbortMultipartUpload' && (status === 204 || status === 200)) upload.state = 'aborted';
+  }
+}
+
+/** Bucket, key and upload id of a path-style request. */
+function objectOf(url: string): Pick<ProxiedRequest, 'bucket' | 'key' | 'uploadId'> {
+  const parsed = new URL(url, 'http://proxy.invalid');
+  const [bucket, ...key] = parsed.pathname.slice(1).split('/');
+  return {
+    bucket: bucket ? decodeURIComponent(bucket) : undefined,
+    key: key.length > 0 ? decodeURIComponent(key.join('/')) : undefined,
+    uploadId: parsed.searchParams.get('uploadId') ?? undefined,
+  };
 }
 
 function requestId(): string {
