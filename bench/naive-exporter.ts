@@ -2,6 +2,8 @@
  * The naive reference exporter: the version a user writes first. Collaborations one after another, pages one
  * after another, a GetAudienceGenerationJob awaited inline for each failed job, every record buffered in memory,
  * then one gzip and one PutObject per collaboration. The SDK's default retry behaviour (standard mode, 3 attempts).
+ * Like the exporter, it learns its account from STS GetCallerIdentity (the keys name it), and reads COLLABORATION_IDS
+ * in its own Region only (no EXPORT_SOURCES, no `*`).
  *
  * It writes the same records to the same keys as the exporter (it reuses the record mapper and key layout; the
  * comparison is about the architecture, not the mapping). It writes no manifest. Bundled with the stack's esbuild
@@ -13,6 +15,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { StandardRetryStrategy } from '@smithy/util-retry';
 import { CleanRoomsMLClient } from '../lambda/cleanroomsml/client';
 import { GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand } from '../lambda/cleanroomsml/commands';
@@ -31,8 +34,11 @@ export const handler = async (event: unknown) => {
   // What `new CleanRoomsMLClient({})` of the AWS SDK does by default: standard retries, 3 attempts.
   const cleanRooms = new CleanRoomsMLClient({ retryStrategy: new StandardRetryStrategy(3) });
   const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  const sts = new STSClient({});
+  const { region } = cleanRooms;
   let jobs = 0;
   try {
+    const { Account: accountId } = await sts.send(new GetCallerIdentityCommand({}));
     for (const collaborationId of collaborationIds) {
       const pages: SnapshotRecord[][] = [];
       let nextToken: string | undefined;
@@ -54,7 +60,7 @@ export const handler = async (event: unknown) => {
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,
-          Key: snapshotObjectKey(prefix, scheduledTime, collaborationId, 'gzip'),
+          Key: snapshotObjectKey(prefix, scheduledTime, { accountId: accountId!, region, collaborationId }, 'gzip'),
           Body: body,
           ContentType: 'application/gzip',
         }),
@@ -64,6 +70,7 @@ export const handler = async (event: unknown) => {
   } finally {
     cleanRooms.destroy();
     s3.destroy();
+    sts.destroy();
   }
   return { status: 'succeeded', jobs, collaborations: collaborationIds.length };
 };

@@ -1,14 +1,17 @@
 /**
  * `npm run bench [-- --quick] [-- --only W1,W3]`: the exporter's performance, measured against a naive reference
- * exporter, side by side in one run, on the local Clean Rooms ML emulator and a local S3 server.
+ * exporter (W1-W4) or against bounds and targets of its own (W5-W7), side by side in one run, on the local AWS of
+ * local/local-aws.ts (the Clean Rooms ML emulator, STS and s3rver).
  *
  * Every exporter run is the deployable bundle (synthesized by the stack's own NodejsFunction bundling) running
- * once in a fresh Node.js process; the emulator and the S3 server run in this process, so the figures (wall time
- * of the handler, peak RSS, CPU time from process.resourceUsage) are the exporter's own.
+ * once in a fresh Node.js process; the emulator, STS and the S3 server run in this process, so the figures (wall
+ * time of the handler, peak RSS, CPU time from process.resourceUsage) are the exporter's own.
  *
- * Full mode writes bench/results.json; --quick (smaller workloads, under 30 s, for CI) and --only write under
+ * Full mode writes bench/results.json; --quick (smaller workloads, about a minute, for CI) and --only write under
  * bench/.data/ instead, so the recorded full results are never overwritten by a partial run.
  */
+import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,8 +23,19 @@ import { runW1 } from './workloads/w1-fanout';
 import { runW2 } from './workloads/w2-huge';
 import { runW3 } from './workloads/w3-cold-start';
 import { runW4 } from './workloads/w4-throttling';
+import { runW5 } from './workloads/w5-pacing';
+import { runW6 } from './workloads/w6-storm';
+import { runW7 } from './workloads/w7-many-collaborations';
 
-const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = { W1: runW1, W2: runW2, W3: runW3, W4: runW4 };
+const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = {
+  W1: runW1,
+  W2: runW2,
+  W3: runW3,
+  W4: runW4,
+  W5: runW5,
+  W6: runW6,
+  W7: runW7,
+};
 
 interface Args {
   quick: boolean;
@@ -46,7 +60,7 @@ function parseArgs(argv: string[]): Args {
       exporterBundle = path.resolve(arg === '--exporter-bundle' ? (argv[++i] ?? '') : arg.slice('--exporter-bundle='.length));
       if (!fs.existsSync(exporterBundle)) throw new Error(`--exporter-bundle: no such file ${exporterBundle}`);
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only W1,W2,W3,W4] [-- --exporter-bundle path/to/index.js]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only W1,W2,W3,W4,W5,W6,W7] [-- --exporter-bundle path/to/index.js]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}; see --help`);
   }
@@ -67,8 +81,30 @@ export function formatTable(rows: Row[]): string {
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.map(escape).join(' | ')} |`).join('\n');
 }
 
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node.js 17 and later) only has in
+ * its legacy provider: a listing of more than 1,000 keys (W7 counts 5,000 objects) answers InternalError without it.
+ * The benchmark then runs itself again with --openssl-legacy-provider. Only this process (the servers) gets it; the
+ * measured children have their own NODE_OPTIONS.
+ */
+function rerunWithLegacyOpenSsl(): boolean {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    return false;
+  } catch {
+    if (process.env.BENCH_OPENSSL_LEGACY === '1') throw new Error('DES is unavailable even with --openssl-legacy-provider; s3rver cannot page ListObjectsV2');
+  }
+  const rerun = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_OPENSSL_LEGACY: '1' },
+  });
+  process.exitCode = rerun.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
   const { quick, only, exporterBundle } = parseArgs(process.argv.slice(2));
+  if (rerunWithLegacyOpenSsl()) return;
   // The emulator waits out its latency with one abort listener per pending request.
   setMaxListeners(1000);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

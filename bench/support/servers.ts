@@ -1,18 +1,23 @@
 /**
- * The servers a workload runs against, in the benchmark's own process: the local Clean Rooms ML emulator and the
- * in-process S3 server (s3rver). The exporter under test runs in a child process (see child.ts), so its RSS and
- * CPU time are its own.
+ * The servers a workload runs against, in the benchmark's own process: the local AWS of `local/local-aws.ts` (the
+ * Clean Rooms ML emulator, the local STS and s3rver, sharing one credential registry). The exporter under test runs
+ * in a child process (see child.ts), so its RSS and CPU time are its own.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type RecordedRequest } from '../../local/emulator';
-import { LOCAL_CREDENTIALS, localAwsEnvironment } from '../../local/local-aws-environment';
-import { LocalS3Server } from '../../local/s3/local-s3-server';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { compactTimestamp, partitionPrefix, snapshotObjectKey, type SnapshotOwner } from '../../lambda/snapshot/key-layout';
+import { generateJobs, type CleanRoomsMLEmulator, type EmulatorJob, type OperationName, type RecordedRequest } from '../../local/emulator';
+import type { JobFilter, JobStore, StoredJob } from '../../local/emulator/job-store';
+import { LocalAws } from '../../local/local-aws';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../local/local-aws-environment';
+import { DATA_DIR } from './bundles';
 
-/** s3rver accepts only its own key pair; the emulator is given the same one, so one credential chain serves both. */
 export const BENCH_BUCKET = 'bench-snapshots';
+/** The exporter's default SNAPSHOT_PREFIX, which every workload uses. */
+export const PREFIX = 'audience-generation-jobs/';
 
 /**
  * Statuses assigned in turn by the seed: 200 jobs with one CREATE_FAILED and one DELETE_FAILED (1 % failed jobs,
@@ -26,6 +31,9 @@ export const REALISTIC_STATUSES: readonly string[] = Array.from({ length: 200 },
   return 'ACTIVE';
 });
 
+/** Statuses that get a GetAudienceGenerationJob (the exporter's FAILED_STATUSES). */
+export const DETAILED_STATUSES: ReadonlySet<string> = new Set(['CREATE_FAILED', 'DELETE_FAILED']);
+
 /** A distinct, valid, lowercase collaboration id. */
 export function collaborationId(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
@@ -37,35 +45,56 @@ export interface RequestStats {
   list: number;
   get: number;
   throttled: number;
+  listThrottled: number;
+  getThrottled: number;
   otherErrors: number;
+  /** Arrival of the first and last request, ms after the first (undefined without requests). */
+  spanMs?: number;
+}
+
+/** One recorded request with its arrival time (performance.now() of this process). */
+export interface TimedRequest {
+  at: number;
+  operation: OperationName | undefined;
+  status: number | undefined;
 }
 
 export class BenchServers {
+  /** Arrival time of each of `emulator.requests`, same index. */
+  private readonly arrivals: number[] = [];
+
   private constructor(
-    readonly emulator: CleanRoomsMLEmulator,
-    readonly s3Server: LocalS3Server,
+    readonly aws: LocalAws,
+    /** For reading back what the exporter wrote; LocalAws gives no client. */
     readonly s3: S3Client,
-  ) {}
+  ) {
+    timeArrivals(aws.emulator, this.arrivals);
+  }
+
+  get emulator(): CleanRoomsMLEmulator {
+    return this.aws.emulator;
+  }
 
   static async start(options: { latencyMs?: number } = {}): Promise<BenchServers> {
-    const emulator = await CleanRoomsMLEmulator.start({ credentials: LOCAL_CREDENTIALS, latencyMs: options.latencyMs ?? 0 });
-    memoizeCollaborationListings(emulator);
-    const s3Server = await LocalS3Server.start({ buckets: [BENCH_BUCKET] });
+    const aws = await LocalAws.start({ latencyMs: options.latencyMs ?? 0, buckets: [BENCH_BUCKET] });
+    memoizeCollaborationListings(aws.emulator);
     const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: s3Server.endpoint,
+      region: aws.region,
+      endpoint: aws.s3Server.endpoint,
       forcePathStyle: true,
       credentials: LOCAL_CREDENTIALS,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
-    return new BenchServers(emulator, s3Server, s3);
+    return new BenchServers(aws, s3);
   }
 
   /**
-   * Seeds `count` jobs into a collaboration, in chunks of at most 100,000 (each chunk with its own account id, so
-   * that every ARN is unique), with {@link REALISTIC_STATUSES}.
+   * Seeds `count` jobs into a collaboration, in the partition of the local credentials (account LOCAL_ACCOUNT_ID,
+   * the default Region: the one the listings are memoized in), in chunks of at most 100,000 (each chunk with its own
+   * account id in the ARNs, so that every ARN is unique), with `statuses` in turn (default
+   * {@link REALISTIC_STATUSES}).
    */
-  seed(id: string, count: number): void {
+  seed(id: string, count: number, statuses: readonly string[] = REALISTIC_STATUSES): void {
     const CHUNK = 100_000;
     for (let done = 0, chunk = 0; done < count; done += CHUNK, chunk++) {
       this.emulator.seed(
@@ -73,18 +102,33 @@ export class BenchServers {
         generateJobs({
           collaborationId: id,
           count: Math.min(CHUNK, count - done),
-          accountId: String(111122223333 + chunk),
-          statuses: REALISTIC_STATUSES,
+          accountId: String(Number(LOCAL_ACCOUNT_ID) + chunk),
+          statuses,
         }),
       );
     }
+  }
+
+  /** Seeds given jobs into a collaboration, in the same partition as {@link seed}. */
+  seedJobs(id: string, jobs: readonly EmulatorJob[]): void {
+    this.emulator.seed(id, jobs);
+  }
+
+  /** Whose objects the exporter writes for a collaboration seeded here (the key's account and Region). */
+  owner(id: string): SnapshotOwner {
+    return { accountId: LOCAL_ACCOUNT_ID, region: this.aws.region, collaborationId: id };
+  }
+
+  /** The key of a collaboration's snapshot object for a run's event (the default prefix, gzip). */
+  snapshotKey(event: { scheduledTime: string }, id: string): string {
+    return snapshotObjectKey(PREFIX, new Date(event.scheduledTime), this.owner(id), 'gzip');
   }
 
   /** The environment of an exporter child: standard AWS variables towards the local servers, plus `overrides`. */
   env(overrides: Record<string, string>): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      ...localAwsEnvironment({ cleanRoomsMl: this.emulator.endpoint, s3: this.s3Server.endpoint }),
+      ...this.aws.env(),
       // As the stack sets it for the function.
       NODE_OPTIONS: '--enable-source-maps',
       SNAPSHOT_BUCKET: BENCH_BUCKET,
@@ -92,18 +136,18 @@ export class BenchServers {
     };
   }
 
+  /** The requests the emulator answered since the last call, with their arrival times; forgets them. */
+  takeRequests(): TimedRequest[] {
+    const requests: RecordedRequest[] = this.emulator.requests;
+    const timed = requests.map((r, i) => ({ at: this.arrivals[i] ?? NaN, operation: r.operation, status: r.status }));
+    this.emulator.clearRequests();
+    this.arrivals.length = 0;
+    return timed;
+  }
+
   /** Counts the requests the emulator answered since the last call, and forgets them. */
   takeRequestStats(): RequestStats {
-    const requests: RecordedRequest[] = this.emulator.requests;
-    const stats: RequestStats = { total: requests.length, list: 0, get: 0, throttled: 0, otherErrors: 0 };
-    for (const r of requests) {
-      if (r.operation === 'ListAudienceGenerationJobs') stats.list++;
-      else if (r.operation === 'GetAudienceGenerationJob') stats.get++;
-      if (r.status === 429) stats.throttled++;
-      else if (r.status === undefined || r.status >= 400 || r.status === 0) stats.otherErrors++;
-    }
-    this.emulator.clearRequests();
-    return stats;
+    return requestStats(this.takeRequests());
   }
 
   /** Lines of a snapshot object (gunzipped when its key ends in .gz), counted while streaming it. */
@@ -118,37 +162,124 @@ export class BenchServers {
     return lines;
   }
 
+  /** Lines of a collaboration's object of this run, or 0 when there is no such object. */
+  async countLinesIfAny(event: { scheduledTime: string }, id: string): Promise<number> {
+    try {
+      return await this.countLines(this.snapshotKey(event, id));
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * The snapshot objects of one run: ListObjectsV2 over the run's partition prefix (`dt=…/`), keeping the keys of
+   * that run's timestamp (other runs of the day share the partition) and leaving out the manifest.
+   */
+  async listSnapshotKeys(event: { scheduledTime: string }): Promise<string[]> {
+    const time = new Date(event.scheduledTime);
+    const suffix = `_${compactTimestamp(time)}.ndjson.gz`;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: BENCH_BUCKET, Prefix: partitionPrefix(PREFIX, time), ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key?.endsWith(suffix)) keys.push(object.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
   async stop(): Promise<void> {
     this.s3.destroy();
-    await Promise.all([this.emulator.stop(), this.s3Server.stop()]);
-    rmSync(this.s3Server.directory, { recursive: true, force: true });
+    await this.aws.stop();
+    rmSync(this.aws.s3Server.directory, { recursive: true, force: true });
   }
 }
 
-interface ListingStore {
-  jobs: unknown[];
-  list(filter: { collaborationId?: string; configuredAudienceModelArn?: string }): unknown[];
+export function requestStats(requests: readonly TimedRequest[]): RequestStats {
+  const stats: RequestStats = { total: requests.length, list: 0, get: 0, throttled: 0, listThrottled: 0, getThrottled: 0, otherErrors: 0 };
+  for (const r of requests) {
+    const list = r.operation === 'ListAudienceGenerationJobs';
+    if (list) stats.list++;
+    else if (r.operation === 'GetAudienceGenerationJob') stats.get++;
+    if (r.status === 429) {
+      stats.throttled++;
+      if (list) stats.listThrottled++;
+      else stats.getThrottled++;
+    } else if (r.status === undefined || r.status >= 400 || r.status === 0) stats.otherErrors++;
+  }
+  if (requests.length > 0) stats.spanMs = requests[requests.length - 1]!.at - requests[0]!.at;
+  return stats;
 }
 
 /**
- * The emulator's job store answers every List request by filtering all seeded jobs: with 1,000,000 jobs that is
- * ~225 ms per page (measured), 10,000 pages, ~40 minutes, and the exporter would be measured against the
- * emulator's scan. The store only ever grows, so a collaboration-scoped listing (no model filter) is memoized until
- * the next seed: the same array the filter would return, computed once.
+ * Admitted (non-429) requests of `operation` per second, between its first and its last arrival (a span of n - 1
+ * gaps); NaN with fewer than two.
+ */
+export function admittedRate(requests: readonly TimedRequest[], operation: OperationName): number {
+  const admitted = requests.filter((r) => r.operation === operation && r.status !== 429);
+  if (admitted.length < 2) return NaN;
+  return (admitted.length - 1) / ((admitted[admitted.length - 1]!.at - admitted[0]!.at) / 1000);
+}
+
+/**
+ * Writes a run's requests to bench/.data/timelines/{name}.json, for diagnosis (not part of the results): one
+ * `[ms after the first request, operation L or G, status]` per request, in arrival order.
+ */
+export function writeTimeline(name: string, requests: readonly TimedRequest[]): void {
+  const dir = path.join(DATA_DIR, 'timelines');
+  mkdirSync(dir, { recursive: true });
+  const t0 = requests[0]?.at ?? 0;
+  const rows = requests.map((r) => [Math.round(r.at - t0), r.operation === 'ListAudienceGenerationJobs' ? 'L' : 'G', r.status ?? null]);
+  writeFileSync(path.join(dir, `${name}.json`), `[\n${rows.map((row) => JSON.stringify(row)).join(',\n')}\n]\n`);
+}
+
+/**
+ * Records when each request arrives, next to `emulator.requests` (whose entries carry no time), by wrapping that
+ * array's `push`: the emulator records a request on arrival with one push. For the rates the workloads report.
+ */
+function timeArrivals(emulator: CleanRoomsMLEmulator, arrivals: number[]): void {
+  const requests = emulator.requests;
+  Object.defineProperty(requests, 'push', {
+    configurable: true,
+    value: (...items: RecordedRequest[]) => {
+      const now = performance.now();
+      for (let i = 0; i < items.length; i++) arrivals.push(now);
+      return Array.prototype.push.apply(requests, items);
+    },
+  });
+}
+
+/**
+ * The emulator's job store answers every List request by filtering all seeded jobs of the partition: with 1,000,000
+ * jobs that is ~225 ms per page (measured), 10,000 pages, ~40 minutes, and the exporter would be measured against
+ * the emulator's scan. A collaboration-scoped listing (no model filter; `isHidden` only applies to unscoped
+ * listings) is memoized until the store's next `add`: the same array the filter would return, computed once.
+ *
+ * The store reached is the emulator's default partition (the local credentials' account, the default Region),
+ * the one {@link BenchServers.seed} fills; other partitions are not memoized (correct, only slower).
  */
 function memoizeCollaborationListings(emulator: CleanRoomsMLEmulator): void {
-  const store = (emulator as unknown as { store?: ListingStore }).store;
-  if (!store || !Array.isArray(store.jobs) || typeof store.list !== 'function') {
-    throw new Error('bench/support/servers.ts: the emulator no longer has store.jobs and store.list; update memoizeCollaborationListings');
+  const store = (emulator as unknown as { store?: JobStore }).store;
+  if (!store || typeof store.list !== 'function' || typeof store.add !== 'function') {
+    throw new Error('bench/support/servers.ts: the emulator no longer has a default-partition store with list and add; update memoizeCollaborationListings');
   }
   const list = store.list.bind(store);
-  const memo = new Map<string, { seeded: number; jobs: unknown[] }>();
-  store.list = (filter) => {
+  const add = store.add.bind(store);
+  let generation = 0;
+  const memo = new Map<string, { generation: number; jobs: StoredJob[] }>();
+  store.add = (id, jobs) => {
+    generation++;
+    add(id, jobs);
+  };
+  store.list = (filter: JobFilter) => {
     if (filter.collaborationId === undefined || filter.configuredAudienceModelArn !== undefined) return list(filter);
     const hit = memo.get(filter.collaborationId);
-    if (hit && hit.seeded === store.jobs.length) return hit.jobs;
+    if (hit && hit.generation === generation) return hit.jobs;
     const jobs = list(filter);
-    memo.set(filter.collaborationId, { seeded: store.jobs.length, jobs });
+    memo.set(filter.collaborationId, { generation, jobs });
     return jobs;
   };
 }

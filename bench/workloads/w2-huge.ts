@@ -5,13 +5,11 @@
  * The peak RSS of a garbage-collected process moves with the collector's timing (from one run to the next, by
  * ±15 MB here): the exporter runs three times and the median is judged; the naive reference runs once.
  */
-import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
 import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
 import { BenchServers, collaborationId } from '../support/servers';
 import { int, mb, median, ms } from '../support/stats';
 
 const RSS_TARGET_BYTES = 200_000_000;
-const PREFIX = 'audience-generation-jobs/';
 
 interface Run extends MeasuredRun {
   lines: number | undefined;
@@ -35,7 +33,7 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
       const report = side === 'exporter' ? await ctx.runExporter(env, event) : await ctx.runNaive(env, event);
       const requests = servers.takeRequestStats();
       if (side === 'exporter' || !report.error) expectSucceeded(report, `W2 ${side}`, jobs);
-      const lines = report.error ? undefined : await servers.countLines(snapshotObjectKey(PREFIX, new Date(event.scheduledTime), id, 'gzip'));
+      const lines = report.error ? undefined : await servers.countLines(servers.snapshotKey(event, id));
       ctx.log(`W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines`);
       return { ...report, lines, requests };
     };

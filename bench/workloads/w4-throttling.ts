@@ -3,14 +3,12 @@
  * answers 429 ThrottlingException above it. N collaborations × M pages, 1 % failed jobs. Every job must be
  * exported, and 429s must stay ≤ 25 % of all requests: the exporter paces itself instead of hammering the API.
  */
-import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
 import type { BenchContext, MeasuredRun, WorkloadResult } from '../support/context';
 import { BenchServers, collaborationId, type RequestStats } from '../support/servers';
 import { int, ms, percent } from '../support/stats';
 
 const RATE_LIMIT = { requestsPerSecond: 5, burst: 5 };
 const THROTTLED_SHARE_TARGET = 0.25;
-const PREFIX = 'audience-generation-jobs/';
 
 interface Outcome {
   report: MeasuredRun;
@@ -36,13 +34,7 @@ export async function runW4(ctx: BenchContext): Promise<WorkloadResult> {
       const report = await run(env, event);
       const requests = servers.takeRequestStats();
       let jobsExported = 0;
-      for (const id of ids) {
-        try {
-          jobsExported += await servers.countLines(snapshotObjectKey(PREFIX, new Date(event.scheduledTime), id, 'gzip'));
-        } catch (error) {
-          if ((error as Error).name !== 'NoSuchKey') throw error;
-        }
-      }
+      for (const id of ids) jobsExported += await servers.countLinesIfAny(event, id);
       return { report, requests, throttledShare: requests.throttled / requests.total, jobsExported };
     };
 
