@@ -50,9 +50,10 @@ let sourced: Run;
 let reader: Run;
 let badSources: Run;
 let bothForms: Run;
+let unacknowledged: Run;
 
 beforeAll(async () => {
-  [synth, rejected, misspelt, sourced, reader, badSources, bothForms] = await Promise.all([
+  [synth, rejected, misspelt, sourced, reader, badSources, bothForms, unacknowledged] = await Promise.all([
     run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'ok')]),
     run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'bad'), '-c', 'collaborationIds=*', '-c', 'compression=zip']),
     // The app alone, as the CLI starts it (CDK_OUTDIR and CDK_CONTEXT_JSON are how the CLI passes them).
@@ -65,6 +66,12 @@ beforeAll(async () => {
     run('npx', ['cdk', 'synth', 'AudienceJobsReaderRole', '--quiet', '--output', path.join(outdir, 'reader'), '-c', `exporterRoleArn=${EXPORTER_ROLE}`, '-c', 'externalId=exporter=7f3a']),
     run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'bad-sources'), '-c', 'sources=[{"region":"nowhere","collaborationIds":"*"}]']),
     run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'both'), '-c', 'sources=[{"region":"eu-west-1","collaborationIds":"*"}]', '-c', 'collaborationIds=*']),
+    // The app with one resource cdk-nag flags, as the CLI starts it; cdk.json's context, and no bundling (not needed).
+    run('npx', ['tsx', path.join('test', 'lib', 'app-with-unacknowledged-finding.ts')], {
+      ...offlineEnv(),
+      CDK_OUTDIR: path.join(outdir, 'finding'),
+      CDK_CONTEXT_JSON: JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context, 'aws:cdk:bundling-stacks': [] }),
+    }),
   ]);
 }, 180_000);
 
@@ -151,6 +158,23 @@ it('a wrong value fails the synth with one message naming the key and the value'
   expect(rejected.stderr).toContain("Invalid context value compression='zip': must be gzip or none");
   expect(rejected.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(fs.existsSync(path.join(outdir, 'bad', 'AudienceJobsExporter.template.json'))).toBe(false);
+});
+
+it('the app runs cdk-nag AwsSolutions as a validation plugin: an unacknowledged finding fails the synth', () => {
+  expect(unacknowledged.code).not.toBe(0);
+  expect(unacknowledged.stderr).toContain("Acknowledge with 'AwsSolutions::AwsSolutions-S10'");
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'finding', 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; conclusion: string; violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  };
+  const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  expect(nag?.conclusion).toBe('failure');
+  expect(nag!.violations.map((v) => [v.ruleName, v.violatingConstructs.map((c) => c.constructPath)])).toEqual(
+    expect.arrayContaining([['AwsSolutions-S10', [`AudienceJobsReaderRole/UnacknowledgedBucket`]]]),
+  );
+  // The findings are the added bucket's alone: the stacks themselves have none unacknowledged.
+  expect(nag!.violations.flatMap((v) => v.violatingConstructs.map((c) => c.constructPath))).toEqual(
+    nag!.violations.map(() => 'AudienceJobsReaderRole/UnacknowledgedBucket'),
+  );
 });
 
 it('a misspelt key fails instead of silently selecting the placeholder', () => {

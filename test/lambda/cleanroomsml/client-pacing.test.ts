@@ -8,12 +8,12 @@ import {
   GetAudienceGenerationJobCommand,
   ListAudienceGenerationJobsCommand,
   paginateListAudienceGenerationJobs,
-  type CleanRoomsMLClientConfig,
-} from '../../lambda/cleanroomsml';
-import { OperationPacer, type PaceController, type RequestPacer } from '../../lambda/pacing/operation-pacer';
-import type { AttemptOutcome, RateControllerState } from '../../lambda/pacing/rate-controller';
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
+} from '../../../lambda/cleanroomsml';
+import { OperationPacer, type PaceController, type RequestPacer } from '../../../lambda/pacing/operation-pacer';
+import type { AttemptOutcome, RateControllerState } from '../../../lambda/pacing/rate-controller';
+import { generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { useEmulatorClients } from './client-harness';
 
 const GET = 'GetAudienceGenerationJob';
 const LIST = 'ListAudienceGenerationJobs';
@@ -62,44 +62,18 @@ class FixedRate implements PaceController {
 }
 
 describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
-  let emulator: CleanRoomsMLEmulator;
-  const clients: CleanRoomsMLClient[] = [];
-
-  const newClient = (config: Partial<CleanRoomsMLClientConfig> = {}): CleanRoomsMLClient => {
-    const client = new CleanRoomsMLClient({
-      region: emulator.region,
-      endpoint: emulator.endpoint,
-      credentials: emulator.credentials,
-      requestTimeoutMs: 5_000,
-      ...config,
-    });
-    clients.push(client);
-    return client;
-  };
+  const harness = useEmulatorClients((emulator) => {
+    emulator.seed(SMALL, smallJobs);
+    emulator.seed(BIG, bigJobs);
+  });
+  const { newClient } = harness;
   const listSmall = (client: CleanRoomsMLClient) => client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }));
   const getJob = (client: CleanRoomsMLClient, i = 0, abortSignal?: AbortSignal) =>
     client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[i]!.audienceGenerationJobArn }), { abortSignal });
 
-  beforeAll(async () => {
-    emulator = await CleanRoomsMLEmulator.start();
-    emulator.seed(SMALL, smallJobs);
-    emulator.seed(BIG, bigJobs);
-  });
-  afterAll(async () => {
-    await emulator.stop();
-  });
-  beforeEach(() => {
-    emulator.faults.reset();
-    emulator.clearRequests();
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    for (const client of clients.splice(0)) client.destroy();
-  });
-
   describe('what the pacer is told', () => {
     it('acquires before every attempt and records after it: throttled for a 429, success for a 2xx', async () => {
-      emulator.faults.throttle(2);
+      harness.emulator.faults.throttle(2);
       jest.spyOn(Math, 'random').mockReturnValue(0); // no backoff to wait for
       const pacer = new RecordingPacer();
 
@@ -121,13 +95,13 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       const pacer = new RecordingPacer();
       const client = newClient({ pacer, maxAttempts: 3 });
 
-      emulator.faults.serverErrors(1, { status: 503 }).resetConnections(1, { at: 'before-response' });
+      harness.emulator.faults.serverErrors(1, { status: 503 }).resetConnections(1, { at: 'before-response' });
       await getJob(client);
       const unknownArn = smallJobs[0]!.audienceGenerationJobArn.replace(/.{4}$/, 'dead');
       await expect(client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: unknownArn }))).rejects.toMatchObject({
         name: 'ResourceNotFoundException',
       });
-      emulator.faults.malformedJson(1);
+      harness.emulator.faults.malformedJson(1);
       await expect(listSmall(client)).rejects.toMatchObject({ name: 'InvalidResponseError' });
 
       expect(pacer.calls.filter((call) => call.startsWith('record'))).toEqual([
@@ -146,14 +120,14 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
         /audienceGenerationJobArn is required/,
       );
       expect(pacer.calls).toEqual([]);
-      expect(emulator.requests).toHaveLength(0);
+      expect(harness.emulator.requests).toHaveLength(0);
     });
 
     it('stops waiting for the pacer when the abort signal fires, with its reason, sending nothing', async () => {
       const pacer = new OperationPacer({ createController: () => new FixedRate(0.2) });
       const client = newClient({ pacer });
       await listSmall(client);
-      emulator.clearRequests();
+      harness.emulator.clearRequests();
       const controller = new AbortController();
       const reason = new Error('deadline');
 
@@ -163,12 +137,12 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       controller.abort(reason);
 
       expect(await sending).toBe(reason);
-      expect(emulator.requests).toHaveLength(0);
+      expect(harness.emulator.requests).toHaveLength(0);
       expect(pacer.state(LIST)!.queued).toBe(0);
     });
 
     it('records error for an attempt aborted in flight', async () => {
-      emulator.faults.slowResponse(1, 3_000);
+      harness.emulator.faults.slowResponse(1, 3_000);
       const pacer = new RecordingPacer();
       const controller = new AbortController();
       const reason = new Error('stop');
@@ -176,7 +150,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       const sending = newClient({ pacer })
         .send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }), { abortSignal: controller.signal })
         .catch((err: unknown) => err);
-      while (emulator.requests.length < 1) await sleep(5);
+      while (harness.emulator.requests.length < 1) await sleep(5);
       controller.abort(reason);
 
       expect(await sending).toBe(reason);
@@ -195,7 +169,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
         await getJob(client, 0, signal);
         await sleep(200);
       }
-      emulator.faults.throttle(10_000, { operation: GET });
+      harness.emulator.faults.throttle(10_000, { operation: GET });
       const loops = Array.from({ length: 6 }, async (_, i) => {
         while (!signal.aborted) await getJob(client, i % smallJobs.length, signal).catch(() => undefined);
       });
@@ -226,7 +200,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       expect(getState.queued).toBeGreaterThanOrEqual(1);
       expect(getState.throttles).toBeGreaterThan(0);
       expect(pacer.state(LIST)).toMatchObject({ rate: Infinity, decreases: 0, throttles: 0, successes: 3 });
-      const listRequests = emulator.requests.filter((request) => request.operation === LIST);
+      const listRequests = harness.emulator.requests.filter((request) => request.operation === LIST);
       expect(listRequests.map((request) => request.status)).toEqual([200, 200, 200]);
     });
 
@@ -251,7 +225,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
 
   describe('the standard retry strategy', () => {
     it('honours Retry-After with a pacer in front: the retry comes no earlier than the hint', async () => {
-      emulator.faults.throttle(1, { retryAfterSeconds: 2, operation: LIST });
+      harness.emulator.faults.throttle(1, { retryAfterSeconds: 2, operation: LIST });
       const pacer = new RecordingPacer(new OperationPacer());
 
       const started = Date.now();
@@ -259,7 +233,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       const elapsed = Date.now() - started;
 
       expect(output.$metadata.attempts).toBe(2);
-      expect(emulator.requests.map((request) => request.status)).toEqual([429, 200]);
+      expect(harness.emulator.requests.map((request) => request.status)).toEqual([429, 200]);
       expect(elapsed).toBeGreaterThanOrEqual(1_990);
       expect(output.$metadata.totalRetryDelay).toBeGreaterThanOrEqual(1_950);
       expect(pacer.calls).toEqual([`acquire ${LIST}`, `record ${LIST} throttled`, `acquire ${LIST}`, `record ${LIST} success`]);
@@ -269,15 +243,15 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       ['without a pacer', false],
       ['with a pacer', true],
     ])('gives up after 10 attempts by default (%s)', async (_label, withPacer) => {
-      emulator.faults.throttle(12);
+      harness.emulator.faults.throttle(12);
       jest.spyOn(Math, 'random').mockReturnValue(0); // no backoff: ten attempts at once
       const pacer = withPacer ? new RecordingPacer(new OperationPacer()) : undefined;
 
       const error = await listSmall(newClient({ pacer })).catch((err: unknown) => err);
 
       expect(error).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429, attempts: 10 } });
-      expect(emulator.requests).toHaveLength(10);
-      expect(emulator.faults.pending).toBe(2);
+      expect(harness.emulator.requests).toHaveLength(10);
+      expect(harness.emulator.faults.pending).toBe(2);
       if (pacer) {
         expect(pacer.calls.filter((call) => call === `acquire ${LIST}`)).toHaveLength(10);
         expect(pacer.calls.filter((call) => call === `record ${LIST} throttled`)).toHaveLength(10);
@@ -287,7 +261,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
     it('has no client-wide rate limiter: after a 429, the next requests go at full speed', async () => {
       // The adaptive strategy's limiter drops to 0.5 requests/s after a first throttle: 20 more requests would
       // take tens of seconds.
-      emulator.faults.throttle(1);
+      harness.emulator.faults.throttle(1);
       jest.spyOn(Math, 'random').mockReturnValue(0);
       const client = newClient();
 
@@ -295,7 +269,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       for (let i = 0; i < 21; i++) await listSmall(client);
       const elapsed = Date.now() - started;
 
-      expect(emulator.requests).toHaveLength(22);
+      expect(harness.emulator.requests).toHaveLength(22);
       expect(elapsed).toBeLessThan(2_000);
     });
   });

@@ -1,5 +1,5 @@
-import { deserializeListAudienceGenerationJobs } from '../../lambda/cleanroomsml/deserialize';
-import { InvalidResponseError } from '../../lambda/cleanroomsml/errors';
+import { deserializeListAudienceGenerationJobs } from '../../../lambda/cleanroomsml/deserialize';
+import { InvalidResponseError } from '../../../lambda/cleanroomsml/errors';
 
 /**
  * Timestamps take a fast path (the native parser) only when the value is exactly the date's own ISO form; every

@@ -1,13 +1,9 @@
-import { CleanRoomsMLClient } from '../../lambda/cleanroomsml';
-import { resolveEndpoint, SERVICE_ENDPOINT_ENV } from '../../lambda/cleanroomsml/endpoint';
+import { CleanRoomsMLClient } from '../../../lambda/cleanroomsml';
+import { resolveEndpoint } from '../../../lambda/cleanroomsml/endpoint';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 describe('resolveEndpoint', () => {
-  it('names the service variable as the SDK derives it from the sdkId', () => {
-    expect(SERVICE_ENDPOINT_ENV).toBe('AWS_ENDPOINT_URL_CLEANROOMSML');
-  });
-
   describe('precedence', () => {
     const both = { AWS_ENDPOINT_URL_CLEANROOMSML: 'http://127.0.0.1:4000', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' };
 
@@ -47,13 +43,13 @@ describe('resolveEndpoint', () => {
     });
 
     it('reads process.env when no environment is given', () => {
-      const saved = process.env[SERVICE_ENDPOINT_ENV];
+      const saved = process.env.AWS_ENDPOINT_URL_CLEANROOMSML;
       try {
-        process.env[SERVICE_ENDPOINT_ENV] = 'http://127.0.0.1:7000';
+        process.env.AWS_ENDPOINT_URL_CLEANROOMSML = 'http://127.0.0.1:7000';
         expect(resolveEndpoint('us-east-1').href).toBe('http://127.0.0.1:7000/');
       } finally {
-        if (saved === undefined) delete process.env[SERVICE_ENDPOINT_ENV];
-        else process.env[SERVICE_ENDPOINT_ENV] = saved;
+        if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_CLEANROOMSML;
+        else process.env.AWS_ENDPOINT_URL_CLEANROOMSML = saved;
       }
     });
   });

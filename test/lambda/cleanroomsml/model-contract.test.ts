@@ -5,19 +5,19 @@
  * (c) the client sends what the model's HTTP bindings prescribe.
  */
 import { existsSync } from 'node:fs';
-import { CleanRoomsMLClient, GetAudienceGenerationJobCommand, paginateListAudienceGenerationJobs } from '../../lambda/cleanroomsml';
-import * as constants from '../../lambda/cleanroomsml/model-constants';
+import { CleanRoomsMLClient, GetAudienceGenerationJobCommand, paginateListAudienceGenerationJobs } from '../../../lambda/cleanroomsml';
+import * as constants from '../../../lambda/cleanroomsml/model-constants';
 import type {
   AudienceGenerationJobSummary,
   GetAudienceGenerationJobCommandOutput,
   ListAudienceGenerationJobsCommandInput,
   ListAudienceGenerationJobsCommandOutput,
-} from '../../lambda/cleanroomsml/types';
-import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type RecordedRequest } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { getJob, listAllPages, listJobs, type RawResponse } from '../support/signed-http';
-import { cleanRoomsMLModelPath, loadModel, SmithyNamespace, type SmithyModel } from '../support/smithy-model';
-import { SmithyShapeValidator } from '../support/smithy-shape-validator';
+} from '../../../lambda/cleanroomsml/types';
+import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type RecordedRequest } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { getJob, listAllPages, listJobs, type RawResponse } from '../../support/signed-http';
+import { cleanRoomsMLModelPath, loadModel, SmithyNamespace, type SmithyModel } from '../../support/smithy-model';
+import { SmithyShapeValidator } from '../../support/smithy-shape-validator';
 
 const MODEL_PATH = cleanRoomsMLModelPath();
 const model = loadModel(MODEL_PATH);

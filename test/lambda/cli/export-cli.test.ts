@@ -1,10 +1,10 @@
 /** The CLI as a user runs it: a child process with the environment, against the emulator and a local S3. */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { generateJobs } from '../../local/emulator';
-import { ExportHarness, collaborationId } from '../support/export-harness';
+import { generateJobs } from '../../../local/emulator';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

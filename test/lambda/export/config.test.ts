@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { loadExporterConfig, type ExporterConfig } from '../../lambda/export/config';
-import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
+import { loadExporterConfig, type ExporterConfig } from '../../../lambda/export/config';
+import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const B = '00000000-0000-4000-8000-000000000002';
@@ -53,6 +53,8 @@ describe('loadExporterConfig', () => {
         maxConcurrency: 4,
         maxAttempts: 10,
         requestTimeoutMs: 30_000,
+        statusEvents: true,
+        eventBusName: 'default',
       });
     });
 
@@ -106,6 +108,8 @@ describe('loadExporterConfig', () => {
         maxConcurrency: 64,
         maxAttempts: 20,
         requestTimeoutMs: 100,
+        statusEvents: true,
+        eventBusName: 'default',
       });
     });
 

@@ -3,13 +3,13 @@
  * verified), the real S3 client against an in-process S3 server.
  */
 import type { Context } from 'aws-lambda';
-import { generateJobs, type EmulatorJob } from '../../local/emulator';
-import { runExportJob } from '../../lambda/export/export-job';
-import { handler } from '../../lambda/export-audience-jobs';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { SNAPSHOT_COLUMNS } from '../../lambda/snapshot/record-schema';
-import { ExportHarness, collaborationId } from '../support/export-harness';
-import { CapturedOutput, MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../support/run-checks';
+import { generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { runExportJob } from '../../../lambda/export/export-job';
+import { handler } from '../../../lambda/export-audience-jobs';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { CapturedOutput, MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
 
 let harness: ExportHarness;
 let output: CapturedOutput;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { prefetchNext } from '../../lambda/export/prefetch';
+import { prefetchNext } from '../../../lambda/export/prefetch';
 
 /**
  * A hand-driven async iterator that records every call, so tests can see exactly how far ahead the

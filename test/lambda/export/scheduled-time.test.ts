@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
-import { EARLIEST_SCHEDULED_TIME, MAX_FUTURE_MS, resolveScheduledTime } from '../../lambda/export/scheduled-time';
+import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
+import { EARLIEST_SCHEDULED_TIME, MAX_FUTURE_MS, resolveScheduledTime } from '../../../lambda/export/scheduled-time';
 
 const NOW = new Date('2026-05-01T12:34:56.789Z');
 const NOW_TO_THE_SECOND = '2026-05-01T12:34:56.000Z';

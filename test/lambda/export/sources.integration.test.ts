@@ -5,14 +5,14 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { generateJobs, type EmulatorJob } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
-import { runExportJob } from '../../lambda/export/export-job';
-import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
-import type { RunManifest } from '../../lambda/snapshot/manifest';
-import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../support/run-checks';
+import { generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
+import { runExportJob } from '../../../lambda/export/export-job';
+import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
+import type { RunManifest } from '../../../lambda/snapshot/manifest';
+import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../../support/export-harness';
+import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../../support/run-checks';
 
 const MEMBER = '444455556666';
 const OTHER = '777788889999';

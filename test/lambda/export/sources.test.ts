@@ -1,6 +1,6 @@
-import { loadExporterConfig } from '../../lambda/export/config';
-import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
-import { parseSourceList, roleAccountId } from '../../lambda/config-rules/sources';
+import { loadExporterConfig } from '../../../lambda/export/config';
+import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
+import { parseSourceList, roleAccountId } from '../../../lambda/config-rules/sources';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

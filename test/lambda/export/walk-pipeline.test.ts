@@ -3,11 +3,11 @@
  * the walk keeps fetching the next pages (a bounded number of them), and the snapshot is still complete and in
  * API order.
  */
-import { generateJobs } from '../../local/emulator';
-import type { RecordedRequest } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { runExportJob } from '../../lambda/export/export-job';
-import { ExportHarness, collaborationId } from '../support/export-harness';
+import { generateJobs } from '../../../local/emulator';
+import type { RecordedRequest } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { runExportJob } from '../../../lambda/export/export-job';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
 
 const SCHEDULED = '2026-11-28T09:00:00Z';
 const objectKey = (id: string) => `audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${id}_20261128T090000Z.ndjson.gz`;

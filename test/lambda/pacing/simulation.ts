@@ -5,7 +5,7 @@
  * pacer (FIFO, starts spaced at 1/rate) driven by a RateController; a server decides each attempt's outcome.
  * Synchronous and deterministic (seeded), so a minute of simulated traffic takes milliseconds.
  */
-import { RateController, type AttemptOutcome, type RateControllerOptions } from '../../lambda/pacing/rate-controller';
+import { RateController, type AttemptOutcome, type RateControllerOptions } from '../../../lambda/pacing/rate-controller';
 
 export type ServerOutcome = Exclude<AttemptOutcome, 'error'>;
 
@@ -226,7 +226,7 @@ export function simulate(options: SimOptions): SimResult {
       const outcome = server.admit(startedAt + latency / 2, job, number);
       events.push(startedAt + latency, () => {
         attempts.push({ job, attempt: number, startedAt, endedAt: now, outcome });
-        controller?.record(outcome);
+        controller?.record(outcome, number);
         // The rate may have risen: let waiting attempts recheck.
         if (waiting.length > 0) schedulePump(now);
         if (outcome === 'success') return endJob();

@@ -9,13 +9,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
-import { ANY_COLLABORATION, generateJobs, type EmulatorJob } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { runExportJob } from '../../lambda/export/export-job';
-import { handler } from '../../lambda/export-audience-jobs';
-import { ExportHarness, collaborationId } from '../support/export-harness';
-import { describeEachS3Backend } from '../support/s3-backends';
-import type { S3FaultProxy } from '../support/s3-fault-proxy';
+import { ANY_COLLABORATION, generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { runExportJob } from '../../../lambda/export/export-job';
+import { handler } from '../../../lambda/export-audience-jobs';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { describeEachS3Backend } from '../../support/s3-backends';
+import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import {
   type BucketReader,
   CapturedOutput,
@@ -30,7 +30,7 @@ import {
   startS3,
   stopS3,
   withLongArns,
-} from '../support/run-checks';
+} from '../../support/run-checks';
 
 const BUCKET = 'snapshots-deadline';
 /** An answer that never comes within the test: only an abort ends the wait. */
@@ -67,7 +67,7 @@ function hangAfterPages(id: string, fastPages: number): void {
 
 const KEY = (id: string) => objectKey(id, '20261128T090000Z', '.ndjson');
 
-describeEachS3Backend('the deadline tests of test/reliability/deadline.test.ts', (backend) => {
+describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.test.ts', (backend) => {
   beforeAll(async () => {
     s3 = await startS3(backend, BUCKET);
     ({ proxy, reader } = s3);

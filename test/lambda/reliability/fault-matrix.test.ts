@@ -10,17 +10,17 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type ResetPoint, type ServerErrorStatus } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { handler } from '../../lambda/export-audience-jobs';
-import type { RunManifest } from '../../lambda/snapshot/manifest';
-import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { LocalIdentities } from '../../local/emulator/identities';
-import { StsEmulator } from '../../local/sts';
-import { ExportHarness, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../support/run-checks';
+import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type ResetPoint, type ServerErrorStatus } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { handler } from '../../../lambda/export-audience-jobs';
+import type { RunManifest } from '../../../lambda/snapshot/manifest';
+import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
+import { LocalIdentities } from '../../../local/emulator/identities';
+import { StsEmulator } from '../../../local/sts';
+import { ExportHarness, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, collaborationId } from '../../support/export-harness';
+import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../../support/run-checks';
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '../../..');
 
 let harness: ExportHarness;
 let reader: BucketReader;

@@ -1,17 +1,17 @@
 /**
  * Hostile and bad input, end to end. Configuration and events: every bad value stops the job with one
- * ConfigurationError before any request and any write (the parsers' unit tests in test/export cover each
+ * ConfigurationError before any request and any write (the parsers' unit tests in test/lambda/export cover each
  * rule; here the job as a whole is held to "nothing happened"). Data from the API: the model's maximum
  * lengths, control characters, line separators and lone surrogates where the model's patterns allow them,
  * and a 10,240-character nextToken; the output stays one valid JSON object per line, and reads back exact.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateJobs, type EmulatorJob } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { runExportJob } from '../../lambda/export/export-job';
-import { ExportHarness, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../support/run-checks';
+import { generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { runExportJob } from '../../../lambda/export/export-job';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../../support/run-checks';
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 let harness: ExportHarness;

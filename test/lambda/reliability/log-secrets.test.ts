@@ -12,15 +12,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { LocalIdentities } from '../../local/emulator/identities';
-import { StsEmulator } from '../../local/sts';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { logger } from '../../lambda/commons/logger';
-import { handler } from '../../lambda/export-audience-jobs';
-import { describeEachS3Backend } from '../support/s3-backends';
-import type { S3FaultProxy } from '../support/s3-fault-proxy';
-import { type BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../support/run-checks';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { LocalIdentities } from '../../../local/emulator/identities';
+import { StsEmulator } from '../../../local/sts';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { logger } from '../../../lambda/commons/logger';
+import { handler } from '../../../lambda/export-audience-jobs';
+import { describeEachS3Backend } from '../../support/s3-backends';
+import type { S3FaultProxy } from '../../support/s3-fault-proxy';
+import { type BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
 
 const BUCKET = 'snapshots-log-secrets';
 const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Z0-9]/g, '').slice(0, n).padEnd(n, 'Q');
@@ -60,7 +60,7 @@ async function run(collaborations: string[]): Promise<unknown> {
   return error;
 }
 
-describeEachS3Backend('the log-secret checks of test/reliability/log-secrets.test.ts', (backend) => {
+describeEachS3Backend('the log-secret checks of test/lambda/reliability/log-secrets.test.ts', (backend) => {
   beforeAll(async () => {
     const identities = new LocalIdentities([{ ...CREDENTIALS, accountId: '111122223333' }]);
     const [started, stsStarted, s3Started] = await Promise.all([

@@ -5,13 +5,13 @@
  * the lengths up to the model's maxima, the timestamps in any offset and fractional precision.
  */
 import fc from 'fast-check';
-import { AUDIENCE_GENERATION_JOB_STATUSES, ARN_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../lambda/cleanroomsml/model-constants';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { runExportJob } from '../../lambda/export/export-job';
-import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import type { EmulatorJob } from '../../local/emulator';
-import { ExportHarness, collaborationId } from '../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from '../support/run-checks';
+import { AUDIENCE_GENERATION_JOB_STATUSES, ARN_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../../lambda/cleanroomsml/model-constants';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { runExportJob } from '../../../lambda/export/export-job';
+import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
+import type { EmulatorJob } from '../../../local/emulator';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { BucketReader, CapturedOutput, SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from '../../support/run-checks';
 
 let harness: ExportHarness;
 let reader: BucketReader;

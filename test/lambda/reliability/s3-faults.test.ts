@@ -6,14 +6,14 @@
  * manifest, the metrics and the invocation say so.
  */
 import type { Context } from 'aws-lambda';
-import { generateJobs, type EmulatorJob } from '../../local/emulator';
-import { destroyAwsClients } from '../../lambda/commons/aws-clients';
-import { handler } from '../../lambda/export-audience-jobs';
-import type { RunManifest } from '../../lambda/snapshot/manifest';
-import type { SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { ExportHarness, collaborationId } from '../support/export-harness';
-import { describeEachS3Backend } from '../support/s3-backends';
-import type { S3FaultKind, S3FaultProxy, S3Operation } from '../support/s3-fault-proxy';
+import { generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { handler } from '../../../lambda/export-audience-jobs';
+import type { RunManifest } from '../../../lambda/snapshot/manifest';
+import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
+import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { describeEachS3Backend } from '../../support/s3-backends';
+import type { S3FaultKind, S3FaultProxy, S3Operation } from '../../support/s3-fault-proxy';
 import {
   type BucketReader,
   CapturedOutput,
@@ -27,7 +27,7 @@ import {
   startS3,
   stopS3,
   withLongArns,
-} from '../support/run-checks';
+} from '../../support/run-checks';
 
 const BUCKET = 'snapshots-s3-faults';
 
@@ -111,7 +111,7 @@ function expectFailed(outcome: RunOutcome, id: string, errorName: string): void 
   expect(outcome.thrown?.message).toContain(id);
 }
 
-describeEachS3Backend('the S3 fault matrix of test/reliability/s3-faults.test.ts', (backend) => {
+describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.test.ts', (backend) => {
   beforeAll(async () => {
     s3 = await startS3(backend, BUCKET);
     ({ proxy, reader } = s3);

@@ -15,8 +15,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { type S3UnderTest, startS3, stopS3 } from '../support/run-checks';
-import { type S3Backend, describeEachS3Backend, s3ClientFor, startS3Backend } from '../support/s3-backends';
+import { type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
+import { type S3Backend, describeEachS3Backend, s3ClientFor, startS3Backend } from '../../support/s3-backends';
 
 const BUCKET = 'multipart-ledger';
 const PART = Buffer.alloc(5 * 1024 * 1024, 'a');
@@ -66,7 +66,7 @@ describe('s3rver 3.7 without the proxy: the multipart gaps the proxy fills', () 
 });
 
 describe('the fault proxy\'s ledger of multipart uploads', () => {
-  describeEachS3Backend('the ledger checks of test/reliability/s3-multipart-ledger.test.ts', (name) => {
+  describeEachS3Backend('the ledger checks of test/lambda/reliability/s3-multipart-ledger.test.ts', (name) => {
     let server: S3UnderTest | undefined;
     let s3: S3Client;
 

@@ -1,4 +1,4 @@
-import { JobFingerprintSet } from '../../lambda/snapshot/job-fingerprint-set';
+import { JobFingerprintSet } from '../../../lambda/snapshot/job-fingerprint-set';
 
 const arn = (i: number, account = '111122223333') =>
   `arn:aws:cleanrooms-ml:us-east-1:${account}:audience-generation-job/${i.toString(16).padStart(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;

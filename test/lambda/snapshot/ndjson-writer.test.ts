@@ -6,10 +6,10 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { LocalS3Server } from '../../local/s3/local-s3-server';
-import { NdjsonObjectWriter } from '../../lambda/snapshot/ndjson-writer';
-import { type S3UnderTest, startS3, stopS3 } from '../support/run-checks';
-import { describeEachS3Backend, s3ClientFor } from '../support/s3-backends';
+import { LocalS3Server } from '../../../local/s3/local-s3-server';
+import { NdjsonObjectWriter } from '../../../lambda/snapshot/ndjson-writer';
+import { type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
+import { describeEachS3Backend, s3ClientFor } from '../../support/s3-backends';
 
 const BUCKET = 'writer-test';
 
@@ -73,7 +73,7 @@ describe('NdjsonObjectWriter on s3rver (single part)', () => {
 });
 
 describe('NdjsonObjectWriter multipart, through the fault proxy', () => {
-  describeEachS3Backend('the multipart writer tests of test/snapshot/ndjson-writer.test.ts', (backend) => {
+  describeEachS3Backend('the multipart writer tests of test/lambda/snapshot/ndjson-writer.test.ts', (backend) => {
     let server: S3UnderTest | undefined;
     let s3: S3Client;
     const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
-import type { AudienceGenerationJobSummary } from '../../lambda/cleanroomsml/types';
-import { parseJobArn, toSnapshotRecord } from '../../lambda/snapshot/record-mapper';
-import { SNAPSHOT_COLUMNS } from '../../lambda/snapshot/record-schema';
+import type { AudienceGenerationJobSummary } from '../../../lambda/cleanroomsml/types';
+import { parseJobArn, toSnapshotRecord } from '../../../lambda/snapshot/record-mapper';
+import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
 
 const COLLABORATION = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const QUERIED = '00000000-0000-4000-8000-000000000009';

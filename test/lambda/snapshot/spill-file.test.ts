@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SpillFile } from '../../lambda/snapshot/spill-file';
+import { SpillFile } from '../../../lambda/snapshot/spill-file';
 
 async function readAll(spill: SpillFile, group: string): Promise<{ text: string; chunks: number }> {
   let text = '';

@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listAllPages, listJobs, type RawResponse } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listAllPages, listJobs, type RawResponse } from '../../support/signed-http';
 
 const A = collaborationId(1);
 const B = collaborationId(2);

@@ -1,9 +1,9 @@
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-import { CleanRoomsMLClient } from '../../lambda/cleanroomsml/client';
-import { GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand } from '../../lambda/cleanroomsml/commands';
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listJobs } from '../support/signed-http';
+import { CleanRoomsMLClient } from '../../../lambda/cleanroomsml/client';
+import { GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand } from '../../../lambda/cleanroomsml/commands';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listJobs } from '../../support/signed-http';
 
 const A = collaborationId(1);
 const B = collaborationId(2);

@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, DEFAULT_ACCOUNT_ID, EMULATOR_DEFAULT_CREDENTIALS, generateJobs, LocalIdentities, type EmulatorJob } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listJobs, type RawResponse } from '../support/signed-http';
+import { CleanRoomsMLEmulator, DEFAULT_ACCOUNT_ID, EMULATOR_DEFAULT_CREDENTIALS, generateJobs, LocalIdentities, type EmulatorJob } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listJobs, type RawResponse } from '../../support/signed-http';
 
 const SHARED = collaborationId(1);
 const ACCOUNT_A = '111122223333';

@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, jobPath, listJobs, sendSigned } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, jobPath, listJobs, sendSigned } from '../../support/signed-http';
 
 const COLLABORATION = collaborationId(1);
 const MODEL_ARN = 'arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/abc';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PageTokenCodec, type PageCursor } from '../../local/emulator/page-token';
+import { PageTokenCodec, type PageCursor } from '../../../local/emulator/page-token';
 
 const cursors = fc.record<PageCursor>({
   collaborationId: fc.option(fc.uuid(), { nil: null }),

@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, listAllPages, listJobs } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, listAllPages, listJobs } from '../../support/signed-http';
 
 describe('emulator: ListAudienceGenerationJobs paging', () => {
   let emulator: CleanRoomsMLEmulator;

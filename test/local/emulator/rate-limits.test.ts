@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, generateJobs, LocalIdentities } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listJobs, type SignedRequest } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs, LocalIdentities } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listJobs, type SignedRequest } from '../../support/signed-http';
 
 const C = collaborationId(1);
 const ACCOUNT_A = '111122223333';

@@ -1,6 +1,6 @@
-import { CleanRoomsMLEmulator, generateJobs, isRegionName, type EmulatorJob } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listJobs, type RawResponse } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs, isRegionName, type EmulatorJob } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listJobs, type RawResponse } from '../../support/signed-http';
 
 const C = collaborationId(1);
 const arnsOf = (response: RawResponse): string[] =>

@@ -7,9 +7,9 @@ import {
   DESCRIPTION_MAX_LENGTH,
   FAILED_STATUSES,
   NAME_MAX_LENGTH,
-} from '../../lambda/cleanroomsml/model-constants';
-import { generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
+} from '../../../lambda/cleanroomsml/model-constants';
+import { generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
 
 const codePoints = (text: string | undefined) => [...(text ?? '')].length;
 

@@ -1,7 +1,7 @@
 import { buildQueryString } from '@smithy/querystring-builder';
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { collaborationId } from '../support/ids';
-import { errorOf, getJob, listJobs, sendRaw } from '../support/signed-http';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { collaborationId } from '../../support/ids';
+import { errorOf, getJob, listJobs, sendRaw } from '../../support/signed-http';
 
 const COLLABORATION = collaborationId(1);
 const jobs = generateJobs({ collaborationId: COLLABORATION, count: 3 });

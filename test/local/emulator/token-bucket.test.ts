@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../local/emulator/token-bucket';
+import { TokenBucket } from '../../../local/emulator/token-bucket';
 
 describe('emulator: token bucket', () => {
   it('allows a burst, then refills at the rate', () => {

@@ -2,8 +2,8 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { EmulatorCredentials } from '../../local/emulator';
-import type { StsEmulator } from '../../local/sts';
+import type { EmulatorCredentials } from '../../../local/emulator';
+import type { StsEmulator } from '../../../local/sts';
 
 export interface StsRawResponse {
   status: number;

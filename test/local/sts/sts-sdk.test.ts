@@ -1,10 +1,10 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { CleanRoomsMLClient } from '../../lambda/cleanroomsml/client';
-import { ListAudienceGenerationJobsCommand } from '../../lambda/cleanroomsml/commands';
-import { CleanRoomsMLEmulator, generateJobs } from '../../local/emulator';
-import { LocalIdentities, StsEmulator } from '../../local/sts';
-import { collaborationId } from '../support/ids';
+import { CleanRoomsMLClient } from '../../../lambda/cleanroomsml/client';
+import { ListAudienceGenerationJobsCommand } from '../../../lambda/cleanroomsml/commands';
+import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
+import { LocalIdentities, StsEmulator } from '../../../local/sts';
+import { collaborationId } from '../../support/ids';
 
 const REGION = 'us-east-1';
 const BASE_ACCOUNT = '111122223333';

@@ -1,4 +1,4 @@
-import { LocalIdentities, StsEmulator } from '../../local/sts';
+import { LocalIdentities, StsEmulator } from '../../../local/sts';
 import { sendSts } from './sts-http';
 
 const BASE = { accessKeyId: 'AKIDBASE000000000001', secretAccessKey: 'base/secret+key=', accountId: '111122223333' };
