@@ -7,7 +7,7 @@
  *
  * It writes the same records to the same keys as the exporter (it reuses the record mapper and key layout; the
  * comparison is about the architecture, not the mapping). It writes no manifest. Bundled with the stack's esbuild
- * options and run by bench/child/invoke-handler.cjs exactly like the exporter's handler.
+ * options and run by local/lambda-runtime's invokeHandler exactly like the exporter's handler.
  *
  * One concession: the lines are joined per page and the pages concatenated as Buffers. A single
  * `lines.join('\n')` of a million ~600-byte lines exceeds V8's maximum string length (2^29 - 24 characters) and

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import { buildBundles, DATA_DIR, describeBundle, ROOT } from './support/bundles';
+import { buildBundles, DATA_DIR, ROOT } from './support/bundles';
 import { BenchContext, type Row, type WorkloadResult } from './support/context';
 import { ms } from './support/stats';
 import { runW1 } from './workloads/w1-fanout';
@@ -112,11 +112,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[bench ${ms(performance.now() - started).padStart(7)}] ${line}\n`);
   const loadBefore = os.loadavg();
   log(`${quick ? 'quick' : 'full'} mode, workloads ${only.join(', ')}; ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
-  const bundles = buildBundles({ synth: !quick && !exporterBundle, log });
-  if (exporterBundle) {
-    bundles.exporter = describeBundle(exporterBundle);
-    log(`measuring ${exporterBundle} as the exporter`);
-  }
+  const bundles = buildBundles({ exporterBundle, log });
   const ctx = new BenchContext(quick, bundles, log);
 
   const results: Record<string, WorkloadResult> = {};

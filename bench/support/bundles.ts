@@ -1,16 +1,22 @@
 /**
- * The bundles the benchmark runs: the deployable exporter bundle, exactly as `cdk synth` builds it (the stack's
- * ExporterFunction is synthesized in a throwaway app and its asset is used as is), and two bundles built with the
- * same esbuild options: the naive reference exporter, and the "floor" (only @aws-sdk/client-s3 and
- * @aws-sdk/lib-storage).
+ * The bundles the benchmark runs: the deployable exporter bundle, the asset of the stack exactly as `cdk synth`
+ * builds it (the deployable stack of local/lambda-runtime, cached while lib/ and lambda/ are unchanged), and two
+ * bundles built with the same esbuild options: the naive reference exporter, and the "floor" (only
+ * @aws-sdk/client-s3 and @aws-sdk/lib-storage).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { synthesizeDeployableStack } from '../../local/lambda-runtime';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const DATA_DIR = path.join(ROOT, 'bench', '.data');
+/**
+ * The context the exporter's stack is synthesized with: one configured collaboration, so that the stack is a
+ * deployable one (no placeholder). The bundle does not depend on it; every workload sets COLLABORATION_IDS itself.
+ */
+const STACK_CONTEXT = { collaborationIds: '00000000-0000-4000-8000-000000000000' };
 
 export interface Bundle {
   /** The bundle's entry file (`index.js`, CommonJS, exports `handler`). */
@@ -61,46 +67,23 @@ export function describeBundle(file: string): Bundle {
   return { file, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes: fs.existsSync(map) ? fs.statSync(map).size : 0 };
 }
 
-/** Synthesizes the stack's ExporterFunction alone and returns its asset's index.js (bundled by NodejsFunction). */
-function synthExporterBundle(outdir: string): string {
-  // Loaded lazily: aws-cdk-lib takes a few seconds to import.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { App, Duration, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const s3 = require('aws-cdk-lib/aws-s3') as typeof import('aws-cdk-lib/aws-s3');
-  const { ExporterFunction } = require('../../lib/constructs/exporter-function') as typeof import('../../lib/constructs/exporter-function');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  fs.rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'BenchExporter', { env: { account: '111122223333', region: 'us-east-1' } });
-  new ExporterFunction(stack, 'Exporter', {
-    bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'bench-snapshots'),
-    snapshotPrefix: 'audience-generation-jobs/',
-    collaborationIds: ['00000000-0000-4000-8000-000000000000'],
-    compression: 'gzip',
-    serviceName: 'audience-jobs-exporter',
-    metricsNamespace: 'AudienceJobsExporter',
-    maxEventAge: Duration.hours(1),
-  });
-  const assembly = app.synth();
-  const dirs = fs.readdirSync(assembly.directory).filter((d) => d.startsWith('asset.') && fs.existsSync(path.join(assembly.directory, d, 'index.js')));
-  if (dirs.length !== 1) throw new Error(`expected one bundled asset in ${assembly.directory}, found ${dirs.length}`);
-  return path.join(assembly.directory, dirs[0]!, 'index.js');
-}
-
 /**
- * With `synth` (the full benchmark), the exporter bundle is the stack's own asset, and the same esbuild options
- * must rebuild it byte for byte. Without (quick mode, ~10 s faster), the exporter is built with those options.
+ * The exporter is the deployable stack's asset (as `cdk synth` builds it, with STACK_CONTEXT), which
+ * STACK_ESBUILD_ARGS must rebuild byte for byte; or, with `exporterBundle`, that file (a before/after comparison).
  */
-export function buildBundles(options: { synth: boolean; log: (line: string) => void }): Bundles {
-  const { synth, log } = options;
+export function buildBundles(options: { exporterBundle?: string; log: (line: string) => void }): Bundles {
+  const { exporterBundle, log } = options;
   fs.mkdirSync(DATA_DIR, { recursive: true });
   let t = performance.now();
-  const rebuilt = path.join(DATA_DIR, 'bundles', 'exporter', 'index.js');
-  esbuild(path.join(ROOT, 'lambda', 'export-audience-jobs.ts'), rebuilt);
-  let exporterFile = rebuilt;
-  if (synth) {
-    exporterFile = synthExporterBundle(path.join(DATA_DIR, 'cdk.out'));
-    log(`exporter bundle synthesized by the stack's NodejsFunction in ${Math.round(performance.now() - t)} ms`);
+  let exporterFile = exporterBundle;
+  if (exporterFile) {
+    log(`measuring ${exporterFile} as the exporter`);
+  } else {
+    const stack = synthesizeDeployableStack({ context: STACK_CONTEXT });
+    exporterFile = stack.bundleFile;
+    log(`exporter bundle of the deployable stack${stack.cached ? ' (cached synth)' : ', synthesized'} in ${Math.round(performance.now() - t)} ms`);
+    const rebuilt = path.join(DATA_DIR, 'bundles', 'exporter', 'index.js');
+    esbuild(path.join(ROOT, 'lambda', 'export-audience-jobs.ts'), rebuilt);
     if (!fs.readFileSync(rebuilt).equals(fs.readFileSync(exporterFile))) {
       throw new Error(
         `bench/support/bundles.ts STACK_ESBUILD_ARGS no longer rebuild the stack's bundle byte for byte; ` +

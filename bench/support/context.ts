@@ -1,5 +1,8 @@
+import { invokeHandler, type Measurements } from '../../local/lambda-runtime';
 import type { Bundles } from './bundles';
-import { runChild, type ChildReport } from './child';
+
+/** The function's settings the measured runs are given (those of the stack's ExporterFunction). */
+const FUNCTION = { functionName: 'bench', timeoutMs: 600_000, memorySizeMb: 512 } as const;
 
 /** One line of the results table. `met` is undefined for figures without a target. */
 export interface Row {
@@ -17,6 +20,11 @@ export interface WorkloadResult {
   rows: Row[];
   /** Every measured figure, for bench/results.json. */
   data: Record<string, unknown>;
+}
+
+export interface RunOptions {
+  /** Also sample process.memoryUsage() in the measured process (every this many ms), to tell heap from buffers. */
+  memorySampleMs?: number;
 }
 
 export class BenchContext {
@@ -44,17 +52,26 @@ export class BenchContext {
   }
 
   /** Runs the deployable exporter bundle once in a fresh process. */
-  runExporter(env: NodeJS.ProcessEnv, event: { scheduledTime: string }): Promise<MeasuredRun> {
-    return measured(runChild(this.bundles.exporter.file, env, { event }));
+  runExporter(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
+    return measured(this.bundles.exporter.file, env, event, options);
   }
 
   /** Runs the naive reference bundle once in a fresh process. */
-  runNaive(env: NodeJS.ProcessEnv, event: { scheduledTime: string }): Promise<MeasuredRun> {
-    return measured(runChild(this.bundles.naive.file, env, { event }));
+  runNaive(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
+    return measured(this.bundles.naive.file, env, event, options);
   }
 }
 
-export interface MeasuredRun extends ChildReport {
+/** One measured invocation (local/lambda-runtime's invokeHandler), as the workloads read it. */
+export interface MeasuredRun extends Measurements {
+  result?: { status?: string; jobs?: number; collaborations?: number; manifestKey?: string };
+  /** `name: message` of what the handler threw. */
+  error?: string;
+  /** Spawn to exit, measured by the parent. */
+  processMs: number;
+  exitCode: number | null;
+  /** The end of the child's stdout and stderr, for diagnosis. */
+  outputTail: string;
   /**
    * CPU time this process (the emulator and the S3 server) spent while the child ran: the servers' share of the
    * machine, which the exporter competes with on a small machine.
@@ -62,20 +79,38 @@ export interface MeasuredRun extends ChildReport {
   serversCpuMs: number;
 }
 
-async function measured(run: Promise<ChildReport>): Promise<MeasuredRun> {
+async function measured(
+  bundleFile: string,
+  env: NodeJS.ProcessEnv,
+  event: { scheduledTime: string },
+  options: RunOptions,
+): Promise<MeasuredRun> {
   const before = process.cpuUsage();
-  const report = await run;
+  // Output is not parsed: this process (the servers) stays as idle as it was with the handler's logs ignored.
+  const run = await invokeHandler({ ...FUNCTION, bundleFile, env, event, memorySampleMs: options.memorySampleMs, parseOutput: false });
   const used = process.cpuUsage(before);
-  return { ...report, serversCpuMs: (used.user + used.system) / 1000 };
+  const { outcome, measurements } = run;
+  if (!measurements || outcome.status === 'crashed')
+    throw new Error(`the child exited with ${run.exitCode} without a report:\n${run.outputTail}`);
+  return {
+    ...measurements,
+    ...(outcome.status === 'resolved'
+      ? { result: outcome.result as MeasuredRun['result'] }
+      : { error: `${outcome.error.name}: ${outcome.error.message}` }),
+    processMs: run.durationMs,
+    exitCode: run.exitCode,
+    outputTail: run.outputTail,
+    serversCpuMs: (used.user + used.system) / 1000,
+  };
 }
 
 /** CPU time of the child process itself (user + system, all its threads). */
-export function cpuMs(report: ChildReport): number {
+export function cpuMs(report: MeasuredRun): number {
   return report.userCpuMs + report.systemCpuMs;
 }
 
 /** Throws with the child's output when a run that must succeed did not. */
-export function expectSucceeded(report: ChildReport, what: string, expectedJobs: number): void {
+export function expectSucceeded(report: MeasuredRun, what: string, expectedJobs: number): void {
   if (report.error || report.result?.status !== 'succeeded' || report.result.jobs !== expectedJobs) {
     throw new Error(
       `${what}: expected ${expectedJobs} jobs exported, got ${JSON.stringify(report.result ?? null)} ${report.error ?? ''}\n${report.outputTail}`,

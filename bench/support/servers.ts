@@ -1,7 +1,7 @@
 /**
  * The servers a workload runs against, in the benchmark's own process: the local AWS of `local/local-aws.ts` (the
  * Clean Rooms ML emulator, the local STS and s3rver, sharing one credential registry). The exporter under test runs
- * in a child process (see child.ts), so its RSS and CPU time are its own.
+ * in a process of its own (local/lambda-runtime/invoke.ts), so its RSS and CPU time are its own.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -10,6 +10,8 @@ import { BenchServers, collaborationId } from '../support/servers';
 import { int, mb, median, ms } from '../support/stats';
 
 const RSS_TARGET_BYTES = 200_000_000;
+/** The child also samples process.memoryUsage(), to tell heap from buffers at the peak. */
+const SAMPLED = { memorySampleMs: 50 };
 
 interface Run extends MeasuredRun {
   lines: number | undefined;
@@ -25,12 +27,11 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
     const seeded = performance.now();
     servers.seed(id, jobs);
     ctx.log(`W2: ${int(jobs)} jobs seeded in ${ms(performance.now() - seeded)}`);
-    // The child also samples process.memoryUsage(), to tell heap from buffers at the peak.
-    const env = servers.env({ COLLABORATION_IDS: id, BENCH_MEMORY_SAMPLE_MS: '50' });
+    const env = servers.env({ COLLABORATION_IDS: id });
 
     const measure = async (side: 'exporter' | 'naive'): Promise<Run> => {
       const event = ctx.nextEvent();
-      const report = side === 'exporter' ? await ctx.runExporter(env, event) : await ctx.runNaive(env, event);
+      const report = side === 'exporter' ? await ctx.runExporter(env, event, SAMPLED) : await ctx.runNaive(env, event, SAMPLED);
       const requests = servers.takeRequestStats();
       if (side === 'exporter' || !report.error) expectSucceeded(report, `W2 ${side}`, jobs);
       const lines = report.error ? undefined : await servers.countLines(servers.snapshotKey(event, id));

@@ -3,8 +3,8 @@
  * process, against the floor: a bundle that imports only @aws-sdk/client-s3 and @aws-sdk/lib-storage. Imports are
  * measured with the function's NODE_OPTIONS (--enable-source-maps, as the stack sets it) and without.
  */
+import { importBundle } from '../../local/lambda-runtime';
 import type { Bundle } from '../support/bundles';
-import { runChild } from '../support/child';
 import type { BenchContext, WorkloadResult } from '../support/context';
 import { kb, median, ms, ratio } from '../support/stats';
 
@@ -23,12 +23,12 @@ export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
     floorPlain: times(floor, ''),
   };
   // One warm-up each (the file system cache), then rounds that alternate the bundles.
-  for (const s of Object.values(series)) await runChild(s.bundle.file, env(s.nodeOptions), { importOnly: true });
+  for (const s of Object.values(series)) await importBundle({ bundleFile: s.bundle.file, env: env(s.nodeOptions) });
   for (let run = 0; run < runs; run++) {
     for (const s of Object.values(series)) {
-      const r = await runChild(s.bundle.file, env(s.nodeOptions), { importOnly: true });
-      s.importMs.push(r.importMs);
-      s.processMs.push(r.processMs);
+      const r = await importBundle({ bundleFile: s.bundle.file, env: env(s.nodeOptions) });
+      s.importMs.push(r.measurements.importMs);
+      s.processMs.push(r.durationMs);
     }
   }
   const m = (s: { importMs: number[] }) => median(s.importMs);

@@ -44,14 +44,15 @@ export async function runW7(ctx: BenchContext): Promise<WorkloadResult> {
     );
     for (let k = 0; k < JOBS_PER_COLLABORATION; k++) ids.forEach((id, i) => servers.seedJobs(id, [jobs[i]![k]!]));
     ctx.log(`W7: ${int(n)} collaborations × ${JOBS_PER_COLLABORATION} jobs seeded interleaved in ${ms(performance.now() - seeded)}`);
-    const env = servers.env({ COLLABORATION_IDS: '*', BENCH_MEMORY_SAMPLE_MS: '50' });
+    const env = servers.env({ COLLABORATION_IDS: '*' });
 
-    const controlEnv = servers.env({ COLLABORATION_IDS: '*', BENCH_MEMORY_SAMPLE_MS: '50', POWERTOOLS_METRICS_DISABLED: 'true' });
+    const controlEnv = servers.env({ COLLABORATION_IDS: '*', POWERTOOLS_METRICS_DISABLED: 'true' });
 
     const measure = async (what: string, runEnv: NodeJS.ProcessEnv): Promise<Run> => {
       servers.takeRequests();
       const event = ctx.nextEvent();
-      const report = await ctx.runExporter(runEnv, event);
+      // The child also samples process.memoryUsage(), to tell heap from buffers at the peak.
+      const report = await ctx.runExporter(runEnv, event, { memorySampleMs: 50 });
       const requests = requestStats(servers.takeRequests());
       const objects = (await servers.listSnapshotKeys(event)).length;
       const ok = report.exitCode === 0 && !report.error && report.result?.status === 'succeeded' && report.result.jobs === expectedJobs;

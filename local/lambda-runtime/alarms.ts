@@ -3,10 +3,11 @@
  * dimensions, statistics, thresholds and operators as deployed, nothing retyped), evaluated on what this run
  * produced: the EMF metrics the handler printed, and whether the invocation failed (the Lambda Errors metric).
  */
-import type { CfnTemplate } from '../deployable-bundle';
+import { resourcesOfType, type CfnTemplate } from './deployable-stack';
 import { metricValues, type EmfDocument } from './emf';
 
-interface AlarmProperties {
+/** The properties of an AWS::CloudWatch::Alarm that the evaluation reads. */
+export interface AlarmProperties {
   AlarmName: string;
   AlarmDescription?: string;
   Namespace: string;
@@ -51,11 +52,19 @@ const OPERATORS: Record<string, { symbol: string; breaches: (value: number, thre
   LessThanOrEqualToThreshold: { symbol: '≤', breaches: (v, t) => v <= t },
 };
 
+/** Every alarm of the template, in template order. */
+export function templateAlarms(template: CfnTemplate): AlarmProperties[] {
+  return resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((r) => r.Properties as AlarmProperties);
+}
+
+/** The dimensions an alarm selects its metric by, as name → value. */
+export function alarmDimensions(alarm: AlarmProperties): Record<string, string> {
+  return Object.fromEntries((alarm.Dimensions ?? []).map((d) => [d.Name, String(d.Value)]));
+}
+
 /** Verdicts for every alarm of the template, in template order. */
 export function evaluateAlarms(template: CfnTemplate, evidence: RunEvidence): AlarmVerdict[] {
-  return Object.values(template.Resources)
-    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-    .map((r) => evaluate(r.Properties as AlarmProperties, evidence));
+  return templateAlarms(template).map((alarm) => evaluate(alarm, evidence));
 }
 
 function evaluate(alarm: AlarmProperties, evidence: RunEvidence): AlarmVerdict {
@@ -72,7 +81,7 @@ function evaluate(alarm: AlarmProperties, evidence: RunEvidence): AlarmVerdict {
   } else if (alarm.Namespace.startsWith('AWS/')) {
     return { ...base, verdict: 'not-simulated', reason: `${alarm.Namespace} ${alarm.MetricName}: no such service in a local run` };
   } else {
-    const dimensions = Object.fromEntries((alarm.Dimensions ?? []).map((d) => [d.Name, String(d.Value)]));
+    const dimensions = alarmDimensions(alarm);
     const values = metricValues(evidence.emf, alarm.Namespace, alarm.MetricName, dimensions);
     if (values.length === 0) {
       // Missing data: the alarm's TreatMissingData decides, as CloudWatch would.

@@ -1,37 +1,50 @@
 /**
  * The deployable stack, for local runs of the real thing: the whole AudienceJobsExporterStack is synthesized as
- * `cdk synth` does it (bin/app.ts, with cdk.json's context), and the exporter function's asset — the index.js
- * that NodejsFunction bundled and `cdk deploy` would upload — is used as is, with the synthesized template beside
- * it (the function's environment, the alarms, the Glue table and the Athena named queries all come from there).
+ * `cdk synth` does it (bin/app.ts, with cdk.json's context and the caller's context on top), and the exporter
+ * function's asset — the index.js that NodejsFunction bundled and `cdk deploy` would upload — is used as is, with
+ * the synthesized template beside it (the function's environment, the alarms, the Glue table and the Athena named
+ * queries all come from there).
  *
  * A synth costs a few seconds (aws-cdk-lib alone takes about two to load), so its output is cached under a hash of
  * everything that shapes it: the sources of lib/ and lambda/, cdk.json, package-lock.json, tsconfig.json, this
- * file and the options. An unchanged tree reuses the cached assembly without loading aws-cdk-lib at all.
+ * file and the context. An unchanged tree reuses the cached assembly without loading aws-cdk-lib at all.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Repository root. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Default parent folder of the cached assemblies (git-ignored). */
 export const DEFAULT_CACHE_ROOT = path.join(PROJECT_ROOT, '.local-data', 'deployable');
 /** Name of the stack, as bin/app.ts creates it. */
-const STACK_NAME = 'AudienceJobsExporter';
-/** Inputs of the synth besides the options: every file under these folders, and these files. */
+export const STACK_NAME = 'AudienceJobsExporter';
+/** Inputs of the synth besides the context: every file under these folders, and these files. */
 const HASHED_FOLDERS = ['lib', 'lambda'];
 const HASHED_FILES = ['cdk.json', 'package-lock.json', 'tsconfig.json'];
-/** Cached assemblies kept besides the one in use; older ones are removed. */
-const KEEP_CACHED = 3;
+/**
+ * Cached assemblies kept, the one in use included; the least recently used ones beyond are removed. `npm start`,
+ * the contract test (two contexts) and the benchmark each use their own.
+ */
+const KEEP_CACHED = 6;
+
+/** One resource of a CloudFormation template. */
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, any>;
+}
 
 /** The parts of a CloudFormation template that local runs read. */
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, any> }>;
+  Resources: Record<string, CfnResource>;
 }
 
 export interface DeployableStackOptions {
-  /** Collaboration ids to configure, as `-c collaborationIds=...` would. */
-  collaborationIds: readonly string[];
+  /**
+   * CDK context on top of cdk.json's, as `-c key=value` would give it: `collaborationIds`, `sources`,
+   * `snapshotPrefix`, … (lib/config.ts). Default none: the stack `cdk synth` builds from a fresh clone.
+   */
+  context?: Readonly<Record<string, unknown>>;
   /** Parent folder of the cached assemblies. Default `.local-data/deployable`. */
   cacheRoot?: string;
   /** Receives what the synth prints (e.g. "Bundling asset ..."); default: it goes to stderr as usual. */
@@ -39,7 +52,7 @@ export interface DeployableStackOptions {
 }
 
 export interface DeployableStack {
-  /** The function asset's index.js: CommonJS, exports `handler`, with index.js.map beside it. */
+  /** The function asset's index.js: CommonJS, exports `handler`, with index.js.map (and any shipped file) beside it. */
   bundleFile: string;
   /** The synthesized template of the stack. */
   template: CfnTemplate;
@@ -62,18 +75,23 @@ interface CacheEntry {
  * Synthesizes the stack (or reuses the cached synth of identical inputs) and returns the deployable bundle and
  * template. Synchronous, as `app.synth()` is: about 4 s on a cache miss, a few milliseconds on a hit.
  */
-export function synthesizeDeployableStack(options: DeployableStackOptions): DeployableStack {
+export function synthesizeDeployableStack(options: DeployableStackOptions = {}): DeployableStack {
   const cacheRoot = options.cacheRoot ?? DEFAULT_CACHE_ROOT;
-  const key = inputHash(options);
+  const context = options.context ?? {};
+  const key = inputHash(context);
   const entryDir = path.join(cacheRoot, key);
   const cached = readEntry(entryDir);
-  if (cached) return cached;
+  if (cached) {
+    // Most recently used: pruning removes the entries no run has used for the longest.
+    touch(entryDir);
+    return cached;
+  }
 
   // Synthesize beside the final place, then rename: a concurrent run never sees a half-written entry.
   fs.mkdirSync(cacheRoot, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheRoot, `${key}.staging-`));
   try {
-    const entry = withStderrTo(options.onOutput, () => synthesize(path.join(staging, 'cdk.out'), options.collaborationIds));
+    const entry = withStderrTo(options.onOutput, () => synthesize(path.join(staging, 'cdk.out'), context));
     fs.writeFileSync(path.join(staging, 'entry.json'), JSON.stringify(relativeEntry(staging, entry), null, 2));
     try {
       fs.renameSync(staging, entryDir);
@@ -90,17 +108,22 @@ export function synthesizeDeployableStack(options: DeployableStackOptions): Depl
   return { ...entry, cached: false };
 }
 
-function synthesize(outdir: string, collaborationIds: readonly string[]): CacheEntry {
+/** The template's resources of one type (e.g. `AWS::CloudWatch::Alarm`), in template order. */
+export function resourcesOfType(template: CfnTemplate, type: string): CfnResource[] {
+  return Object.values(template.Resources).filter((r) => r.Type === type);
+}
+
+function synthesize(outdir: string, context: Readonly<Record<string, unknown>>): CacheEntry {
   // Loaded only on a cache miss: aws-cdk-lib takes seconds to import.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { AudienceJobsExporterStack } = require('../lib/audience-jobs-exporter-stack') as typeof import('../lib/audience-jobs-exporter-stack');
-  const { parseStackConfig } = require('../lib/config') as typeof import('../lib/config');
+  const { AudienceJobsExporterStack } = require('../../lib/audience-jobs-exporter-stack') as typeof import('../../lib/audience-jobs-exporter-stack');
+  const { parseStackConfig } = require('../../lib/config') as typeof import('../../lib/config');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const app = new App({
     outdir,
-    context: { ...cdkJson.context, collaborationIds: collaborationIds.join(',') },
+    context: { ...cdkJson.context, ...context },
     // The CloudFormation schema validation costs about 8 s here; the stack tests run it (and cdk-nag).
     builtinCloudFormationValidation: false,
   });
@@ -155,9 +178,9 @@ function relativeEntry(base: string, entry: CacheEntry): CacheEntry {
 }
 
 /** Hash of every input of the synth; 16 hex digits name the cache entry. */
-function inputHash(options: DeployableStackOptions): string {
+function inputHash(context: Readonly<Record<string, unknown>>): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ collaborationIds: options.collaborationIds }));
+  hash.update(JSON.stringify({ context }));
   const files = [...HASHED_FOLDERS.flatMap((folder) => listFiles(path.join(PROJECT_ROOT, folder))), ...HASHED_FILES.map((f) => path.join(PROJECT_ROOT, f)), __filename];
   for (const file of files.sort()) {
     hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);
@@ -173,13 +196,30 @@ function listFiles(folder: string): string[] {
     .map((d) => path.join(d.parentPath, d.name));
 }
 
+function touch(dir: string): void {
+  const now = new Date();
+  try {
+    fs.utimesSync(dir, now, now);
+  } catch {
+    // Removed meanwhile by another run's pruning: this run still has what it read.
+  }
+}
+
 function pruneOldEntries(cacheRoot: string, keep: string): void {
   const entries = fs
     .readdirSync(cacheRoot, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== keep && !d.name.includes('.staging-'))
-    .map((d) => ({ dir: path.join(cacheRoot, d.name), mtime: fs.statSync(path.join(cacheRoot, d.name)).mtimeMs }))
+    .map((d) => ({ dir: path.join(cacheRoot, d.name), mtime: statOrUndefined(path.join(cacheRoot, d.name))?.mtimeMs ?? 0 }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const old of entries.slice(KEEP_CACHED - 1)) fs.rmSync(old.dir, { recursive: true, force: true });
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 function isCode(error: unknown, code: string): boolean {

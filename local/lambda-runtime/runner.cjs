@@ -1,20 +1,24 @@
 /**
- * Runs one bundled handler once, in this fresh Node.js process, as Lambda would, and reports what it cost on fd 3
- * as one JSON line: import time, handler wall time, peak RSS (VmHWM) and CPU time (process.resourceUsage), and the
- * handler's result or error. Plain CommonJS so that nothing (tsx, a loader) runs in the measured process but
- * Node.js and the bundle.
+ * The process of one local Lambda invocation (started by invoke.ts): requires the bundle and calls
+ * `handler(event, context)` once, as the Node.js runtime of Lambda does, then reports on fd 3 — a pipe of its own, so
+ * that nothing the handler prints can be mistaken for it — one JSON line: the outcome, and what the invocation cost
+ * (import time, handler time, peak RSS from VmHWM, CPU time, optionally sampled memory peaks). Plain CommonJS, so
+ * that nothing (tsx, a loader) runs in the process but Node.js and the bundle.
  *
- *   node invoke-handler.cjs <bundle/index.js> '<event JSON>' [--import-only]
+ *   node runner.cjs '<spec JSON>'
+ *
+ * spec: { bundleFile, importOnly, event, context: { functionName, memoryLimitInMB, invokedFunctionArn, awsRequestId,
+ * logGroupName, logStreamName }, timeoutMs, memorySampleMs }
  */
 'use strict';
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 
-const [bundle, eventJson = '{}', mode] = process.argv.slice(2);
+const spec = JSON.parse(process.argv[2]);
 
-// BENCH_MEMORY_SAMPLE_MS: also report the peaks of process.memoryUsage() (heap, external, array buffers), sampled.
+// Peaks of process.memoryUsage() (heap, external, array buffers) and of the V8 heap spaces, sampled.
 const memoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
-const sampleMs = Number(process.env.BENCH_MEMORY_SAMPLE_MS || 0);
+const sampleMs = Number(spec.memorySampleMs || 0);
 if (sampleMs > 0) {
   setInterval(() => {
     const usage = process.memoryUsage();
@@ -28,8 +32,8 @@ if (sampleMs > 0) {
 
 /**
  * Peak RSS of this process since its exec: VmHWM from /proc/self/status (Linux). getrusage's maxRSS is not used
- * when VmHWM is there: it also counts the memory of the parent at fork time (the benchmark's own buffers), which
- * a child of a big parent reports as its own.
+ * when VmHWM is there: it also counts the memory of the parent at fork time, which a child of a big parent
+ * reports as its own.
  */
 function peakRssBytes(usage) {
   try {
@@ -41,41 +45,58 @@ function peakRssBytes(usage) {
   return usage.maxRSS * 1024;
 }
 
-const report = (fields) => {
+function report(outcome, timings) {
   const usage = process.resourceUsage();
-  fs.writeSync(3, `${JSON.stringify({
-    ...fields,
-    ...(sampleMs > 0 ? { memoryPeaks } : {}),
+  const measurements = {
+    ...timings,
     maxRssBytes: peakRssBytes(usage),
     ruMaxRssBytes: usage.maxRSS * 1024,
     userCpuMs: usage.userCPUTime / 1000,
     systemCpuMs: usage.systemCPUTime / 1000,
-  })}\n`);
-};
+    ...(sampleMs > 0 ? { memoryPeaks } : {}),
+  };
+  fs.writeSync(3, `${JSON.stringify({ outcome, measurements })}\n`);
+}
+
+function describe(error) {
+  return { name: error && error.name, message: error && error.message };
+}
+
+/** Reports, then ends the process once stdout is flushed: the SDK clients keep sockets alive; Lambda would freeze it here. */
+function finish(outcome, timings, code) {
+  report(outcome, timings);
+  process.stdout.write('', () => process.exit(code));
+}
 
 const importStart = performance.now();
-const { handler } = require(bundle);
+let handler;
+let initError;
+try {
+  handler = require(spec.bundleFile).handler;
+  if (typeof handler !== 'function') throw new TypeError(`${spec.bundleFile} exports no handler function`);
+} catch (error) {
+  initError = error;
+}
 const importMs = performance.now() - importStart;
-if (mode === '--import-only') {
-  report({ importMs });
+
+if (initError !== undefined) {
+  finish({ status: 'rejected', error: describe(initError) }, { importMs }, 2);
+} else if (spec.importOnly) {
+  // A cold start's init alone; the process ends by itself, as it would have without the report.
+  report({ status: 'imported' }, { importMs });
 } else {
   const started = Date.now();
   const context = {
-    functionName: 'bench', functionVersion: '$LATEST', memoryLimitInMB: '512',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:bench',
-    awsRequestId: `bench-${process.pid}`, logGroupName: '/aws/lambda/bench', logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 600_000 - (Date.now() - started),
+    ...spec.context,
+    functionVersion: '$LATEST',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => spec.timeoutMs - (Date.now() - started),
   };
   const handlerStart = performance.now();
-  handler(JSON.parse(eventJson), context).then(
-    (result) => {
-      report({ importMs, handlerMs: performance.now() - handlerStart, result });
-      // Kept-alive sockets of the cached SDK clients would hold the process open; Lambda would freeze it here.
-      process.exit(0);
-    },
-    (error) => {
-      report({ importMs, handlerMs: performance.now() - handlerStart, error: `${error && error.name}: ${error && error.message}` });
-      process.exit(2);
-    },
-  );
+  Promise.resolve()
+    .then(() => handler(spec.event, context))
+    .then(
+      (result) => finish({ status: 'resolved', result }, { importMs, handlerMs: performance.now() - handlerStart }, 0),
+      (error) => finish({ status: 'rejected', error: describe(error) }, { importMs, handlerMs: performance.now() - handlerStart }, 2),
+    );
 }

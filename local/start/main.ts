@@ -2,16 +2,17 @@
  * `npm start`: the whole exporter on this machine, with no AWS account and no network. The local Clean Rooms ML
  * emulator and a local S3 run in this process; the Lambda bundle that the stack deploys runs in a child process
  * with the function's environment from the synthesized template; DuckDB answers the Athena named queries over the
- * files it wrote; the stack's alarms are evaluated on the metrics it emitted.
+ * files it wrote; the stack's alarms are evaluated on the metrics it emitted. The status-changes scenario runs it twice
+ * with a local EventBridge, and shows the events the second run sent and what the stack's rule makes of them.
  *
- *   npm start [-- --scenario healthy|delete-failed|throttled|partial-failure] [--data-dir <folder>]
+ *   npm start [-- --scenario healthy|delete-failed|throttled|partial-failure|status-changes] [--data-dir <folder>]
  *
  * Exits 0 when the scenario behaved as it should (partial-failure included: the handler is meant to throw there),
  * 1 otherwise, 128 + n on signal n after stopping every server it started.
  */
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { PROJECT_ROOT } from '../deployable-bundle';
+import { PROJECT_ROOT } from '../lambda-runtime';
 import { Cleanup } from './cleanup';
 import { formatDuration, Progress } from './progress';
 import { runScenario } from './run-scenario';
@@ -51,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
     const result = await runScenario(scenario, { dataDirectory: path.join(path.resolve(options.dataDir), scenario.name) }, progress, cleanup);
     if (result.asExpected) {
       exitCode = 0;
+    } else if (result.unexpected) {
+      progress.line(`✖ Unexpected in scenario ${scenario.name}: ${result.unexpected}.`);
     } else {
       progress.line(`✖ Unexpected: the handler ${result.handler.outcome.status === 'resolved' ? 'resolved' : 'failed'} in scenario ${scenario.name}.`);
     }

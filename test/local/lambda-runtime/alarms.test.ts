@@ -1,7 +1,5 @@
-/** Alarm verdicts of `npm start`: the template's alarms against one run's EMF documents and outcome. */
-import type { CfnTemplate } from '../../local/deployable-bundle';
-import { evaluateAlarms } from '../../local/start/alarms';
-import type { EmfDocument } from '../../local/start/emf';
+/** Alarm verdicts of a local run: the template's alarms against one run's EMF documents and outcome. */
+import { evaluateAlarms, type CfnTemplate, type EmfDocument } from '../../../local/lambda-runtime';
 
 const NAMESPACE = 'AudienceJobsExporter';
 const SERVICE = [{ Name: 'service', Value: 'audience-jobs-exporter' }];
