@@ -1,4 +1,5 @@
 import { Annotations, type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../lambda/commons/constants';
 import { COLLABORATION_IDS_HINT, type ExporterStackConfig } from './config';
@@ -6,8 +7,9 @@ import { AthenaAnalytics, namedQueries, TABLE_NAME } from './constructs/athena-a
 import { ExportSchedule, clampDuration } from './constructs/export-schedule';
 import { ExporterAlarms } from './constructs/exporter-alarms';
 import { ExporterDashboard } from './constructs/exporter-dashboard';
-import { ExporterFunction } from './constructs/exporter-function';
+import { ExporterFunction, POINTERS_FOLDER, SNAPSHOT_OBJECTS_PATTERN } from './constructs/exporter-function';
 import { ExporterMetrics } from './constructs/exporter-metrics';
+import { FailedJobNotifications } from './constructs/failed-job-notifications';
 import { SnapshotStorage } from './constructs/snapshot-storage';
 
 /** Service name and namespace of the handler's metrics: set on the function, and selected by the alarms. */
@@ -31,7 +33,8 @@ export function glueDatabaseName(stackName: string): string {
 
 /**
  * Scheduled export of Clean Rooms ML audience generation jobs to S3 snapshots, queryable with Athena, alarmed on
- * DELETE_FAILED jobs, failures and staleness.
+ * DELETE_FAILED jobs, failures and staleness; with status events on, a status-change event per changed job on an
+ * EventBridge bus, and a message to the alarm topic per job that became DELETE_FAILED or CREATE_FAILED.
  */
 export class AudienceJobsExporterStack extends Stack {
   /** Snapshot bucket (created or imported) and the access logs bucket. */
@@ -46,6 +49,10 @@ export class AudienceJobsExporterStack extends Stack {
   readonly alarms: ExporterAlarms;
   /** The CloudWatch dashboard. */
   readonly dashboard: ExporterDashboard;
+  /** The bus of the status-change events (imported: the account's default bus or a named one); undefined when off. */
+  readonly eventBus?: events.IEventBus;
+  /** The rule that sends a message per new failed job to the alarm topic; undefined with status events off. */
+  readonly failedJobNotifications?: FailedJobNotifications;
 
   constructor(scope: Construct, id: string, props: AudienceJobsExporterStackProps) {
     super(scope, id, props);
@@ -64,6 +71,9 @@ export class AudienceJobsExporterStack extends Stack {
       existingBucketName: config.existingBucketName,
     });
 
+    // An existing bus (the default one unless eventBusName names another): the stack only adds a rule to it.
+    this.eventBus = config.statusEvents ? events.EventBus.fromEventBusName(this, 'StatusEventBus', config.eventBusName) : undefined;
+
     this.exporter = new ExporterFunction(this, 'Exporter', {
       bucket: this.storage.bucket,
       snapshotPrefix: config.snapshotPrefix,
@@ -75,6 +85,7 @@ export class AudienceJobsExporterStack extends Stack {
       metricsNamespace: METRICS_NAMESPACE,
       // Lambda keeps an asynchronous event (its retries included) up to 6 hours; a tick is stale once the next is due.
       maxEventAge: clampDuration(period, Duration.minutes(1), Duration.hours(6)),
+      statusEvents: this.eventBus !== undefined ? { eventBus: this.eventBus } : undefined,
     });
 
     this.schedule = new ExportSchedule(this, 'Schedule', {
@@ -116,7 +127,19 @@ export class AudienceJobsExporterStack extends Stack {
       alarmNamePrefix: this.stackName,
     });
 
-    const countsQuery = namedQueries(databaseName, TABLE_NAME, config.schedulePeriodMinutes).countsByStatus.name;
+    const queries = namedQueries(databaseName, TABLE_NAME, config.schedulePeriodMinutes);
+    const countsQuery = queries.countsByStatus.name;
+    if (this.eventBus !== undefined) {
+      this.failedJobNotifications = new FailedJobNotifications(this, 'FailedJobNotifications', {
+        eventBus: this.eventBus,
+        topic: this.alarms.topic,
+        topicKey: this.alarms.topicKey,
+        ruleNamePrefix: this.stackName,
+        workGroupName: this.stackName,
+        queryNames: { transitions: queries.statusTransitions.name, longDeleteFailed: queries.longDeleteFailed.name },
+      });
+    }
+
     this.dashboard = new ExporterDashboard(this, 'Dashboard', {
       dashboardName: this.stackName,
       metrics,
@@ -125,9 +148,10 @@ export class AudienceJobsExporterStack extends Stack {
       queues,
       alarms: this.alarms.alarms,
       athenaHint: `Athena workgroup \`${this.stackName}\`, saved query "${countsQuery}"`,
+      statusEvents: config.statusEvents,
     });
 
-    this.acknowledgeNagFindings(config.snapshotPrefix);
+    this.acknowledgeNagFindings(config.snapshotPrefix, config.statusEvents);
 
     new CfnOutput(this, 'SnapshotBucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'SnapshotLocation', { value: `s3://${this.storage.bucket.bucketName}/${config.snapshotPrefix}` });
@@ -140,10 +164,17 @@ export class AudienceJobsExporterStack extends Stack {
     new CfnOutput(this, 'GlueTable', { value: `${databaseName}.${TABLE_NAME}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.stackName });
+    if (this.eventBus !== undefined && this.failedJobNotifications !== undefined) {
+      new CfnOutput(this, 'StatusEventBusName', {
+        description: 'The bus of the status-change events (source audience-jobs-exporter): add rules of your own to it',
+        value: this.eventBus.eventBusName,
+      });
+      new CfnOutput(this, 'FailedJobRuleArn', { value: this.failedJobNotifications.ruleArn });
+    }
   }
 
   /** Each cdk-nag AwsSolutions finding this design keeps on purpose, with its reason. */
-  private acknowledgeNagFindings(snapshotPrefix: string): void {
+  private acknowledgeNagFindings(snapshotPrefix: string, statusEvents: boolean): void {
     // One finding per Region of GetAudienceGenerationJob: the stack's own (a token) or each source's Region.
     const jobRegions = this.exporter.jobRegions ?? ['<AWS::Region>'];
     Validations.of(this.exporter.policy).acknowledge(
@@ -157,10 +188,24 @@ export class AudienceJobsExporterStack extends Stack {
         reason: `GetAudienceGenerationJob is called for any job the List call returned (CREATE_FAILED/DELETE_FAILED ones); their ids are only known at run time and a collaboration may show jobs of other member accounts. Scoped to ${region === '<AWS::Region>' ? 'this Region' : `the Region ${region} of a configured source`} and the audience-generation-job type.`,
       })),
       {
-        id: `AwsSolutions-IAM5[Resource::${this.snapshotObjectsNagId(snapshotPrefix)}]`,
+        id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}*`)}]`,
         reason:
-          'The exporter writes one new object per collaboration and run under the snapshot prefix; keys carry the run time, so only a prefix wildcard can name them. Only s3:PutObject and s3:AbortMultipartUpload are allowed there.',
+          'The exporter writes one new object per collaboration and run under the snapshot prefix (and one pointer per collaboration under its _state/ folder); keys carry the run time, so only a prefix wildcard can name them. Only s3:PutObject and s3:AbortMultipartUpload are allowed there.',
       },
+      ...(statusEvents
+        ? [
+            {
+              id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}${POINTERS_FOLDER}*`)}]`,
+              reason:
+                'To find the previous snapshot of a collaboration, the exporter reads its pointer, one object per account, Region and collaboration under the _state/ folder of the snapshot prefix; collaborations may be "*" (known at run time only), so a folder wildcard names them. Only s3:GetObject is allowed there, and no listing.',
+            },
+            {
+              id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}${SNAPSHOT_OBJECTS_PATTERN}`)}]`,
+              reason:
+                'To compare a snapshot with the previous one, the exporter reads the previous snapshot object a pointer names: dt=YYYY-MM-DD/*.ndjson[.gz] under the snapshot prefix, keys that carry the run time. Only s3:GetObject, on snapshot objects only (not the manifests), and no listing.',
+            },
+          ]
+        : []),
     );
     Validations.of(this.schedule.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(this.exporter.function)}.Arn>:*]`,
@@ -180,12 +225,12 @@ export class AudienceJobsExporterStack extends Stack {
     }
   }
 
-  /** How cdk-nag writes the snapshot objects ARN in a finding id. */
-  private snapshotObjectsNagId(snapshotPrefix: string): string {
+  /** How cdk-nag writes the ARN of the snapshot bucket's objects matching `keyPattern` in a finding id. */
+  private objectsNagId(keyPattern: string): string {
     if (this.storage.imported) {
-      return `arn:<AWS::Partition>:s3:::${this.storage.bucket.bucketName}/${snapshotPrefix}*`;
+      return `arn:<AWS::Partition>:s3:::${this.storage.bucket.bucketName}/${keyPattern}`;
     }
-    return `<${this.logicalIdOf(this.storage.bucket)}.Arn>/${snapshotPrefix}*`;
+    return `<${this.logicalIdOf(this.storage.bucket)}.Arn>/${keyPattern}`;
   }
 
   private logicalIdOf(construct: Construct): string {

@@ -2,10 +2,10 @@
  * Typed, validated configuration of the stack, read from CDK context (`cdk.json` or `-c key=value`).
  *
  * Pure: no CDK construct is created here, so every rule is unit-tested without a synth. The rules the function
- * applies too (bucket name, key prefix, compression, model ARN, collaboration ids, sources, external id) are the
- * function's own, from lambda/config-rules/, so that a value the stack accepts is one the function accepts. An invalid
- * value throws a `ConfigError` whose message names the key, the value and every problem found in it; `bin/app.ts`
- * prints it and exits with status 1.
+ * applies too (bucket name, key prefix, compression, model ARN, collaboration ids, sources, external id, event bus,
+ * status events) are the function's own, from lambda/config-rules/, so that a value the stack accepts is one the
+ * function accepts. An invalid value throws a `ConfigError` whose message names the key, the value and every problem
+ * found in it; `bin/app.ts` prints it and exits with status 1.
  */
 import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
 import { bucketNameProblem } from '../lambda/config-rules/bucket-name';
@@ -13,6 +13,7 @@ import { collaborationItemProblem, noCollaborationProblem } from '../lambda/conf
 import { type Compression, compressionProblem } from '../lambda/config-rules/compression';
 import { ConfigurationError } from '../lambda/config-rules/configuration-error';
 import { configuredAudienceModelArnProblem } from '../lambda/config-rules/configured-audience-model-arn';
+import { eventBusNameProblem, isEventBusArn, statusEventsProblem } from '../lambda/config-rules/event-bus-name';
 import { snapshotPrefixProblem } from '../lambda/config-rules/snapshot-prefix';
 import { externalIdProblem, parseSourceList, ROLE_ARN_PATTERN, type SourceSpec } from '../lambda/config-rules/sources';
 import { TimeZone } from 'aws-cdk-lib';
@@ -36,6 +37,10 @@ export const CONTEXT_KEYS = {
   SNAPSHOT_RETENTION_DAYS: 'snapshotRetentionDays',
   ALARM_EMAIL: 'alarmEmail',
   EXISTING_BUCKET_NAME: 'existingBucketName',
+  /** The EventBridge bus of the status-change events (and of the failed-job rule): `default` or the name of a bus. */
+  EVENT_BUS_NAME: 'eventBusName',
+  /** `on` or `off`: status-change events (and the failed-job rule, PutEvents and the previous-snapshot reads). */
+  STATUS_EVENTS: 'statusEvents',
 } as const;
 
 /** The context keys the reader role stack (AudienceJobsReaderRole, deployed in member accounts) reads. */
@@ -55,6 +60,8 @@ export const CONFIG_DEFAULTS = {
   SNAPSHOT_PREFIX: DEFAULTS.SNAPSHOT_PREFIX,
   COMPRESSION: DEFAULTS.COMPRESSION,
   SNAPSHOT_RETENTION_DAYS: 400,
+  EVENT_BUS_NAME: DEFAULTS.EVENT_BUS_NAME,
+  STATUS_EVENTS: DEFAULTS.STATUS_EVENTS,
 } as const;
 
 /**
@@ -116,6 +123,13 @@ export interface ExporterStackConfig {
   readonly alarmEmail?: string;
   /** Optional existing bucket that receives the snapshots; when set, the stack creates no snapshot bucket. */
   readonly existingBucketName?: string;
+  /**
+   * Name of the EventBridge bus, in the stack's account and Region, that receives the status-change events and holds
+   * the failed-job rule: `default` (the account's default bus) or the name of an existing bus.
+   */
+  readonly eventBusName: string;
+  /** Status-change events on (the default) or off: off, no rule, no events:PutEvents and no s3:GetObject. */
+  readonly statusEvents: boolean;
 }
 
 /**
@@ -340,6 +354,38 @@ export function parseExistingBucketName(value: unknown): string | undefined {
 }
 
 /**
+ * `eventBusName`: the name of a bus of the stack's own account and Region, by the function's rule
+ * (lambda/config-rules/event-bus-name.ts). The function also accepts an ARN, but the stack creates its rule on the bus
+ * and scopes events:PutEvents to it, so it takes a name: a bus of another account or Region is refused.
+ */
+export function parseEventBusName(value: unknown): string {
+  const key = CONTEXT_KEYS.EVENT_BUS_NAME;
+  if (isAbsent(value)) return CONFIG_DEFAULTS.EVENT_BUS_NAME;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'expected the name of an event bus, e.g. default');
+  const name = value.trim();
+  if (isEventBusArn(name)) {
+    throw new ConfigError(
+      key,
+      value,
+      "expected the name of an event bus of this stack's account and Region, not an ARN: the stack creates its failed-job rule on that bus (e.g. default, or my-bus)",
+    );
+  }
+  const problem = eventBusNameProblem(name);
+  if (problem) throw new ConfigError(key, value, `not a valid event bus name: it ${problem}`);
+  return name;
+}
+
+/** `statusEvents`: `on` or `off`, by the function's rule for STATUS_EVENTS (lambda/config-rules/event-bus-name.ts). */
+export function parseStatusEvents(value: unknown): boolean {
+  const key = CONTEXT_KEYS.STATUS_EVENTS;
+  if (isAbsent(value)) return CONFIG_DEFAULTS.STATUS_EVENTS === 'on';
+  const text = typeof value === 'string' ? value.trim() : value;
+  const problem = statusEventsProblem(text);
+  if (problem) throw new ConfigError(key, value, problem);
+  return text === 'on';
+}
+
+/**
  * Reads and validates every key of the exporter stack. Absent optional keys take their defaults. `sources` and
  * `collaborationIds` are exclusive (checked first); when neither is given the placeholder is selected (schedule
  * disabled); a present but invalid one is an error.
@@ -380,6 +426,8 @@ export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig
     snapshotRetentionDays: parseRetentionDays(isAbsent(rawRetention) ? CONFIG_DEFAULTS.SNAPSHOT_RETENTION_DAYS : rawRetention),
     alarmEmail: parseAlarmEmail(getContext(CONTEXT_KEYS.ALARM_EMAIL)),
     existingBucketName: parseExistingBucketName(getContext(CONTEXT_KEYS.EXISTING_BUCKET_NAME)),
+    eventBusName: parseEventBusName(getContext(CONTEXT_KEYS.EVENT_BUS_NAME)),
+    statusEvents: parseStatusEvents(getContext(CONTEXT_KEYS.STATUS_EVENTS)),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Constraints of the AWS Clean Rooms ML API (Smithy model `com.amazonaws.cleanroomsml`, version 2023-09-06)
  * that this project relies on. They live in our code so that the Lambda bundle never reads the model;
- * `test/cleanroomsml/model-contract.test.ts` proves that each one equals the official model.
+ * `test/lambda/cleanroomsml/model-contract.test.ts` proves that each one equals the official model.
  */
 
 /** Signing name of the `aws.auth#sigv4` trait, and the ARN namespace. */

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -10,6 +11,10 @@ import { OperationPacer } from '../pacing/operation-pacer';
 
 /** Time allowed for one S3 request. */
 export const S3_REQUEST_TIMEOUT_MS = 120_000;
+/** Time allowed for one PutEvents request (at most 10 entries of 256 KB in all). */
+export const EVENTBRIDGE_REQUEST_TIMEOUT_MS = 10_000;
+/** PutEvents attempts, the first included: the SDK retries throttled and failed requests; failed entries are retried by the publisher. */
+export const EVENTBRIDGE_MAX_ATTEMPTS = 4;
 /** Session name of the assumed roles: what CloudTrail shows in the member accounts. */
 export const ROLE_SESSION_NAME = 'audience-jobs-exporter';
 /** Assumed-role sessions last an hour (the role's default maximum); a run takes minutes. */
@@ -39,6 +44,7 @@ export interface SourceClientKey {
  * credentials and learned request rates stay warm). Keyed by the settings that can differ between runs.
  */
 let s3Cached: { key: string; s3: S3Client } | undefined;
+let eventBridgeCached: { key: string; client: EventBridgeClient } | undefined;
 const credentialCache = new Map<string, SourceCredentials>();
 const cleanRoomsCache = new Map<string, CleanRoomsMLClient>();
 /**
@@ -57,7 +63,7 @@ export function pacerFor(accountId: string, region: string): OperationPacer {
 
 function endpointsKey(): string {
   const env = process.env;
-  return JSON.stringify([env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL_CLEANROOMSML, env.AWS_ENDPOINT_URL_STS]);
+  return JSON.stringify([env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL_CLEANROOMSML, env.AWS_ENDPOINT_URL_STS, env.AWS_ENDPOINT_URL_EVENTBRIDGE]);
 }
 
 /** The S3 client of the snapshot bucket, with the function's own credentials and Region. */
@@ -78,6 +84,26 @@ export function s3Client(region: string): S3Client {
     };
   }
   return s3Cached.s3;
+}
+
+/**
+ * The EventBridge client of the status-change events, with the function's own credentials and Region (honouring
+ * `AWS_ENDPOINT_URL_EVENTBRIDGE`, as the SDK does natively).
+ */
+export function eventBridgeClient(region: string): EventBridgeClient {
+  const key = JSON.stringify([region, endpointsKey()]);
+  if (eventBridgeCached?.key !== key) {
+    eventBridgeCached?.client.destroy();
+    eventBridgeCached = {
+      key,
+      client: new EventBridgeClient({
+        region,
+        maxAttempts: EVENTBRIDGE_MAX_ATTEMPTS,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: EVENTBRIDGE_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
+      }),
+    };
+  }
+  return eventBridgeCached.client;
 }
 
 /**
@@ -130,6 +156,8 @@ function assumedRole(roleArn: string, externalId: string | undefined, region: st
 export function destroyAwsClients(): void {
   s3Cached?.s3.destroy();
   s3Cached = undefined;
+  eventBridgeCached?.client.destroy();
+  eventBridgeCached = undefined;
   for (const { sts } of credentialCache.values()) sts.destroy();
   for (const client of cleanRoomsCache.values()) client.destroy();
   credentialCache.clear();

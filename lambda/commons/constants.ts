@@ -37,6 +37,10 @@ export const ENV = {
   MAX_ATTEMPTS: 'CLEANROOMSML_MAX_ATTEMPTS',
   /** Per-request timeout towards Clean Rooms ML, in milliseconds. */
   REQUEST_TIMEOUT_MS: 'CLEANROOMSML_REQUEST_TIMEOUT_MS',
+  /** EventBridge bus of the status-change events: a name or an ARN. */
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
+  /** `on` or `off`: compare each snapshot with the previous one and send an event per changed job. */
+  STATUS_EVENTS: 'STATUS_EVENTS',
   /** Namespace of the EMF metrics (read by Powertools). */
   METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   /** `service` dimension of the metrics and logs (read by Powertools). */
@@ -57,6 +61,14 @@ export const DEFAULTS = {
   REQUEST_TIMEOUT_MS: 30_000,
   METRICS_NAMESPACE: 'AudienceJobsExporter',
   SERVICE_NAME: 'audience-jobs-exporter',
+  EVENT_BUS_NAME: 'default',
+  STATUS_EVENTS: 'on',
+} as const;
+
+/** The status-change events: their source and detail type, which the stack's rule matches. */
+export const STATUS_EVENT = {
+  SOURCE: 'audience-jobs-exporter',
+  DETAIL_TYPE: 'Audience Generation Job Status Change',
 } as const;
 
 /** Upper bounds that keep a bad value from turning into a runaway run. */
@@ -78,6 +90,10 @@ export const METRIC = {
   FAILED_COLLABORATIONS: 'FailedCollaborations',
   EXPORT_SUCCEEDED: 'ExportSucceeded',
   RUN_DURATION: 'RunDurationMs',
+  STATUS_CHANGES: 'StatusChanges',
+  NEW_DELETE_FAILED_JOBS: 'NewDeleteFailedJobs',
+  NEW_CREATE_FAILED_JOBS: 'NewCreateFailedJobs',
+  STATUS_EVENTS_FAILED: 'StatusEventsFailed',
 } as const;
 
 /**

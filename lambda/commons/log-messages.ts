@@ -35,4 +35,21 @@ export const LOG_MESSAGE = {
   UNKNOWN_JOB_STATUS: 'Job status outside the model enum; exported as-is',
   /** WARN: a job was deleted between the list and the get; exported without status details. */
   JOB_VANISHED: 'Job vanished between ListAudienceGenerationJobs and GetAudienceGenerationJob; exported without status details',
+  /**
+   * WARN, per collaboration with status events on: no earlier snapshot is recorded (its first snapshot, or a pointer
+   * with no entry earlier than this run); no events for this snapshot. Fields: collaboration, account, Region, pointer
+   * key, reason (`no_pointer`, `no_earlier_snapshot`).
+   */
+  NO_PREVIOUS_SNAPSHOT: 'No previous snapshot to compare with; no status events for this snapshot',
+  /** WARN, per collaboration: its state pointer could not be read or is not a valid pointer; no events for this snapshot. */
+  STATE_POINTER_UNREADABLE: 'State pointer unreadable; no status events for this snapshot',
+  /** WARN, per collaboration: the previous snapshot object could not be read; no events for this snapshot. */
+  PREVIOUS_SNAPSHOT_UNREADABLE: 'Previous snapshot unreadable; no status events for this snapshot',
+  /**
+   * ERROR, per collaboration: some status events could not be delivered (sent, failed, error codes counted). The
+   * snapshot stands; the run fails so that its retry sends them again, with the same event ids.
+   */
+  STATUS_EVENTS_NOT_DELIVERED: 'Status events not delivered; the run fails so that its retry sends them again',
+  /** ERROR, per collaboration: the state pointer could not be advanced; the next run compares with an older snapshot. */
+  STATE_POINTER_WRITE_FAILED: 'State pointer not advanced; the next run compares with an older snapshot',
 } as const;

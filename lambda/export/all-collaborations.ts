@@ -7,8 +7,10 @@ import type { SnapshotRecord } from '../snapshot/record-schema';
 import { SpillFile } from '../snapshot/spill-file';
 import {
   abortQuietly,
+  completeStatus,
   linesOf,
   objectKey,
+  openStatus,
   openWriter,
   originFields,
   type SourceContext,
@@ -97,12 +99,18 @@ async function uploadCollaboration(ctx: SourceContext, spill: SpillFile, counts:
   const { collaborationId } = counts;
   if (ctx.abortSignal?.aborted) return failedEntry(ctx.origin, counts, ctx.abortSignal.reason);
   const key = objectKey(ctx, collaborationId);
+  // Per collaboration at upload time: its previous snapshot is compared with the lines the spill file gives back.
+  const status = await openStatus(ctx, collaborationId);
   const writer = openWriter(ctx, key);
   try {
-    for await (const chunk of spill.read(collaborationId)) await writer.write(chunk);
+    for await (const chunk of spill.read(collaborationId)) {
+      await writer.write(chunk);
+      await status.observeLines(chunk);
+    }
     const object = await writer.complete();
-    return succeededEntry(ctx.origin, counts, object);
+    return succeededEntry(ctx.origin, counts, object, await completeStatus(ctx, status, object.key));
   } catch (error) {
+    await status.dispose();
     await abortQuietly(writer, key);
     if (!stopOnRejectedCredentials(ctx, error)) {
       logger.error(LOG_MESSAGE.SNAPSHOT_UPLOAD_FAILED, { ...originFields(ctx, collaborationId), error: errorDetails(error) });

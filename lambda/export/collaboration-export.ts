@@ -6,10 +6,12 @@ import { snapshotObjectKey } from '../snapshot/key-layout';
 import type { CollaborationManifestEntry } from '../snapshot/manifest';
 import { NdjsonObjectWriter } from '../snapshot/ndjson-writer';
 import type { SnapshotRecord } from '../snapshot/record-schema';
+import { CollaborationStatus, type StatusEventsSettings } from '../status/collaboration-status';
+import type { ChangeCounts } from '../status/snapshot-diff';
 import type { ExporterConfig } from './config';
 import { CredentialsRejectedError, isCredentialRejection } from './credentials';
 import { DeadlineExceededError } from './deadline';
-import { type EntryCounts, type EntryOrigin, failedEntry, notStartedCounts, succeededEntry } from './manifest-entries';
+import { type EntryCounts, type EntryEvents, type EntryOrigin, failedEntry, notStartedCounts, succeededEntry } from './manifest-entries';
 import { walkPages, type WalkContext } from './walk-pages';
 
 /** One source being exported: its client and origin, and the run it belongs to. */
@@ -19,6 +21,10 @@ export interface SourceContext extends WalkContext {
     runStop: AbortController;
     limitCollaborations: <T>(fn: () => Promise<T>) => Promise<T>;
     limitDetails: WalkContext['limitDetails'];
+    /** The bus and publisher of the status-change events; undefined when STATUS_EVENTS is off. */
+    statusEvents: StatusEventsSettings['events'];
+    /** What the comparisons of the run's collaborations found, summed (for the metrics). */
+    statusChanges: ChangeCounts;
   };
   origin: EntryOrigin & { accountId: string };
   /** Aborted when the credentials are rejected: this source's, and the run's too for the function's own credentials. */
@@ -30,13 +36,18 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
   const counts = notStartedCounts(collaborationId);
   if (ctx.abortSignal?.aborted) return failedEntry(ctx.origin, counts, notStarted(ctx.abortSignal.reason));
   const key = objectKey(ctx, collaborationId);
+  // The previous snapshot loads while the first page is fetched; a failed walk stops it.
+  const statusStop = new AbortController();
+  const status = openStatus(ctx, collaborationId, statusStop.signal);
   const writer = openWriter(ctx, key);
   try {
     for await (const records of walkPages(ctx, collaborationId, () => counts.pages++)) {
       await writer.write(linesOf(records, counts));
+      await (await status).observe(records);
     }
     const object = await writer.complete();
-    const entry = succeededEntry(ctx.origin, counts, object);
+    const events = await completeStatus(ctx, await status, object.key);
+    const entry = succeededEntry(ctx.origin, counts, object, events);
     logger.info(LOG_MESSAGE.COLLABORATION_EXPORTED, {
       collaborationId,
       accountId: ctx.origin.accountId,
@@ -46,9 +57,13 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
       bytes: object.bytes,
       durationMs: entry.duration_ms,
       key,
+      statusEventsSent: events.sent,
+      statusEventsFailed: events.failed,
     });
     return entry;
   } catch (error) {
+    statusStop.abort();
+    await (await status).dispose();
     await abortQuietly(writer, key);
     if (!stopOnRejectedCredentials(ctx, error)) {
       logger.error(LOG_MESSAGE.COLLABORATION_EXPORT_FAILED, { ...originFields(ctx, collaborationId), pages: counts.pages, jobsRead: counts.jobCount, error: errorDetails(error) });
@@ -77,6 +92,29 @@ export function stopOnRejectedCredentials(ctx: SourceContext, error: unknown): b
     error: errorDetails(error),
   });
   return true;
+}
+
+/**
+ * The status events of one collaboration of this source: the pointer read and the previous snapshot loaded (never
+ * throws). `stop` ends the load early when the collaboration fails.
+ */
+export function openStatus(ctx: SourceContext, collaborationId: string, stop?: AbortSignal): Promise<CollaborationStatus> {
+  const { s3, config, scheduledTime } = ctx.run.input;
+  const signals = [ctx.abortSignal, stop].filter((s): s is AbortSignal => s !== undefined);
+  return CollaborationStatus.open(
+    { s3, bucket: config.bucket, prefix: config.prefix, scheduledTime, events: ctx.run.statusEvents, abortSignal: signals.length > 0 ? AbortSignal.any(signals) : undefined },
+    { accountId: ctx.origin.accountId, region: ctx.origin.region, collaborationId, roleArn: ctx.origin.roleArn },
+  );
+}
+
+/** The object is complete: the collaboration's events are sent and its pointer advanced; what they found joins the run's. */
+export async function completeStatus(ctx: SourceContext, status: CollaborationStatus, key: string): Promise<EntryEvents> {
+  const outcome = await status.complete(key);
+  const totals = ctx.run.statusChanges;
+  totals.changes += outcome.counts.changes;
+  totals.newDeleteFailed += outcome.counts.newDeleteFailed;
+  totals.newCreateFailed += outcome.counts.newCreateFailed;
+  return { sent: outcome.sent, failed: outcome.failed };
 }
 
 export function objectKey(ctx: SourceContext, collaborationId: string): string {

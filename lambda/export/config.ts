@@ -6,6 +6,7 @@ import { type CollaborationSelection, parseCollaborationSelection } from '../con
 import { type Compression, compressionProblem } from '../config-rules/compression';
 import { ConfigurationError } from '../config-rules/configuration-error';
 import { configuredAudienceModelArnProblem } from '../config-rules/configured-audience-model-arn';
+import { eventBusNameProblem, statusEventsProblem } from '../config-rules/event-bus-name';
 import { snapshotPrefixProblem } from '../config-rules/snapshot-prefix';
 import { parseSourceList, REGION_PATTERN, type SourceSpec } from '../config-rules/sources';
 
@@ -23,6 +24,10 @@ export interface ExporterConfig {
   maxConcurrency: number;
   maxAttempts: number;
   requestTimeoutMs: number;
+  /** STATUS_EVENTS: compare each snapshot with the previous one and send an event per change (pointers advance either way). */
+  statusEvents: boolean;
+  /** EVENT_BUS_NAME: the bus of the status-change events, a name or an ARN. */
+  eventBusName: string;
 }
 
 /**
@@ -41,6 +46,8 @@ export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
   const maxConcurrency = parseInteger(ENV.MAX_CONCURRENCY, env[ENV.MAX_CONCURRENCY], DEFAULTS.MAX_CONCURRENCY, 1, LIMITS.MAX_CONCURRENCY, problems);
   const maxAttempts = parseInteger(ENV.MAX_ATTEMPTS, env[ENV.MAX_ATTEMPTS], DEFAULTS.MAX_ATTEMPTS, 1, LIMITS.MAX_ATTEMPTS, problems);
   const requestTimeoutMs = parseInteger(ENV.REQUEST_TIMEOUT_MS, env[ENV.REQUEST_TIMEOUT_MS], DEFAULTS.REQUEST_TIMEOUT_MS, 100, 300_000, problems);
+  const statusEvents = parseStatusEvents(env[ENV.STATUS_EVENTS], problems);
+  const eventBusName = parseEventBusName(env[ENV.EVENT_BUS_NAME], problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     sources: sources!.list,
@@ -53,6 +60,8 @@ export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
     maxConcurrency,
     maxAttempts,
     requestTimeoutMs,
+    statusEvents,
+    eventBusName,
   };
 }
 
@@ -145,6 +154,20 @@ function parseCompression(raw: string | undefined, problems: string[]): Compress
   if (!problem) return raw as Compression;
   problems.push(`${ENV.COMPRESSION} ${JSON.stringify(raw)} ${problem}`);
   return DEFAULTS.COMPRESSION;
+}
+
+function parseStatusEvents(raw: string | undefined, problems: string[]): boolean {
+  if (raw === undefined || raw === '') return DEFAULTS.STATUS_EVENTS === 'on';
+  const problem = statusEventsProblem(raw);
+  if (problem) problems.push(`${ENV.STATUS_EVENTS} ${JSON.stringify(raw)} ${problem}`);
+  return raw === 'on';
+}
+
+function parseEventBusName(raw: string | undefined, problems: string[]): string {
+  if (raw === undefined || raw === '') return DEFAULTS.EVENT_BUS_NAME;
+  const problem = eventBusNameProblem(raw);
+  if (problem) problems.push(`${ENV.EVENT_BUS_NAME} ${JSON.stringify(raw)} ${problem}`);
+  return raw;
 }
 
 function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {

@@ -5,9 +5,9 @@ import { LOG_MESSAGE } from '../commons/log-messages';
 import { metrics } from '../commons/metrics';
 import { loadExporterConfig } from './config';
 import { checkCredentials } from './credentials';
-import { type ExportRunResult, runExport } from './exporter';
+import { type ExportRunInput, type ExportRunResult, runExport } from './exporter';
 import { awsSourceOpener, type OpenSource } from './source-session';
-import { publishAbortedRunMetrics, publishRunMetrics } from './run-metrics';
+import { publishAbortedRunMetrics, publishRunMetrics, statusEventsFailed } from './run-metrics';
 import { resolveScheduledTime } from './scheduled-time';
 
 export interface ExportJobOptions {
@@ -18,6 +18,8 @@ export interface ExportJobOptions {
   now?: () => Date;
   /** Resolves each source's account and client; default STS GetCallerIdentity with the source's credentials. */
   openSource?: OpenSource;
+  /** Retry settings of the status-event publisher (tests shorten its backoff). */
+  eventPublisher?: ExportRunInput['eventPublisher'];
 }
 
 /**
@@ -61,7 +63,16 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   let result: ExportRunResult;
   try {
     const openSource = options.openSource ?? awsSourceOpener({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
-    result = await runExport({ config, scheduledTime, openSource, s3, remainingTimeMs: options.remainingTimeMs, deadlineMarginMs: options.deadlineMarginMs, now });
+    result = await runExport({
+      config,
+      scheduledTime,
+      openSource,
+      s3,
+      remainingTimeMs: options.remainingTimeMs,
+      deadlineMarginMs: options.deadlineMarginMs,
+      now,
+      eventPublisher: options.eventPublisher,
+    });
   } catch (error) {
     // Only the manifest write gets here: the snapshots may be complete but the run is not recorded.
     logger.error(LOG_MESSAGE.MANIFEST_WRITE_FAILED, { error: errorDetails(error) });
@@ -69,7 +80,7 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     throw error;
   }
   const { manifest, manifestKey } = result;
-  publishRunMetrics(metrics, manifest, Date.now() - started);
+  publishRunMetrics(metrics, manifest, Date.now() - started, result.statusChanges);
   const log = manifest.status === 'succeeded' ? logger.info.bind(logger) : logger.error.bind(logger);
   log(LOG_MESSAGE.EXPORT_FINISHED, {
     status: manifest.status,
@@ -80,6 +91,8 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
     statusCounts: manifest.totals.status_counts,
     succeeded: manifest.totals.succeeded,
     failed: manifest.totals.failed,
+    statusChanges: result.statusChanges.changes,
+    statusEventsFailed: statusEventsFailed(manifest),
     durationMs: Date.now() - started,
   });
   return result;

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { eventBridgeClient } from '../commons/aws-clients';
 import { errorDetails } from '../commons/error-details';
 import { logger } from '../commons/logger';
 import { LOG_MESSAGE } from '../commons/log-messages';
@@ -12,13 +13,20 @@ import { DEFAULT_DEADLINE_MARGIN_MS, deadlineSignal } from './deadline';
 import { failedEntry, notStartedCounts } from './manifest-entries';
 import type { OpenSource, SourceSession } from './source-session';
 import { roleAccountId, type SourceSpec } from '../config-rules/sources';
+import { EventPublisher, type EventPublisherOptions, type PutEventsClient } from '../status/event-publisher';
+import { type ChangeCounts, noChanges } from '../status/snapshot-diff';
 
 /**
- * GetAudienceGenerationJob calls in flight, per collaboration exported in parallel. Each walk needs its failed
- * jobs' details within one page fetch (they overlap the next page); a run-wide pool smaller than the walks' demand
- * would queue them and lengthen every walk.
+ * GetAudienceGenerationJob calls in progress, per collaboration exported in parallel: waiting for the pacer, on the
+ * wire, or waiting out a retry backoff. Each walk needs its failed jobs' details within one page fetch (they overlap
+ * the next page); a run-wide pool smaller than the walks' demand would queue them and lengthen every walk. It is
+ * large because a call in backoff holds its place: when every first attempt is throttled (a storm), each call waits
+ * 0.5 s on average before its retry, and 4 per collaboration capped a run at about 23 calls a second. The quota is
+ * protected elsewhere: the pacer paces each operation and lets 16 attempts in flight at the start of a busy period
+ * (more as they succeed), and the client lets at most 90 requests wait out a throttling backoff at once (what its
+ * retry quota pays for). A pending call holds a few hundred bytes.
  */
-const DETAIL_CONCURRENCY_PER_COLLABORATION = 4;
+const DETAIL_CONCURRENCY_PER_COLLABORATION = 32;
 /** Sources whose credentials and account are being resolved at once (one STS round trip or two each). */
 const SOURCE_OPEN_CONCURRENCY = 4;
 /** Collaboration id used in the manifest for a failed `*` walk, or source, whose failure cannot be pinned on one. */
@@ -35,11 +43,17 @@ export interface ExportRunInput {
   /** Stop this long before the deadline. Default 15 s. */
   deadlineMarginMs?: number;
   now?: () => Date;
+  /** Where status-change events are sent (with STATUS_EVENTS on); default the cached EventBridge client of the Region. */
+  eventBridge?: PutEventsClient;
+  /** The publisher's retry settings (tests shorten the backoff). */
+  eventPublisher?: Omit<EventPublisherOptions, 'client'>;
 }
 
 export interface ExportRunResult {
   manifest: RunManifest;
   manifestKey: string;
+  /** What comparing each snapshot with its previous one found, over the run (zero with events off). */
+  statusChanges: ChangeCounts;
 }
 
 /**
@@ -63,6 +77,13 @@ export async function runExport(input: ExportRunInput): Promise<ExportRunResult>
     runStop: stop,
     limitCollaborations: pLimit(config.maxConcurrency),
     limitDetails: pLimit(DETAIL_CONCURRENCY_PER_COLLABORATION * config.maxConcurrency),
+    statusEvents: config.statusEvents
+      ? {
+          eventBusName: config.eventBusName,
+          publisher: new EventPublisher({ ...input.eventPublisher, client: input.eventBridge ?? eventBridgeClient(config.region) }),
+        }
+      : undefined,
+    statusChanges: noChanges(),
   };
   const limitOpen = pLimit(SOURCE_OPEN_CONCURRENCY);
   let results: { source: ManifestSource; entries: CollaborationManifestEntry[] }[];
@@ -74,7 +95,7 @@ export async function runExport(input: ExportRunInput): Promise<ExportRunResult>
   const manifest = buildManifest(input, results, startedAt, now(), deadline?.signal.aborted ?? false);
   const key = manifestKey(config.prefix, scheduledTime);
   await writeManifest(input.s3, config.bucket, key, manifest);
-  return { manifest, manifestKey: key };
+  return { manifest, manifestKey: key, statusChanges: run.statusChanges };
 }
 
 type RunState = SourceContext['run'];
@@ -143,13 +164,17 @@ function buildManifest(
     for (const [status, count] of Object.entries(entry.status_counts)) statusCounts[status] = (statusCounts[status] ?? 0) + count;
   }
   const failed = entries.length - succeeded.length;
+  // The snapshots stand, but undelivered events fail the run, so that its retry sends them again.
+  const eventsFailed = sum(succeeded.map((e) => e.status_events_failed ?? 0));
+  const status = failed === 0 && eventsFailed === 0 ? 'succeeded' : 'failed';
+  const reason = status === 'succeeded' ? null : deadlineHit ? 'deadline' : failed > 0 ? 'collaboration_failed' : 'status_events_failed';
   return {
     manifest_version: 2,
     scheduled_time: scheduledTime.toISOString(),
     started_at: startedAt.toISOString(),
     finished_at: finishedAt.toISOString(),
-    status: failed === 0 ? 'succeeded' : 'failed',
-    reason: failed === 0 ? null : deadlineHit ? 'deadline' : 'collaboration_failed',
+    status,
+    reason,
     bucket: config.bucket,
     prefix: config.prefix,
     compression: config.compression,

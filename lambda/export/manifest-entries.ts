@@ -18,13 +18,26 @@ export interface EntryCounts {
   started: number;
 }
 
-export function succeededEntry(origin: EntryOrigin, counts: EntryCounts, object: { key: string; bytes: number }): CollaborationManifestEntry {
+/** Status-change events of a succeeded collaboration; null for both when nothing was compared. */
+export interface EntryEvents {
+  sent: number | null;
+  failed: number | null;
+}
+
+export function succeededEntry(
+  origin: EntryOrigin,
+  counts: EntryCounts,
+  object: { key: string; bytes: number },
+  events: EntryEvents = { sent: null, failed: null },
+): CollaborationManifestEntry {
   return {
     ...common(origin, counts),
     status: 'succeeded',
     object_key: object.key,
     object_bytes: object.bytes,
     error: null,
+    status_events_sent: events.sent,
+    status_events_failed: events.failed,
   };
 }
 
@@ -37,6 +50,8 @@ export function failedEntry(origin: EntryOrigin, counts: EntryCounts, error: unk
     object_key: null,
     object_bytes: null,
     error: { name, message },
+    status_events_sent: null,
+    status_events_failed: null,
   };
 }
 

@@ -11,57 +11,120 @@ const MAX_LOAD = 0.7;
 const GROWTH = 1.5;
 
 /**
- * Remembers which job ARNs a walk has already written, in a flat typed array instead of a Set of
- * strings: a million ARNs as strings cost ~150 MB of heap, as fingerprints ~18 MB.
+ * The 96-bit fingerprint of a job ARN, as three words written to `out[0..2]`; never all zero (all-zero marks an
+ * empty slot). Shared by every table of job ARNs, so that they all hash alike.
  */
-export class JobFingerprintSet {
+export function jobFingerprint(arn: string, out: Uint32Array): void {
+  // One-shot MD5 as a 'binary' (latin1) string, the same digest: a third of createHash().update().digest()'s
+  // cost, and no Buffer (Node.js >= 20.12). The same 96 bits as before.
+  const digest = hash('md5', arn, 'binary');
+  const a = word(digest, 0);
+  const b = word(digest, 4);
+  const c = word(digest, 8);
+  out[0] = (a | b | c) === 0 ? 1 : a;
+  out[1] = b;
+  out[2] = c;
+}
+
+/**
+ * An open-addressing table of job ARN fingerprints in one flat typed array instead of a Set of strings: a million
+ * ARNs as strings cost ~150 MB of heap, as fingerprints ~18 MB. A subclass that keeps a value per member (see
+ * lambda/status/status-table.ts) stores it in a parallel array indexed by slot, and moves it in {@link moved}.
+ */
+export class FingerprintTable {
   private slots = new Uint32Array(INITIAL_SLOTS * WORDS);
   private capacity = INITIAL_SLOTS;
   private count = 0;
+  private readonly key = new Uint32Array(WORDS);
 
   get size(): number {
     return this.count;
   }
 
-  /** Adds the ARN; returns false when it was already there. */
-  add(arn: string): boolean {
-    // One-shot MD5 as a 'binary' (latin1) string, the same digest: a third of createHash().update().digest()'s
-    // cost, and no Buffer (Node.js >= 20.12). The same 96 bits as before.
-    const digest = hash('md5', arn, 'binary');
-    let a = word(digest, 0);
-    const b = word(digest, 4);
-    const c = word(digest, 8);
-    if ((a | b | c) === 0) a = 1; // all-zero marks an empty slot
-    if (!this.insert(a, b, c)) return false;
-    this.count++;
-    if (this.count > this.capacity * MAX_LOAD) this.grow();
-    return true;
+  /** Slots in the table: the length a parallel array of values needs. */
+  protected get slotCount(): number {
+    return this.capacity;
   }
 
-  private insert(a: number, b: number, c: number): boolean {
+  /** The slot that holds `arn`, or -1 when it is not a member. */
+  protected find(arn: string): number {
+    jobFingerprint(arn, this.key);
+    const slot = this.probe(this.key[0]!, this.key[1]!, this.key[2]!);
+    return this.isEmpty(slot) ? -1 : slot;
+  }
+
+  /**
+   * Adds `arn` when it is not a member. Returns its slot when it was added, or `-1 - slot` (negative) when it was
+   * already there. The slot stays valid until the next insertion.
+   */
+  protected insert(arn: string): number {
+    jobFingerprint(arn, this.key);
+    const a = this.key[0]!;
+    const b = this.key[1]!;
+    const c = this.key[2]!;
+    let slot = this.probe(a, b, c);
+    if (!this.isEmpty(slot)) return -1 - slot;
+    if (this.count + 1 > this.capacity * MAX_LOAD) {
+      this.grow();
+      slot = this.probe(a, b, c);
+    }
+    this.write(slot, a, b, c);
+    this.count++;
+    return slot;
+  }
+
+  /** Called on growth, before the members move: the table now has `slotCount` slots. */
+  protected resized(_slotCount: number): void {}
+
+  /** Called on growth for each member, from its old slot to its new one (after {@link resized}). */
+  protected moved(_from: number, _to: number): void {}
+
+  /** The slot where (a, b, c) is, or the empty slot where it belongs. */
+  private probe(a: number, b: number, c: number): number {
     const capacity = this.capacity;
     for (let slot = ((a ^ (c << 7)) >>> 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       const i = slot * WORDS;
       const sa = this.slots[i]!;
       const sb = this.slots[i + 1]!;
       const sc = this.slots[i + 2]!;
-      if ((sa | sb | sc) === 0) {
-        this.slots[i] = a;
-        this.slots[i + 1] = b;
-        this.slots[i + 2] = c;
-        return true;
-      }
-      if (sa === a && sb === b && sc === c) return false;
+      if ((sa | sb | sc) === 0 || (sa === a && sb === b && sc === c)) return slot;
     }
+  }
+
+  private isEmpty(slot: number): boolean {
+    const i = slot * WORDS;
+    return (this.slots[i]! | this.slots[i + 1]! | this.slots[i + 2]!) === 0;
+  }
+
+  private write(slot: number, a: number, b: number, c: number): void {
+    const i = slot * WORDS;
+    this.slots[i] = a;
+    this.slots[i + 1] = b;
+    this.slots[i + 2] = c;
   }
 
   private grow(): void {
     const old = this.slots;
     this.capacity = Math.ceil(this.capacity * GROWTH);
     this.slots = new Uint32Array(this.capacity * WORDS);
+    this.resized(this.capacity);
     for (let i = 0; i < old.length; i += WORDS) {
-      if ((old[i]! | old[i + 1]! | old[i + 2]!) !== 0) this.insert(old[i]!, old[i + 1]!, old[i + 2]!);
+      const a = old[i]!;
+      const b = old[i + 1]!;
+      const c = old[i + 2]!;
+      if ((a | b | c) === 0) continue;
+      const slot = this.probe(a, b, c);
+      this.write(slot, a, b, c);
+      this.moved(i / WORDS, slot);
     }
+  }
+}
+
+/** Remembers which job ARNs a walk has already written. */
+export class JobFingerprintSet extends FingerprintTable {
+  /** Adds the ARN; returns false when it was already there. */
+  add(arn: string): boolean {
+    return this.insert(arn) >= 0;
   }
 }
 

@@ -1,8 +1,11 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Compression } from '../config-rules/compression';
 
-/** Why a run failed: some collaborations failed, or the Lambda deadline came first. */
-export type RunFailureReason = 'collaboration_failed' | 'deadline';
+/**
+ * Why a run failed: some collaborations failed, or the Lambda deadline came first; or every snapshot was written but
+ * some status-change events could not be delivered (the run's retry sends them again).
+ */
+export type RunFailureReason = 'collaboration_failed' | 'deadline' | 'status_events_failed';
 
 export interface ManifestError {
   name: string;
@@ -30,6 +33,13 @@ export interface CollaborationManifestEntry {
   object_bytes: number | null;
   duration_ms: number;
   error: ManifestError | null;
+  /**
+   * Status-change events accepted by EventBridge for this snapshot; null when nothing was compared (events off, no
+   * previous snapshot, or the collaboration failed).
+   */
+  status_events_sent: number | null;
+  /** Status-change events that could not be delivered (the run then fails); null as `status_events_sent`. */
+  status_events_failed: number | null;
 }
 
 /** One configured source, as the run resolved it. */

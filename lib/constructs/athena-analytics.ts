@@ -22,8 +22,15 @@ export const PROJECTION_START_DATE = '2024-01-01';
 export const BYTES_SCANNED_CUTOFF_PER_QUERY = 10 * 1024 ** 3;
 /** How long Athena query results are kept. */
 export const QUERY_RESULTS_RETENTION_DAYS = 30;
-/** Days covered by the "job counts by status per day" named query. */
+/** Days covered by the "job counts by status per day" and "status transitions per job" named queries. */
 export const STATUS_HISTORY_DAYS = 30;
+/**
+ * Days of history the "Jobs in DELETE_FAILED for more than 24 hours" query reads: a job DELETE_FAILED in every
+ * snapshot of them shows the first snapshot of that window as its start (it has been DELETE_FAILED at least that long).
+ */
+export const DELETE_FAILED_HISTORY_DAYS = STATUS_HISTORY_DAYS;
+/** How long a job stays DELETE_FAILED before the "... for more than 24 hours" query lists it. */
+export const LONG_DELETE_FAILED_HOURS = 24;
 export const TABLE_NAME = 'audience_generation_jobs';
 
 export interface AthenaAnalyticsProps {
@@ -57,6 +64,10 @@ export function namedQueries(database: string, table: string, schedulePeriodMinu
     `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
   const owner = SNAPSHOT_OWNER_COLUMNS.join(', ');
   const sameOwner = (a: string, b: string) => SNAPSHOT_OWNER_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+  // One job's history: its own account, Region and collaboration (the same job seen from two accounts is two histories).
+  const job = `${owner}, audience_generation_job_arn`;
+  const sameJob = (a: string, b: string) => `${sameOwner(a, b)} AND ${a}.audience_generation_job_arn = ${b}.audience_generation_job_arn`;
+  const since = (days: number, alias = '') => `${alias}dt >= CAST(current_date - INTERVAL '${days}' DAY AS varchar)`;
   // Per (account, Region, collaboration): one that failed in the last run still shows its previous snapshot.
   const latest = `WITH latest AS (
   SELECT ${owner}, max(snapshot_time) AS snapshot_time
@@ -116,12 +127,98 @@ GROUP BY j.dt, j.status
 ORDER BY j.dt DESC, j.status;
 `,
     },
+    statusTransitions: {
+      name: 'Status transitions per job',
+      description: `Every status change of a job between two snapshots of its account, Region and collaboration over the last ${STATUS_HISTORY_DAYS} days (LAG of status over snapshot_time), and every job new since its collaboration's previous snapshot (change created); the events the exporter sends, removed jobs aside.`,
+      query: `WITH history AS (
+  SELECT ${job},
+         name,
+         status,
+         status_details.status_code AS status_code,
+         status_details.message AS status_message,
+         update_time,
+         snapshot_time,
+         lag(status) OVER (PARTITION BY ${job} ORDER BY snapshot_time) AS previous_status,
+         lag(snapshot_time) OVER (PARTITION BY ${job} ORDER BY snapshot_time) AS previous_snapshot_time,
+         min(snapshot_time) OVER (PARTITION BY ${owner}) AS first_snapshot_time
+  FROM ${source}
+  WHERE ${since(STATUS_HISTORY_DAYS)}
+)
+SELECT ${owner},
+       name,
+       audience_generation_job_arn,
+       CASE WHEN previous_status IS NULL THEN 'created' ELSE 'status_changed' END AS change,
+       previous_status,
+       status,
+       status_code,
+       status_message,
+       update_time,
+       previous_snapshot_time,
+       snapshot_time
+FROM history
+WHERE (previous_status IS NOT NULL AND status <> previous_status)
+   OR (previous_status IS NULL AND snapshot_time > first_snapshot_time)
+ORDER BY ${job}, snapshot_time;
+`,
+    },
+    longDeleteFailed: {
+      name: `Jobs in DELETE_FAILED for more than ${LONG_DELETE_FAILED_HOURS} hours`,
+      description: `Jobs in DELETE_FAILED in the latest snapshot of each account, Region and collaboration that have been DELETE_FAILED in every snapshot since more than ${LONG_DELETE_FAILED_HOURS} hours before it (delete_failed_since: the first of those snapshots, within the last ${DELETE_FAILED_HISTORY_DAYS} days), with their status details.`,
+      query: `${latest},
+current_delete_failed AS (
+  SELECT j.account_id,
+         j.region,
+         j.collaboration_id,
+         j.audience_generation_job_arn,
+         j.name,
+         j.status_details.status_code AS status_code,
+         j.status_details.message AS status_message,
+         j.update_time,
+         j.snapshot_time
+  FROM ${source} j
+  JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
+  WHERE ${recent('j.')}
+    AND j.status = 'DELETE_FAILED'
+),
+history AS (
+  SELECT ${job},
+         status,
+         snapshot_time,
+         max(CASE WHEN status <> 'DELETE_FAILED' THEN snapshot_time END) OVER (PARTITION BY ${job}) AS last_other_status_time
+  FROM ${source}
+  WHERE ${since(DELETE_FAILED_HISTORY_DAYS)}
+),
+delete_failed_since AS (
+  -- The earliest snapshot since which the job has been DELETE_FAILED without a break.
+  SELECT ${job}, min(snapshot_time) AS since_time
+  FROM history
+  WHERE status = 'DELETE_FAILED'
+    AND (last_other_status_time IS NULL OR snapshot_time > last_other_status_time)
+  GROUP BY ${job}
+)
+SELECT c.account_id,
+       c.region,
+       c.collaboration_id,
+       c.name,
+       c.audience_generation_job_arn,
+       c.status_code,
+       c.status_message,
+       s.since_time AS delete_failed_since,
+       date_diff('hour', s.since_time, c.snapshot_time) AS hours_in_delete_failed,
+       c.update_time,
+       c.snapshot_time
+FROM current_delete_failed c
+JOIN delete_failed_since s ON ${sameJob('c', 's')}
+WHERE s.since_time < c.snapshot_time - INTERVAL '${LONG_DELETE_FAILED_HOURS}' HOUR
+ORDER BY s.since_time, c.account_id, c.region, c.collaboration_id, c.name;
+`,
+    },
   };
 }
 
 /**
  * Makes the snapshots queryable: a Glue database and table (JSON SerDe, partition projection on `dt`), an Athena
- * workgroup with enforced, encrypted results and a bytes-scanned cutoff, and three named queries.
+ * workgroup with enforced, encrypted results and a bytes-scanned cutoff, and five named queries.
  *
  * The table's location is the snapshot prefix; each projected partition is one day's folder, and holds one object per
  * source account, Region, collaboration and run:

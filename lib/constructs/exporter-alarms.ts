@@ -54,7 +54,7 @@ export interface ExporterAlarmsProps {
  * subscription, on alarm and on recovery. Each description ends with its runbook section.
  */
 export class ExporterAlarms extends Construct {
-  /** The topic every alarm (and its recovery) notifies. */
+  /** The topic every alarm (and its recovery) notifies; with status events on, also one message per new failed job. */
   readonly topic: sns.Topic;
   /** Encrypts the topic; CloudWatch may use it to publish. */
   readonly topicKey: kms.Key;

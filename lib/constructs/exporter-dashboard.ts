@@ -21,11 +21,14 @@ export interface ExporterDashboardProps {
   readonly alarms: readonly cloudwatch.IAlarm[];
   /** Athena workgroup and named query that break jobs down by every status, cited in the header. */
   readonly athenaHint: string;
+  /** Status-change events on: the dashboard graphs the changes, the new failed jobs and the undelivered events. */
+  readonly statusEvents: boolean;
 }
 
 /**
  * One CloudWatch dashboard: alarm status, jobs (all statuses and DELETE_FAILED, in total and per collaboration),
- * failures, run duration, and the last runs from the function's JSON logs.
+ * status changes and new failed jobs (status events on), failures, run duration, and the last runs from the function's
+ * JSON logs.
  *
  * The handler emits no per-status metric, so "jobs by status" is shown as the two series it does emit, all jobs
  * (ExportedJobs) and DELETE_FAILED jobs (DeleteFailedJobs), per collaboration; the full breakdown by status is the
@@ -72,6 +75,29 @@ export class ExporterDashboard extends Construct {
         width: 12,
       }),
     );
+    if (props.statusEvents) {
+      // Each run emits each count once (0 included); Maximum, like the other run metrics, so that a rerun of the same
+      // tick (which sends the same events again) is not counted twice.
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Status changes since the previous snapshot (per run)',
+          left: [metrics.run(METRIC.STATUS_CHANGES, period, 'Status changes (created, status_changed, removed)')],
+          right: [metrics.run(METRIC.STATUS_EVENTS_FAILED, period, 'Events not delivered')],
+          leftYAxis: { min: 0, showUnits: false },
+          rightYAxis: { min: 0, showUnits: false },
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'New DELETE_FAILED and CREATE_FAILED jobs (per run)',
+          left: [
+            metrics.run(METRIC.NEW_DELETE_FAILED_JOBS, period, 'New DELETE_FAILED jobs'),
+            metrics.run(METRIC.NEW_CREATE_FAILED_JOBS, period, 'New CREATE_FAILED jobs'),
+          ],
+          leftYAxis: { min: 0, showUnits: false },
+          width: 12,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Jobs (all statuses) per collaboration',

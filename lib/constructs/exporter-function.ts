@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -82,7 +83,18 @@ export interface ExporterFunctionProps {
   readonly metricsNamespace: string;
   /** How long Lambda keeps an asynchronous event (retries included) before sending it to the failure queue. */
   readonly maxEventAge: Duration;
+  /**
+   * Status-change events on (STATUS_EVENTS=on): the bus they go to (EVENT_BUS_NAME, its name); the function may put
+   * events on it only, and read its pointers and the previous snapshots. Absent: STATUS_EVENTS=off, neither grant (the
+   * function still writes its pointers, under the snapshot prefix).
+   */
+  readonly statusEvents?: { readonly eventBus: events.IEventBus };
 }
+
+/** Key prefix (after the snapshot prefix) of the pointers to the latest snapshots (the underscore hides them from Athena). */
+export const POINTERS_FOLDER = '_state/';
+/** The snapshot objects' keys after the snapshot prefix: `dt=YYYY-MM-DD/{...}.ndjson` or `.ndjson.gz`; not the manifests. */
+export const SNAPSHOT_OBJECTS_PATTERN = 'dt=*/*.ndjson*';
 
 /**
  * The exporter Lambda: Node.js 24 on arm64, bundled locally by esbuild (AWS SDK included), one run at a time,
@@ -98,8 +110,8 @@ export class ExporterFunction extends Construct {
   /** The function's execution role. */
   readonly role: iam.Role;
   /**
-   * The role's policy: logs, sts:AssumeRole on the sources' roles, Clean Rooms ML and S3 statements (the failure-queue
-   * grant is in the role's default policy).
+   * The role's policy: logs, sts:AssumeRole on the sources' roles, Clean Rooms ML, S3 and (status events on)
+   * EventBridge statements (the failure-queue grant is in the role's default policy).
    */
   readonly policy: iam.Policy;
   /** How the function receives its sources: the environment, or a file in its code (too big for the environment). */
@@ -176,6 +188,25 @@ export class ExporterFunction extends Construct {
         resources: [props.bucket.arnForObjects(`${props.snapshotPrefix}*`)],
       }),
     );
+    if (props.statusEvents !== undefined) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'ReadPreviousSnapshots',
+          actions: ['s3:GetObject'],
+          // The pointers, and the snapshot objects they name: no manifest, no other key, no listing (the bucket is never
+          // listed; the pointers are written by WriteSnapshots, under the same prefix).
+          resources: [
+            props.bucket.arnForObjects(`${props.snapshotPrefix}${POINTERS_FOLDER}*`),
+            props.bucket.arnForObjects(`${props.snapshotPrefix}${SNAPSHOT_OBJECTS_PATTERN}`),
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PutStatusEvents',
+          actions: ['events:PutEvents'],
+          resources: [props.statusEvents.eventBus.eventBusArn],
+        }),
+      );
+    }
     this.policy = new iam.Policy(this, 'Policy', { statements });
     this.policy.attachToRole(this.role);
 
@@ -186,6 +217,8 @@ export class ExporterFunction extends Construct {
       [ENV.MAX_CONCURRENCY]: String(DEFAULTS.MAX_CONCURRENCY),
       [ENV.SERVICE_NAME]: props.serviceName,
       [ENV.METRICS_NAMESPACE]: props.metricsNamespace,
+      [ENV.STATUS_EVENTS]: props.statusEvents !== undefined ? 'on' : 'off',
+      ...(props.statusEvents !== undefined ? { [ENV.EVENT_BUS_NAME]: props.statusEvents.eventBus.eventBusName } : {}),
       NODE_OPTIONS: '--enable-source-maps',
     };
     if (props.configuredAudienceModelArn !== undefined) {

@@ -168,6 +168,24 @@ export class CleanRoomsMLEmulator {
     this.partitions.get({ accountId, region }).store.add(collaborationId, jobs);
   }
 
+  /**
+   * Changes a seeded job in place (its status, status details, update time…): List and Get answer the new data, the
+   * job keeps its place in the listing. Throws on a job not seeded in that account and Region. Returns the new job.
+   */
+  updateJob(audienceGenerationJobArn: string, changes: Partial<Omit<EmulatorJob, 'audienceGenerationJobArn'>>, options: SeedOptions = {}): EmulatorJob {
+    const store = this.storeOf(options);
+    const current = store.get(audienceGenerationJobArn);
+    if (!current) throw new Error(`updateJob: job not seeded: ${audienceGenerationJobArn}`);
+    return store.update(audienceGenerationJobArn, { ...current.job, ...changes }).job;
+  }
+
+  /** Removes a seeded job, as when its deletion completed: List and Get no longer know it. Returns the removed job. */
+  removeJob(audienceGenerationJobArn: string, options: SeedOptions = {}): EmulatorJob {
+    const store = this.storeOf(options);
+    if (!store.get(audienceGenerationJobArn)) throw new Error(`removeJob: job not seeded: ${audienceGenerationJobArn}`);
+    return store.remove(audienceGenerationJobArn).job;
+  }
+
   /** Forgets the recorded requests. */
   clearRequests(): void {
     this.requests.length = 0;
@@ -179,6 +197,10 @@ export class CleanRoomsMLEmulator {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+  }
+
+  private storeOf(options: SeedOptions): JobStore {
+    return this.partitions.get({ accountId: options.accountId ?? this.accountId, region: options.region ?? this.region }).store;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

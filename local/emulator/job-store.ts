@@ -32,6 +32,24 @@ export class JobStore {
     }
   }
 
+  /** Replaces a seeded job's data, keeping its place in the listing. Throws on an ARN never seeded. */
+  update(audienceGenerationJobArn: string, job: EmulatorJob): StoredJob {
+    const stored = this.byArn.get(audienceGenerationJobArn);
+    if (!stored) throw new Error(`job not seeded: ${audienceGenerationJobArn}`);
+    if (job.audienceGenerationJobArn !== audienceGenerationJobArn) throw new Error(`a job's ARN cannot change: ${audienceGenerationJobArn}`);
+    stored.job = job;
+    return stored;
+  }
+
+  /** Forgets a seeded job (as when its deletion completed); the jobs after it move up. Throws on an ARN never seeded. */
+  remove(audienceGenerationJobArn: string): StoredJob {
+    const stored = this.byArn.get(audienceGenerationJobArn);
+    if (!stored) throw new Error(`job not seeded: ${audienceGenerationJobArn}`);
+    this.jobs.splice(this.jobs.indexOf(stored), 1);
+    this.byArn.delete(audienceGenerationJobArn);
+    return stored;
+  }
+
   list(filter: JobFilter): StoredJob[] {
     return this.jobs.filter(
       (stored) =>

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type Json } from '@duckdb/node-api';
-import type { CfnTemplate } from '../deployable-bundle';
+import type { CfnTemplate } from '../lambda-runtime';
 
 /** A named query of the template. */
 export interface NamedQuery {
@@ -28,22 +28,31 @@ interface GlueColumn {
 }
 
 /**
- * Athena (Trino) and DuckDB differ in the named queries in one place: `current_date - INTERVAL 'n' DAY` is a date
- * in Trino and a timestamp in DuckDB, so its cast to varchar would end in ` 00:00:00` and the string comparison
- * with `dt` would drop the boundary day. Each rewrite must match, so that a changed query fails loudly here.
+ * Athena (Trino) and DuckDB differ in the named queries in two places:
+ * - `current_date - INTERVAL 'n' DAY` is a date in Trino and a timestamp in DuckDB, so its cast to varchar would end
+ *   in ` 00:00:00` and the string comparison with `dt` would drop the boundary day. Every named query bounds `dt` so:
+ *   this rewrite must match each of them (`required`), so that a changed query fails loudly here.
+ * - `date_diff(unit, a, b)` counts whole units in Trino, and unit boundaries crossed in DuckDB (01:59 to 02:00 is one
+ *   hour); DuckDB's `date_sub` counts whole units. Only the queries that compute a duration use it.
  */
-export const DIALECT_REWRITES: readonly { pattern: RegExp; replacement: string }[] = [
+export const DIALECT_REWRITES: readonly { pattern: RegExp; replacement: string; required: boolean }[] = [
   {
     pattern: /CAST\(current_date - INTERVAL '(\d+)' DAY AS varchar\)/g,
     replacement: "CAST(CAST(current_date - INTERVAL '$1' DAY AS date) AS varchar)",
+    required: true,
+  },
+  {
+    pattern: /\bdate_diff\('(\w+)', /g,
+    replacement: "date_sub('$1', ",
+    required: false,
   },
 ];
 
 /** The named query's SQL in DuckDB's dialect. */
 export function toDuckDbSql(athenaSql: string): string {
   let sql = athenaSql;
-  for (const { pattern, replacement } of DIALECT_REWRITES) {
-    if (!sql.match(pattern)) throw new Error(`Dialect rewrite ${pattern} no longer matches the named query:\n${athenaSql}`);
+  for (const { pattern, replacement, required } of DIALECT_REWRITES) {
+    if (required && !sql.match(pattern)) throw new Error(`Dialect rewrite ${pattern} no longer matches the named query:\n${athenaSql}`);
     sql = sql.replace(pattern, replacement);
   }
   return sql.trim().replace(/;$/, '');

@@ -4,10 +4,12 @@
  */
 import { AUDIENCE_GENERATION_JOB_STATUSES } from '../../lambda/cleanroomsml/model-constants';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
-import type { AlarmVerdict } from './alarms';
-import type { HandlerOutcome } from './handler-process';
+import type { EventBridgeRecordedRequest, RecordedEvent } from '../eventbridge/types';
+import type { AlarmVerdict, HandlerOutcome } from '../lambda-runtime';
+import type { RuleDelivery, TemplateRule } from './event-rules';
 import type { Row } from './local-queries';
 import type { CopiedObject } from './snapshot-copy';
+import type { ChangeCheck } from './status-changes';
 
 /** A collaboration of the run: what the emulator held, and what the manifest says of it. */
 export interface CollaborationFacts {
@@ -109,6 +111,98 @@ export function handlerSection(outcome: HandlerOutcome, durationMs: number, mani
   return lines;
 }
 
+/** status-changes: the first of the two runs, in one line, and which run the rest is about. */
+export function firstRunSection(scheduledTime: string, outcome: HandlerOutcome, durationMs: number, events: number, secondTime: string): string[] {
+  const seconds = `${(durationMs / 1000).toFixed(1)} s`;
+  const how =
+    outcome.status === 'resolved'
+      ? `resolved in ${seconds}`
+      : outcome.status === 'rejected'
+        ? `THREW after ${seconds}: ${outcome.error.name}: ${outcome.error.message}`
+        : `ended without an outcome after ${seconds}`;
+  return [
+    `Run 1 of 2, scheduledTime ${scheduledTime}: ${how}; ${plural(events, 'status-change event')} (the first snapshot of each collaboration: nothing to compare with).`,
+    `Run 2 of 2, scheduledTime ${secondTime}: what follows is about this run.`,
+  ];
+}
+
+export interface StatusEventsFacts {
+  scheduledTime: string;
+  eventBusName: string;
+  /** Accepted onto an existing bus. */
+  events: readonly RecordedEvent[];
+  /** Sent to a bus that does not exist: EventBridge answers an EventId and drops them. */
+  dropped: readonly RecordedEvent[];
+  requests: readonly EventBridgeRecordedRequest[];
+  check: ChangeCheck;
+  metrics: Record<string, number>;
+}
+
+/** The events of the second run: one line each (change, collaboration, job, previous → new status), then the checks. */
+export function statusEventsSection(facts: StatusEventsFacts): string[] {
+  const { events, requests, check } = facts;
+  const failedEntries = sumOf(requests.map((r) => r.failedEntryCount ?? 0));
+  const byStatus = countBy(requests.map((r) => String(r.status ?? 'pending')));
+  const lines = [
+    `Status-change events the second run sent: ${events.length}, on bus ${facts.eventBusName} ` +
+      `(${plural(requests.length, 'PutEvents request')}; HTTP status: ${[...byStatus].map(([status, n]) => `${status} × ${n}`).join(', ') || 'none'}; ${plural(failedEntries, 'entry', 'entries')} failed)`,
+  ];
+  const rows = [...events].sort(byJob).map((e) => {
+    const d = e.detail;
+    const to = d.change === 'removed' ? '(deleted)' : String(d.status);
+    return [String(d.change), shortId(String(d.collaboration_id)), String(d.name), `${String(d.previous_status ?? '(new)')} → ${to}`];
+  });
+  if (rows.length > 0) lines.push('', ...table(['change', 'collab', 'job', 'previous → status'], rows, { rightAlignFrom: 4, indent: 2 }).map((l) => l.trimEnd()));
+  lines.push('', `  Metrics of the run: ${Object.entries(facts.metrics).map(([name, value]) => `${name} ${value}`).join(' · ')}`);
+  const expected = events.length - check.unexpected.length + check.missing.length;
+  if (check.missing.length === 0 && check.unexpected.length === 0) {
+    const times = new Set(events.map((e) => e.time));
+    lines.push(`  ✓ One event per change made between the runs (${events.length} of ${expected}), Time ${[...times].join(', ') || facts.scheduledTime}.`);
+  } else {
+    lines.push(`  ✖ The events are not one per change made between the runs (${expected} changes):`);
+    for (const c of check.missing) lines.push(`      missing: ${c.change} ${shortId(c.collaborationId)} ${c.name} ${c.previousStatus ?? '(new)'} → ${c.status}`);
+    for (const e of check.unexpected) lines.push(`      unexpected: ${JSON.stringify(e.detail)}`);
+  }
+  if (facts.dropped.length > 0) {
+    const buses = [...new Set(facts.dropped.map((e) => e.eventBusName))].join(', ');
+    lines.push(`  ✖ ${plural(facts.dropped.length, 'event')} went to ${buses}, which does not exist: EventBridge accepts such events and drops them.`);
+  }
+  return lines;
+}
+
+/** What a rule of the stack would do with these events. */
+export interface RuleOutcome {
+  rule: TemplateRule;
+  deliveries: RuleDelivery[];
+  /** The pattern could not be evaluated locally. */
+  problem?: string;
+}
+
+/** The stack's rules: which events each matches, and the message each target receives for each. */
+export function rulesSection(outcomes: readonly RuleOutcome[], eventCount: number): string[] {
+  if (outcomes.length === 0) return ["The stack's EventBridge rules on these events: no rule in the template."];
+  const lines: string[] = [];
+  for (const { rule, deliveries, problem } of outcomes) {
+    if (lines.length > 0) lines.push('');
+    const matched = new Set(deliveries.map((d) => d.event.id)).size;
+    lines.push(
+      `Rule ${rule.name} (bus ${rule.eventBusName}${rule.enabled ? '' : ', DISABLED'}): ` +
+        (problem ? `its pattern cannot be evaluated locally: ${problem}` : `matches ${matched} of ${plural(eventCount, 'event')}`),
+      `  pattern ${JSON.stringify(rule.eventPattern)}`,
+    );
+    if (rule.targets.length === 0) lines.push('  (no target)');
+    for (const d of deliveries) {
+      const detail = d.event.detail;
+      lines.push(
+        '',
+        `  → ${d.target.id} (${d.target.arn}) receives, for ${String(detail.change)} ${String(detail.name)} (${String(detail.previous_status ?? 'new')} → ${String(detail.status)}):`,
+        ...d.message.split('\n').map((l) => `      │ ${l}`.trimEnd()),
+      );
+    }
+  }
+  return lines;
+}
+
 /** One line per alarm: verdict, name, why. */
 export function alarmSection(verdicts: readonly AlarmVerdict[]): string[] {
   const label: Record<AlarmVerdict['verdict'], string> = { fires: 'FIRES', breaching: 'BREACHING', ok: 'ok', 'not-simulated': 'n/a' };
@@ -174,6 +268,12 @@ function maxLength(values: string[]): number {
   return Math.max(0, ...values.map((v) => v.length));
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Events in a stable order: by collaboration, change, job name. */
+function byJob(a: RecordedEvent, b: RecordedEvent): number {
+  const key = (e: RecordedEvent) => `${e.detail.collaboration_id}\0${e.detail.change}\0${e.detail.name}`;
+  return key(a).localeCompare(key(b));
 }

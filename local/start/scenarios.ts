@@ -5,7 +5,7 @@
 import type { CleanRoomsMLEmulator } from '../emulator';
 import { SAMPLE_COLLABORATIONS } from './sample-data';
 
-export const SCENARIO_NAMES = ['healthy', 'delete-failed', 'throttled', 'partial-failure'] as const;
+export const SCENARIO_NAMES = ['healthy', 'delete-failed', 'throttled', 'partial-failure', 'status-changes'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 /** What `npm start` runs without `--scenario`: the full sample, every status included. */
 export const DEFAULT_SCENARIO: ScenarioName = 'delete-failed';
@@ -20,6 +20,11 @@ export interface Scenario {
   readonly deniedCollaborationId?: string;
   /** Whether the handler must throw: the run is reported as unexpected (exit 1) otherwise. */
   readonly handlerThrows: boolean;
+  /**
+   * Two runs an hour apart, with jobs changing in between (see status-changes.ts), and a local EventBridge that
+   * receives the second run's status-change events. Default: one run, no EventBridge.
+   */
+  readonly statusChanges?: boolean;
   /** Programs the emulator's faults before the handler runs. */
   applyFaults(emulator: CleanRoomsMLEmulator): void;
 }
@@ -70,6 +75,15 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     applyFaults: (emulator) => {
       emulator.faults.denyCollaboration(DENIED);
     },
+  },
+  'status-changes': {
+    name: 'status-changes',
+    summary:
+      "two runs an hour apart, jobs changing in between (one becomes DELETE_FAILED): the second run's status-change events, and the messages the stack's rule sends",
+    withDeleteFailed: false,
+    handlerThrows: false,
+    statusChanges: true,
+    applyFaults: () => undefined,
   },
 };
 

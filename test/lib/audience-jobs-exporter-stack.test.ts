@@ -4,17 +4,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, type IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
+import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC, REGION_DIMENSION, STATUS_EVENT } from '../../lambda/commons/constants';
 import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
 import { parseSourceList } from '../../lambda/config-rules/sources';
-import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
+import { PARTITION_COLUMN, SNAPSHOT_COLUMNS } from '../../lambda/snapshot/record-schema';
 import { AudienceJobsExporterStack, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/audience-jobs-exporter-stack';
 import { parseStackConfig, PLACEHOLDER_COLLABORATION_ID } from '../../lib/config';
-import { BYTES_SCANNED_CUTOFF_PER_QUERY, PROJECTION_START_DATE } from '../../lib/constructs/athena-analytics';
+import { PROJECTION_START_DATE } from '../../lib/constructs/athena-analytics';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, SOURCES_FILE_NAME, sourcesJson } from '../../lib/constructs/exporter-function';
+import { FAILED_JOB_INPUT_PATHS, FAILED_JOB_RUNBOOK, failedJobEventPattern, failedJobRuleName } from '../../lib/constructs/failed-job-notifications';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The CLI's context: cdk.json (feature flags included), so that the tests synthesize what `cdk synth` does. */
@@ -25,6 +26,13 @@ const COLLAB_B = '00000000-0000-4000-8000-000000000002';
 const MODEL_ARN = 'arn:aws:cleanrooms-ml:us-east-1:123456789012:configured-audience-model/model-1';
 const ROLE_1 = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
 const ROLE_2 = 'arn:aws:iam::777788889999:role/AudienceJobsReader';
+/** An existing bus of the stack's account and Region, other than the default one. */
+const NAMED_BUS = 'audience-jobs';
+/** `arn:<partition>:events:<region>:<account>:<resource>`, as the template writes it. */
+const eventsArn = (resource: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+});
+const DEFAULT_BUS_ARN = eventsArn('event-bus/default');
 /** Two roles (one of them in two Regions), and one source read with the function's own credentials. */
 const SOURCES = [
   { region: 'us-east-1', roleArn: ROLE_2, externalId: 'exporter-7f3a', collaborationIds: '*' },
@@ -81,6 +89,7 @@ let placeholder: Synthesized;
 let sourced: Synthesized;
 let big: Synthesized;
 let ownOnly: Synthesized;
+let eventsOff: Synthesized;
 
 beforeAll(() => {
   main = synth({
@@ -96,7 +105,9 @@ beforeAll(() => {
     schedule: 'cron(0 6 ? * MON-FRI *)',
     scheduleTimeZone: 'Europe/Paris',
     compression: 'none',
+    eventBusName: NAMED_BUS,
   });
+  eventsOff = synth({ collaborationIds: COLLAB_A, statusEvents: 'off', alarmEmail: 'ops@example.com' });
   // Sources as -c passes them (JSON text) and as cdk.json holds them (a list).
   sourced = synth({ sources: JSON.stringify(SOURCES), alarmEmail: 'ops@example.com' });
   big = synth({ sources: BIG_SOURCES, existingBucketName: 'existing-snapshots' });
@@ -120,6 +131,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['sources', () => sourced],
     ['sources in a file, existing bucket', () => big],
     ['sources without roles', () => ownOnly],
+    ['status events off', () => eventsOff],
   ])('%s: zero unacknowledged findings', (_name, get) => {
     const report = new AwsSolutionsChecks().validateScope(get().app);
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
@@ -147,6 +159,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:<AWS::Region>:*:audience-generation-job/*]',
         'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/_state/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/dt=*/*.ndjson*]',
         'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
         'AwsSolutions-S1',
         'AwsSolutions-SQS3',
@@ -164,6 +178,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:eu-west-1:*:audience-generation-job/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:us-east-1:*:audience-generation-job/*]',
         'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/_state/*]',
+        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/dt=*/*.ndjson*]',
         'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
         'AwsSolutions-S1',
         'AwsSolutions-SQS3',
@@ -174,12 +190,18 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledged.find((a) => a.id.includes(':eu-west-1:'))?.reason).toContain('the Region eu-west-1 of a configured source');
   });
 
-  it('the app registers the plugin through Validations (the v3 API), not an Aspect', () => {
-    const source = fs.readFileSync(path.join(ROOT, 'bin', 'app.ts'), 'utf8');
-    expect(source).toContain('Validations.of(app).addPlugins(new AwsSolutionsChecks(app))');
-    expect(source).not.toMatch(/Aspects\.of/);
-    const plugin: IPolicyValidationPlugin = new AwsSolutionsChecks();
-    expect(plugin.name).toBeDefined();
+  it('the previous-snapshot reads are acknowledged with the literal ARN of an existing bucket, and not at all with status events off', () => {
+    const ids = acknowledgedIn(imported.app).map((a) => a.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::existing-snapshots/exports/jobs/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::existing-snapshots/exports/jobs/_state/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::existing-snapshots/exports/jobs/dt=*/*.ndjson*]',
+      ]),
+    );
+    const off = acknowledgedIn(eventsOff.app).map((a) => a.id);
+    expect(off.filter((id) => id.includes('_state') || id.includes('ndjson'))).toEqual([]);
+    expect(off).toContain(acknowledgedIn(main.app).map((a) => a.id).find((id) => id.endsWith('/audience-generation-jobs/*]')));
   });
 });
 
@@ -213,6 +235,8 @@ describe('Lambda', () => {
           [ENV.MAX_CONCURRENCY]: String(DEFAULTS.MAX_CONCURRENCY),
           [ENV.SERVICE_NAME]: SERVICE_NAME,
           [ENV.METRICS_NAMESPACE]: METRICS_NAMESPACE,
+          [ENV.STATUS_EVENTS]: 'on',
+          [ENV.EVENT_BUS_NAME]: DEFAULTS.EVENT_BUS_NAME,
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
@@ -227,6 +251,8 @@ describe('Lambda', () => {
           [ENV.SNAPSHOT_PREFIX]: 'exports/jobs/',
           [ENV.COMPRESSION]: 'none',
           [ENV.CONFIGURED_AUDIENCE_MODEL_ARN]: Match.absent(),
+          [ENV.STATUS_EVENTS]: 'on',
+          [ENV.EVENT_BUS_NAME]: NAMED_BUS,
         }),
       },
     });
@@ -293,18 +319,35 @@ describe('IAM: least privilege', () => {
           Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
           Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
         },
+        {
+          Sid: 'ReadPreviousSnapshots',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: [
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}_state/*`]] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}dt=*/*.ndjson*`]] },
+          ],
+        },
+        {
+          Sid: 'PutStatusEvents',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: DEFAULT_BUS_ARN,
+        },
       ]),
     );
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(7);
   });
 
-  it('no wildcard action, no managed policy, no S3 read, list or delete anywhere in the stack', () => {
-    for (const t of [main.template, imported.template]) {
-      const actions = Object.values(t.findResources('AWS::IAM::Policy'))
-        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-        .flatMap((s: any) => [s.Action].flat());
+  it('no wildcard action, no managed policy, no S3 list or delete anywhere in the stack; S3 reads only the previous snapshots', () => {
+    for (const t of [main.template, imported.template, eventsOff.template]) {
+      const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+      const actions = statements.flatMap((s: any) => [s.Action].flat());
       expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
-      expect(actions.filter((a: string) => /^s3:(Get|List|Delete)/.test(a))).toEqual([]);
+      expect(actions.filter((a: string) => /^s3:(List|Delete)/.test(a))).toEqual([]);
+      // The one S3 read: GetObject, alone in its statement (ReadPreviousSnapshots), and only with status events on.
+      const reads = statements.filter((s: any) => [s.Action].flat().some((a: string) => /^s3:Get/.test(a)));
+      expect(reads.map((s: any) => [s.Sid, s.Action])).toEqual(t === eventsOff.template ? [] : [['ReadPreviousSnapshots', 's3:GetObject']]);
       t.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
       // "*" resources: only ListAudienceGenerationJobs (acknowledged above).
       const starResources = Object.values(t.findResources('AWS::IAM::Policy'))
@@ -321,6 +364,15 @@ describe('IAM: least privilege', () => {
       Effect: 'Allow',
       Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-snapshots/exports/jobs/*']] },
+    });
+    expect(statements).toContainEqual({
+      Sid: 'ReadPreviousSnapshots',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-snapshots/exports/jobs/_state/*']] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-snapshots/exports/jobs/dt=*/*.ndjson*']] },
+      ],
     });
   });
 
@@ -441,7 +493,6 @@ describe('Athena', () => {
       SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe',
       Parameters: { 'timestamp.formats': "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" },
     });
-    expect(TIMESTAMP_SERDE_FORMAT).toBe("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
     expect(input.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.mapred.TextInputFormat');
     expect(input.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/audience-generation-jobs/']] });
     expect(input.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string', Comment: PARTITION_COLUMN.description }]);
@@ -481,22 +532,27 @@ describe('Athena', () => {
     expect(workGroup.Properties.WorkGroupConfiguration).toEqual({
       EnforceWorkGroupConfiguration: true,
       PublishCloudWatchMetricsEnabled: true,
-      BytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF_PER_QUERY,
+      BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
       ResultConfiguration: {
         OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: resultsId }, '/results/']] },
         ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
         EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
       },
     });
-    expect(BYTES_SCANNED_CUTOFF_PER_QUERY).toBe(10 * 1024 ** 3);
     expect(results.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 30 }));
   });
 
-  it('three named queries run in the workgroup against the table', () => {
+  it('five named queries run in the workgroup against the table', () => {
     const queries = main.template.findResources('AWS::Athena::NamedQuery');
     const [workGroupId] = onlyResource(main.template, 'AWS::Athena::WorkGroup');
     expect(Object.values(queries).map((q: any) => q.Properties.Name).sort()).toEqual(
-      ['DELETE_FAILED jobs in the latest snapshot', 'Job counts by status per day', 'Latest snapshot per collaboration'].sort(),
+      [
+        'DELETE_FAILED jobs in the latest snapshot',
+        'Job counts by status per day',
+        'Latest snapshot per collaboration',
+        'Status transitions per job',
+        'Jobs in DELETE_FAILED for more than 24 hours',
+      ].sort(),
     );
     for (const q of Object.values(queries) as any[]) {
       expect(q.Properties.Database).toBe('audience_jobs_exporter');
@@ -629,6 +685,8 @@ describe('Dashboard', () => {
       'Alarm status',
       'Jobs by status: all statuses vs DELETE_FAILED (total)',
       'DELETE_FAILED jobs per collaboration',
+      'Status changes since the previous snapshot (per run)',
+      'New DELETE_FAILED and CREATE_FAILED jobs (per run)',
       'Jobs (all statuses) per collaboration',
       'Failures',
       'Run duration',
@@ -643,7 +701,6 @@ describe('Dashboard', () => {
       [METRICS_NAMESPACE, METRIC.DELETE_FAILED_JOBS, 'service', SERVICE_NAME, expect.objectContaining({ stat: 'Maximum' })],
     ]);
     const dimensions = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, 'service'].join(',');
-    expect(dimensions).toBe('AccountId,CollaborationId,Region,service');
     for (const [title, metric] of [
       ['DELETE_FAILED jobs per collaboration', METRIC.DELETE_FAILED_JOBS],
       ['Jobs (all statuses) per collaboration', METRIC.EXPORTED_JOBS],
@@ -659,6 +716,31 @@ describe('Dashboard', () => {
     const lastRuns = body.widgets.find((w: any) => w.properties.title === 'Last runs');
     expect(lastRuns.type).toBe('log');
     expect(lastRuns.properties.query).toContain(`filter message = "${LOG_MESSAGE.EXPORT_FINISHED}"`);
+  });
+
+  it('graphs the status changes and the new failed jobs per run (Maximum: a rerun is not counted twice), with status events on only', () => {
+    const body = dashboardBody(main.stack, main.template);
+    const metricsOf = (title: string) => body.widgets.find((w: any) => w.properties.title === title)?.properties.metrics;
+    const run = (metric: string, label: string, extra: Record<string, unknown> = {}) => [
+      METRICS_NAMESPACE,
+      metric,
+      'service',
+      SERVICE_NAME,
+      { label, period: 3600, stat: 'Maximum', ...extra },
+    ];
+    expect(metricsOf('Status changes since the previous snapshot (per run)')).toEqual([
+      run(METRIC.STATUS_CHANGES, 'Status changes (created, status_changed, removed)'),
+      run(METRIC.STATUS_EVENTS_FAILED, 'Events not delivered', { yAxis: 'right' }),
+    ]);
+    expect(metricsOf('New DELETE_FAILED and CREATE_FAILED jobs (per run)')).toEqual([
+      run(METRIC.NEW_DELETE_FAILED_JOBS, 'New DELETE_FAILED jobs'),
+      run(METRIC.NEW_CREATE_FAILED_JOBS, 'New CREATE_FAILED jobs'),
+    ]);
+    const off = dashboardBody(eventsOff.stack, eventsOff.template);
+    const offTitles = off.widgets.map((w: any) => w.properties.title);
+    expect(offTitles).not.toContain('Status changes since the previous snapshot (per run)');
+    expect(offTitles).not.toContain('New DELETE_FAILED and CREATE_FAILED jobs (per run)');
+    expect(JSON.stringify(off)).not.toContain(METRIC.STATUS_CHANGES);
   });
 });
 
@@ -718,6 +800,16 @@ describe('Sources', () => {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}*`]] },
       },
+      {
+        Sid: 'ReadPreviousSnapshots',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}_state/*`]] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}dt=*/*.ndjson*`]] },
+        ],
+      },
+      { Sid: 'PutStatusEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: DEFAULT_BUS_ARN },
     ]);
     // sts:AssumeRole nowhere else, and never on a wildcard.
     const assume = Object.values(sourced.template.findResources('AWS::IAM::Policy'))
@@ -729,7 +821,14 @@ describe('Sources', () => {
 
   it('with no role in the sources there is no sts:AssumeRole statement; Get covers each source Region', () => {
     const statements = exporterPolicy(ownOnly.template);
-    expect(statements.map((st) => st.Sid)).toEqual(['WriteOwnLogs', 'ListAudienceGenerationJobs', 'GetAudienceGenerationJob', 'WriteSnapshots']);
+    expect(statements.map((st) => st.Sid)).toEqual([
+      'WriteOwnLogs',
+      'ListAudienceGenerationJobs',
+      'GetAudienceGenerationJob',
+      'WriteSnapshots',
+      'ReadPreviousSnapshots',
+      'PutStatusEvents',
+    ]);
     expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([jobArn('eu-central-1'), jobArn('eu-west-1')]);
     for (const t of [main.template, imported.template, placeholder.template, ownOnly.template]) {
       const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
@@ -755,7 +854,6 @@ describe('Sources', () => {
     expect(big.stack.exporter.sourcesDelivery).toBe('file');
     const environment = functionEnvironment(big.template);
     expect(environment).toMatchObject({ [ENV.EXPORT_SOURCES_FILE]: SOURCES_FILE_NAME, [ENV.SNAPSHOT_BUCKET]: 'existing-snapshots' });
-    expect(SOURCES_FILE_NAME).toBe('export-sources.json');
     expect(environment[ENV.EXPORT_SOURCES]).toBeUndefined();
     expect(environment[ENV.COLLABORATION_IDS]).toBeUndefined();
 
@@ -782,9 +880,205 @@ describe('Sources', () => {
   });
 });
 
+describe('Status events', () => {
+  const RULE_NAME = 'AudienceJobsExporter-NewFailedJob';
+  const PATHS = {
+    name: '$.detail.name',
+    job_arn: '$.detail.audience_generation_job_arn',
+    collaboration_id: '$.detail.collaboration_id',
+    account_id: '$.detail.account_id',
+    region: '$.detail.region',
+    status: '$.detail.status',
+    previous_status: '$.detail.previous_status',
+    change: '$.detail.change',
+    status_code: '$.detail.status_details.status_code',
+    status_message: '$.detail.status_details.message',
+    update_time: '$.detail.update_time',
+    snapshot_time: '$.detail.snapshot_time',
+    event_id: '$.detail.event_id',
+  };
+  const PATTERN = {
+    source: ['audience-jobs-exporter'],
+    'detail-type': ['Audience Generation Job Status Change'],
+    detail: { change: ['created', 'status_changed'], status: ['DELETE_FAILED', 'CREATE_FAILED'] },
+  };
+
+  /** Every statement of the topic's policy and of the key's policy whose principal is EventBridge. */
+  function eventsStatements(template: Template): { topic: any[]; key: any[] } {
+    const isEvents = (st: any) => JSON.stringify(st.Principal ?? {}).includes('events.amazonaws.com');
+    return {
+      topic: Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter(isEvents),
+      key: Object.values(template.findResources('AWS::KMS::Key')).flatMap((k: any) => k.Properties.KeyPolicy.Statement).filter(isEvents),
+    };
+  }
+
+  it('uses the constants the handler sends: source, detail type, bus default', () => {
+    expect(STATUS_EVENT).toEqual({ SOURCE: PATTERN.source[0], DETAIL_TYPE: PATTERN['detail-type'][0] });
+    expect(DEFAULTS.EVENT_BUS_NAME).toBe('default');
+    expect(failedJobEventPattern()).toEqual({ source: PATTERN.source, detailType: PATTERN['detail-type'], detail: PATTERN.detail });
+  });
+
+  it('one rule on the default bus matches exactly the created and status_changed events of DELETE_FAILED and CREATE_FAILED jobs', () => {
+    main.template.resourceCountIs('AWS::Events::Rule', 1);
+    main.template.hasResourceProperties('AWS::Events::Rule', {
+      Name: RULE_NAME,
+      EventBusName: 'default',
+      State: 'ENABLED',
+      EventPattern: Match.exact(PATTERN),
+    });
+  });
+
+  it('its one target is the alarm topic, through a plain-text input transformer over the event detail', () => {
+    const [topicId] = onlyResource(main.template, 'AWS::SNS::Topic');
+    const template = new Capture();
+    main.template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: Match.exact([
+        {
+          Id: 'Target0',
+          Arn: { Ref: topicId },
+          InputTransformer: { InputPathsMap: Match.exact(PATHS), InputTemplate: template },
+        },
+      ]),
+    });
+    const text = template.asString();
+    expect(text).toBe(
+      [
+        'Audience generation job <name> is now <status>.',
+        '',
+        'Job name: <name>',
+        'Job ARN: <job_arn>',
+        'Collaboration: <collaboration_id>',
+        'Account: <account_id>',
+        'Region: <region>',
+        'Status: <status>',
+        'Status code: <status_code>',
+        'Status message: <status_message>',
+        'Change: <change> (previous status: <previous_status>; a created job is new since the previous snapshot)',
+        'Job last updated: <update_time>',
+        'Snapshot: <snapshot_time>',
+        'Event id: <event_id>',
+        '',
+        'Runbook: docs/runbook.md#new-failed-job',
+        'Athena workgroup AudienceJobsExporter, saved queries: Jobs in DELETE_FAILED for more than 24 hours; Status transitions per job.',
+      ].join('\n'),
+    );
+    // Plain text, one fact a line: not JSON (an email reader would see quotes and braces), no quote mark at all.
+    expect(text.startsWith('"') || text.startsWith('{')).toBe(false);
+    expect(text).not.toContain('"');
+    // Every variable of the template is mapped, and every mapped variable is used.
+    const used = [...new Set([...text.matchAll(/<([^<>]+)>/g)].map((m) => m[1]))].sort();
+    expect(used).toEqual(Object.keys(PATHS).sort());
+    expect(Object.keys(FAILED_JOB_INPUT_PATHS).sort()).toEqual(used);
+    // The saved queries it cites exist.
+    const names = Object.values(main.template.findResources('AWS::Athena::NamedQuery')).map((q: any) => q.Properties.Name);
+    expect(names).toEqual(expect.arrayContaining(['Jobs in DELETE_FAILED for more than 24 hours', 'Status transitions per job']));
+  });
+
+  it('the runbook has the section the message cites', () => {
+    expect(FAILED_JOB_RUNBOOK).toBe('docs/runbook.md#new-failed-job');
+    const headings = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8').match(/^## .+$/gm) ?? [];
+    const anchors = headings.map((h) => h.slice(3).trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    expect(anchors).toContain('new-failed-job');
+  });
+
+  it('the topic policy and the key policy allow exactly this rule: events.amazonaws.com with aws:SourceArn = its ARN', () => {
+    const [topicId] = onlyResource(main.template, 'AWS::SNS::Topic');
+    const ruleArn = eventsArn(`rule/${RULE_NAME}`);
+    const condition = { ArnEquals: { 'aws:SourceArn': ruleArn } };
+    expect(eventsStatements(main.template)).toEqual({
+      topic: [
+        {
+          Sid: 'AllowFailedJobRuleToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: topicId },
+          Condition: condition,
+        },
+      ],
+      key: [
+        {
+          Sid: 'AllowFailedJobRuleToPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: condition,
+        },
+      ],
+    });
+    main.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowFailedJobRuleToPublish', Condition: condition })]) },
+    });
+    // The ARN in the conditions is this rule's: a rule on the default bus is arn:...:rule/<name>.
+    main.template.hasResourceProperties('AWS::Events::Rule', { Name: RULE_NAME });
+    expect(main.stack.resolve(main.stack.failedJobNotifications!.ruleArn)).toEqual(ruleArn);
+    main.template.hasOutput('FailedJobRuleArn', { Value: ruleArn });
+  });
+
+  it('a named bus: the rule is on it, the conditions name rule/<bus>/<name>, PutEvents is on that bus only', () => {
+    const ruleArn = eventsArn(`rule/${NAMED_BUS}/${RULE_NAME}`);
+    imported.template.hasResourceProperties('AWS::Events::Rule', { Name: RULE_NAME, EventBusName: NAMED_BUS, EventPattern: Match.exact(PATTERN) });
+    const statements = eventsStatements(imported.template);
+    expect([...statements.topic, ...statements.key].map((st) => st.Condition)).toEqual([
+      { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      { ArnEquals: { 'aws:SourceArn': ruleArn } },
+    ]);
+    const [, policy] = resourceById(imported.template, 'AWS::IAM::Policy', 'ExporterPolicy');
+    expect(policy.Properties.PolicyDocument.Statement.filter((st: any) => st.Action === 'events:PutEvents')).toEqual([
+      { Sid: 'PutStatusEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: eventsArn(`event-bus/${NAMED_BUS}`) },
+    ]);
+    imported.template.hasOutput('StatusEventBusName', { Value: NAMED_BUS });
+  });
+
+  it('events:PutEvents appears once in the stack, on the bus, and nowhere as a resource policy', () => {
+    for (const t of [main.template, imported.template, sourced.template]) {
+      const puts = Object.values(t.findResources('AWS::IAM::Policy'))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('events:')));
+      expect(puts).toHaveLength(1);
+      expect(JSON.stringify(puts[0].Resource)).toMatch(/:event-bus\/(default|audience-jobs)"/);
+      expect(JSON.stringify(puts[0].Resource)).not.toContain('*');
+      t.resourceCountIs('AWS::Events::EventBus', 0);
+      t.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    }
+  });
+
+  it('statusEvents=off: STATUS_EVENTS=off, no rule, no EventBridge statement, no PutEvents, no GetObject', () => {
+    eventsOff.template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(eventsStatements(eventsOff.template)).toEqual({ topic: [], key: [] });
+    const [, fn] = onlyResource(eventsOff.template, 'AWS::Lambda::Function');
+    expect(fn.Properties.Environment.Variables[ENV.STATUS_EVENTS]).toBe('off');
+    expect(fn.Properties.Environment.Variables[ENV.EVENT_BUS_NAME]).toBeUndefined();
+    const [, policy] = resourceById(eventsOff.template, 'AWS::IAM::Policy', 'ExporterPolicy');
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements.map((st: any) => st.Sid)).toEqual(['WriteOwnLogs', 'ListAudienceGenerationJobs', 'GetAudienceGenerationJob', 'WriteSnapshots']);
+    const actions = Object.values(eventsOff.template.findResources('AWS::IAM::Policy')).flatMap((p: any) =>
+      p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()),
+    );
+    expect(actions.filter((a: string) => a.startsWith('events:') || a === 's3:GetObject')).toEqual([]);
+    // The pointers are still written: under the prefix, which WriteSnapshots covers.
+    expect(statements.find((st: any) => st.Sid === 'WriteSnapshots').Action).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(eventsOff.stack.failedJobNotifications).toBeUndefined();
+    expect(eventsOff.stack.eventBus).toBeUndefined();
+    expect(Object.keys(eventsOff.template.toJSON().Outputs)).not.toEqual(expect.arrayContaining(['StatusEventBusName']));
+    expect(Object.keys(eventsOff.template.toJSON().Outputs)).not.toEqual(expect.arrayContaining(['FailedJobRuleArn']));
+    // The alarms and their topic policy are as before.
+    eventsOff.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  });
+
+  it('a long stack name is cut so that the rule name fits 64 characters', () => {
+    expect(failedJobRuleName('AudienceJobsExporter')).toBe(RULE_NAME);
+    const long = failedJobRuleName(`A${'b'.repeat(120)}`);
+    expect(long).toHaveLength(64);
+    expect(long.endsWith('-NewFailedJob')).toBe(true);
+  });
+});
+
 describe('Outputs', () => {
   it('names what an operator needs', () => {
-    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'ExporterRoleArn', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName']) {
+    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'ExporterRoleArn', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName', 'StatusEventBusName', 'FailedJobRuleArn']) {
       main.template.hasOutput(id, Match.anyValue());
     }
     main.template.hasOutput('GlueTable', { Value: 'audience_jobs_exporter.audience_generation_jobs' });

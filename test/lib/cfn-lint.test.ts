@@ -55,7 +55,11 @@ const configurations: Array<[string, Record<string, unknown>]> = [
       externalId: 'exporter-7f3a',
     },
   ],
-  ['* with an existing bucket, weekday cron', { collaborationIds: '*', existingBucketName: 'existing-snapshots', schedule: 'cron(0 6 ? * MON-FRI *)', scheduleTimeZone: 'Europe/Paris' }],
+  [
+    '* with an existing bucket, weekday cron, a named event bus',
+    { collaborationIds: '*', existingBucketName: 'existing-snapshots', schedule: 'cron(0 6 ? * MON-FRI *)', scheduleTimeZone: 'Europe/Paris', eventBusName: 'audience-jobs' },
+  ],
+  ['status events off', { collaborationIds: '*', statusEvents: 'off' }],
 ];
 
 /** Both templates of one configuration, written as the CLI writes them (bundling skipped: cfn-lint reads templates). */

@@ -1,11 +1,11 @@
 import { ConfigurationError } from '../../lambda/config-rules/configuration-error';
+import { eventBusNameProblem, statusEventsProblem } from '../../lambda/config-rules/event-bus-name';
 import { ROLE_ARN_PATTERN } from '../../lambda/config-rules/sources';
 import { loadExporterConfig } from '../../lambda/export/config';
 import {
   CONFIG_DEFAULTS,
   ConfigError,
   CONTEXT_KEYS,
-  DEFAULT_READER_ROLE_NAME,
   findMisspeltContextKeys,
   MAX_LISTED_COLLABORATIONS,
   parseReaderRoleConfig,
@@ -45,8 +45,11 @@ describe('parseStackConfig: defaults and placeholder', () => {
       snapshotRetentionDays: 400,
       alarmEmail: undefined,
       existingBucketName: undefined,
+      eventBusName: 'default',
+      statusEvents: true,
     });
-    expect(CONFIG_DEFAULTS.SNAPSHOT_RETENTION_DAYS).toBe(400);
+    expect(CONFIG_DEFAULTS.EVENT_BUS_NAME).toBe('default');
+    expect(CONFIG_DEFAULTS.STATUS_EVENTS).toBe('on');
   });
 
   it('reads every key, from -c strings', () => {
@@ -61,6 +64,8 @@ describe('parseStackConfig: defaults and placeholder', () => {
         snapshotRetentionDays: '30',
         alarmEmail: 'ops@example.com',
         existingBucketName: 'my-existing.bucket-1',
+        eventBusName: 'audience-jobs.events_1',
+        statusEvents: 'off',
       }),
     );
     expect(config).toEqual({
@@ -75,14 +80,24 @@ describe('parseStackConfig: defaults and placeholder', () => {
       snapshotRetentionDays: 30,
       alarmEmail: 'ops@example.com',
       existingBucketName: 'my-existing.bucket-1',
+      eventBusName: 'audience-jobs.events_1',
+      statusEvents: false,
     });
   });
 
   it('treats blank optional values as absent', () => {
-    const config = parseStackConfig(ctx({ collaborationIds: '*', alarmEmail: '', existingBucketName: ' ', schedule: '' }));
+    const config = parseStackConfig(ctx({ collaborationIds: '*', alarmEmail: '', existingBucketName: ' ', schedule: '', eventBusName: ' ', statusEvents: '' }));
     expect(config.alarmEmail).toBeUndefined();
     expect(config.existingBucketName).toBeUndefined();
     expect(config.schedule).toBe('rate(1 hour)');
+    expect(config.eventBusName).toBe('default');
+    expect(config.statusEvents).toBe(true);
+  });
+
+  it('statusEvents on and off, trimmed; eventBusName trimmed', () => {
+    expect(parseStackConfig(ctx({ collaborationIds: '*', statusEvents: ' on ' })).statusEvents).toBe(true);
+    expect(parseStackConfig(ctx({ collaborationIds: '*', statusEvents: 'off' })).statusEvents).toBe(false);
+    expect(parseStackConfig(ctx({ collaborationIds: '*', eventBusName: ' my-bus ' })).eventBusName).toBe('my-bus');
   });
 });
 
@@ -173,6 +188,14 @@ describe('every invalid value fails with one message naming the key and the valu
     ['existingBucketName', 'arn:aws:s3:::bucket', 'not a valid S3 bucket name'],
     ['existingBucketName', 's3://bucket', 'not a valid S3 bucket name'],
     ['existingBucketName', 'ab', '3 to 63 characters'],
+    ['eventBusName', 'arn:aws:events:eu-west-1:111122223333:event-bus/my-bus', "expected the name of an event bus of this stack's account and Region, not an ARN"],
+    ['eventBusName', 'my bus', 'not a valid event bus name: it must be 1 to 256 letters, digits or the characters . - _ /'],
+    ['eventBusName', 'bus*', 'not a valid event bus name: it must be 1 to 256 letters'],
+    ['eventBusName', 'b'.repeat(257), 'not a valid event bus name: it must be 1 to 256 letters'],
+    ['eventBusName', 7, 'expected the name of an event bus'],
+    ['statusEvents', 'yes', 'must be on or off'],
+    ['statusEvents', 'ON', 'must be on or off'],
+    ['statusEvents', true, 'must be on or off'],
   ])('%s=%j', (key, value, reason) => {
     const error = errorOf({ collaborationIds: '*', [key]: value });
     expect(error.key).toBe(key);
@@ -245,6 +268,21 @@ describe('the rules the function applies too are the same rules (lambda/config-r
     const reason = stackErrorOf({ configuredAudienceModelArn: arn })?.reason;
     expect(reason).toBe('expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>');
     expect(functionErrorOf({ CONFIGURED_AUDIENCE_MODEL_ARN: arn })?.message).toBe(`CONFIGURED_AUDIENCE_MODEL_ARN "${arn}" is not a configured audience model ARN: ${reason}`);
+  });
+
+  it('event bus and status events: the stack uses the function\'s rules (lambda/config-rules/event-bus-name.ts)', () => {
+    for (const name of ['my bus', 'bus*', 'b'.repeat(257)]) {
+      expect(stackErrorOf({ eventBusName: name })?.reason).toBe(`not a valid event bus name: it ${eventBusNameProblem(name)}`);
+    }
+    expect(eventBusNameProblem('default')).toBeUndefined();
+    // The function accepts a bus ARN (PutEvents does); the stack wants a name of its own account and Region.
+    const arn = 'arn:aws:events:eu-west-1:111122223333:event-bus/my-bus';
+    expect(eventBusNameProblem(arn)).toBeUndefined();
+    expect(eventBusNameProblem('arn:aws:events:eu-west-1:111122223333:rule/my-rule')).toContain('must be an event bus ARN');
+    expect(stackErrorOf({ eventBusName: arn })?.reason).toContain('not an ARN');
+    for (const value of ['yes', 'ON', 'true']) expect(stackErrorOf({ statusEvents: value })?.reason).toBe(statusEventsProblem(value));
+    expect(statusEventsProblem('on')).toBeUndefined();
+    expect(statusEventsProblem('off')).toBeUndefined();
   });
 
   it('collaboration ids: the same problem for the same bad item', () => {
@@ -373,7 +411,17 @@ describe('sources', () => {
       { key: 'externalID', didYouMean: 'externalId' },
       { key: 'readerRoleNames', didYouMean: 'readerRoleName' },
     ]);
-    expect(CONTEXT_KEYS.SOURCES).toBe('sources');
+  });
+
+  it('the misspelling detector knows eventBusName and statusEvents', () => {
+    expect(findMisspeltContextKeys(['eventbusname', 'eventBusNames', 'statusEvent', 'StatusEvents', 'eventBusName', 'statusEvents'])).toEqual([
+      { key: 'eventbusname', didYouMean: 'eventBusName' },
+      { key: 'eventBusNames', didYouMean: 'eventBusName' },
+      { key: 'statusEvent', didYouMean: 'statusEvents' },
+      { key: 'StatusEvents', didYouMean: 'statusEvents' },
+    ]);
+    expect(CONTEXT_KEYS.EVENT_BUS_NAME).toBe('eventBusName');
+    expect(CONTEXT_KEYS.STATUS_EVENTS).toBe('statusEvents');
   });
 });
 
@@ -391,8 +439,7 @@ describe('parseReaderRoleConfig', () => {
   }
 
   it('defaults: the role AudienceJobsReader, no exporter role (placeholder), no external id', () => {
-    expect(parseReaderRoleConfig(ctx({}))).toEqual({ roleName: DEFAULT_READER_ROLE_NAME, exporterRoleArn: undefined, externalId: undefined });
-    expect(DEFAULT_READER_ROLE_NAME).toBe('AudienceJobsReader');
+    expect(parseReaderRoleConfig(ctx({}))).toEqual({ roleName: 'AudienceJobsReader', exporterRoleArn: undefined, externalId: undefined });
   });
 
   it('reads every key', () => {

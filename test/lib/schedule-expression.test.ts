@@ -36,6 +36,17 @@ describe('parseScheduleExpression: rate', () => {
     expect(() => parseScheduleExpression(expression)).toThrow(ScheduleExpressionError);
     expect(() => parseScheduleExpression(expression)).toThrow(message);
   });
+
+  it('names the error after its class, as every error of the project is named', () => {
+    let thrown: unknown;
+    try {
+      parseScheduleExpression('every hour');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ScheduleExpressionError);
+    expect((thrown as Error).name).toBe('ScheduleExpressionError');
+  });
 });
 
 describe('parseScheduleExpression: cron', () => {

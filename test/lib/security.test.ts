@@ -20,18 +20,24 @@ import { parseStackConfig } from '../../lib/config';
 const ROOT = path.resolve(__dirname, '..', '..');
 const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
 
-/** The exporter's whole permission set: two Clean Rooms ML reads, two S3 writes, its own logs, its failure queue. */
+/**
+ * The exporter's whole permission set: two Clean Rooms ML reads, two S3 writes, its own logs, its failure queue; with
+ * status events on (the default), the previous snapshots' reads and PutEvents on its bus.
+ */
 const INTENDED_ACTIONS = [
   'cleanrooms-ml:GetAudienceGenerationJob',
   'cleanrooms-ml:ListAudienceGenerationJobs',
+  'events:PutEvents',
   'logs:CreateLogStream',
   'logs:PutLogEvents',
   's3:AbortMultipartUpload',
+  's3:GetObject',
   's3:PutObject',
   'sqs:GetQueueAttributes',
   'sqs:GetQueueUrl',
   'sqs:SendMessage',
 ];
+const STATUS_EVENTS_ACTIONS = ['events:PutEvents', 's3:GetObject'];
 
 /** With sources that name roles, one more: sts:AssumeRole, on exactly those roles. */
 const ROLE_1 = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
@@ -52,6 +58,7 @@ const configurations: Array<[string, Record<string, unknown>]> = [
   ['listed collaborations, new bucket, alarm email', { collaborationIds: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01,00000000-0000-4000-8000-000000000002', alarmEmail: 'ops@example.com' }],
   ['* with an existing bucket and prefix', { collaborationIds: '*', existingBucketName: 'existing-snapshots', snapshotPrefix: 'exports/jobs/' }],
   ['the placeholder (no context)', {}],
+  ['status events off, a named bus', { collaborationIds: '*', statusEvents: 'off', eventBusName: 'audience-jobs' }],
   [
     'sources through two member roles and the own account',
     {
@@ -65,6 +72,8 @@ const configurations: Array<[string, Record<string, unknown>]> = [
 ];
 /** The roles each configuration may assume (none unless its sources name roles). */
 const ASSUMABLE: Record<string, string[]> = { 'sources through two member roles and the own account': [ROLE_1, ROLE_2] };
+/** The configurations with status events off. */
+const EVENTS_OFF = new Set(['status events off, a named bus']);
 const templates = new Map<string, Template>();
 
 beforeAll(() => {
@@ -117,14 +126,26 @@ describe.each(each)('%s', (name) => {
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     expect(statements.every((s) => s.Effect === 'Allow' && !s.NotAction && !s.NotResource)).toBe(true);
     const assumable = ASSUMABLE[name] ?? [];
-    const intended = assumable.length > 0 ? [...INTENDED_ACTIONS, 'sts:AssumeRole'].sort() : INTENDED_ACTIONS;
+    const base = EVENTS_OFF.has(name) ? INTENDED_ACTIONS.filter((a) => !STATUS_EVENTS_ACTIONS.includes(a)) : INTENDED_ACTIONS;
+    const intended = assumable.length > 0 ? [...base, 'sts:AssumeRole'].sort() : base;
     expect([...new Set(statements.flatMap((s) => [s.Action].flat()))].sort()).toEqual(intended);
     for (const s of statements) {
       const actions = [s.Action].flat();
       if (s.Resource === '*') expect(actions).toEqual(['cleanrooms-ml:ListAudienceGenerationJobs']); // the API has no resource-level permission for List
       // Only the configured roles, written out: no wildcard, no account root.
       if (actions.includes('sts:AssumeRole')) expect({ actions, resources: s.Resource }).toEqual({ actions: ['sts:AssumeRole'], resources: assumable });
-      if (actions.some((a) => a.startsWith('s3:'))) expect(JSON.stringify(s.Resource)).toMatch(/\/(audience-generation-jobs|exports\/jobs)\/\*"/);
+      if (actions.some((a) => a.startsWith('s3:'))) {
+        // Writes anywhere under the prefix; the one read only on the pointers and the snapshot objects.
+        const keys = [s.Resource].flat().map((r) => JSON.stringify(r));
+        const allowed = actions.includes('s3:GetObject') ? /\/(audience-generation-jobs|exports\/jobs)\/(_state\/\*|dt=\*\/\*\.ndjson\*)"/ : /\/(audience-generation-jobs|exports\/jobs)\/\*"/;
+        for (const key of keys) expect(key).toMatch(allowed);
+        if (actions.includes('s3:GetObject')) expect({ actions, keys: keys.length }).toEqual({ actions: ['s3:GetObject'], keys: 2 });
+      }
+      // PutEvents on the one bus, named: no wildcard.
+      if (actions.includes('events:PutEvents')) {
+        expect(actions).toEqual(['events:PutEvents']);
+        expect(JSON.stringify(s.Resource)).toMatch(/^\{"Fn::Join":.*:event-bus\/default"\]\]\}$/);
+      }
     }
   });
 

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { snapshotObjectKey } from '../../lambda/snapshot/key-layout';
-import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { namedQueries, TABLE_NAME } from '../../lib/constructs/athena-analytics';
-import type { CfnTemplate } from '../../local/deployable-bundle';
-import { glueTypeToDuckDb, LocalAthena, toDuckDbSql } from '../../local/start/local-queries';
+import { snapshotObjectKey } from '../../../lambda/snapshot/key-layout';
+import { PARTITION_COLUMN, SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../../lambda/snapshot/record-schema';
+import { namedQueries, TABLE_NAME } from '../../../lib/constructs/athena-analytics';
+import type { CfnTemplate } from '../../../local/lambda-runtime';
+import { DIALECT_REWRITES, glueTypeToDuckDb, LocalAthena, toDuckDbSql } from '../../../local/start/local-queries';
 
 const DATABASE = 'audience_jobs_exporter';
 const PREFIX = 'audience-generation-jobs/';
@@ -90,10 +90,14 @@ function record(owner: Owner, n: number, status: string, snapshot: Date): Snapsh
 let root: string;
 let athena: LocalAthena;
 
-/** Writes one snapshot object at the exporter's key (lambda/snapshot/key-layout.ts), gzip-compressed. */
-function writeSnapshot(owner: Owner, snapshot: Date, statuses: string[]): string {
+/**
+ * Writes one snapshot object at the exporter's key (lambda/snapshot/key-layout.ts), gzip-compressed, in `bucket` (a
+ * folder of the temporary root). Job n of the snapshot has status `statuses[n]`: a job absent from an earlier snapshot
+ * is one past its end.
+ */
+function writeSnapshot(owner: Owner, snapshot: Date, statuses: string[], bucket = BUCKET): string {
   const key = snapshotObjectKey(PREFIX, snapshot, owner, 'gzip');
-  const file = path.join(root, BUCKET, ...key.split('/'));
+  const file = path.join(root, bucket, ...key.split('/'));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const lines = statuses.map((s, i) => `${JSON.stringify(record(owner, i, s, snapshot))}\n`).join('');
   fs.writeFileSync(file, gzipSync(lines));
@@ -201,9 +205,97 @@ describe('the Athena to DuckDB dialect', () => {
     expect(() => toDuckDbSql('SELECT 1')).toThrow(/no longer matches/);
   });
 
+  it('counts whole hours in durations as Trino does (date_sub), where a query computes one', () => {
+    expect(toDuckDbSql("SELECT date_diff('hour', a, b) FROM t WHERE dt >= CAST(current_date - INTERVAL '2' DAY AS varchar)")).toBe(
+      "SELECT date_sub('hour', a, b) FROM t WHERE dt >= CAST(CAST(current_date - INTERVAL '2' DAY AS date) AS varchar)",
+    );
+    // Only the dt bound is required in every query; a query without a duration is left alone.
+    expect(DIALECT_REWRITES.map((r) => r.required)).toEqual([true, false]);
+    expect(toDuckDbSql("SELECT 1 WHERE dt >= CAST(current_date - INTERVAL '2' DAY AS varchar)")).not.toContain('date_sub');
+  });
+
+  it('date_sub counts whole hours (01:59 to 02:00 is 0), like Trino\'s date_diff', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        "SELECT date_sub('hour', TIMESTAMP '2026-01-01 01:59:00', TIMESTAMP '2026-01-01 02:00:00') AS partial, date_sub('hour', TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-02 00:00:00') AS day",
+      );
+      expect(reader.getRowObjectsJson()).toEqual([{ partial: '0', day: '24' }]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('maps every Glue type of the snapshot columns', () => {
     expect(SNAPSHOT_COLUMNS.map((c) => glueTypeToDuckDb(c.glueType))).toContain('STRUCT("status_code" VARCHAR, "message" VARCHAR)');
     expect(glueTypeToDuckDb('timestamp')).toBe('TIMESTAMP');
     expect(() => glueTypeToDuckDb('map<string,string>')).toThrow(/No DuckDB type/);
+  });
+});
+
+/**
+ * The history queries, over their own bucket: one collaboration D, one snapshot a day at midnight for five days (t1
+ * four days ago, t5 today), its jobs going through the statuses below; and D seen from a second account, whose job
+ * histories are its own.
+ */
+describe('LocalAthena: status history', () => {
+  const HISTORY_BUCKET = 'history-bucket';
+  const D = 'd0d0d0d0-1234-4abc-8def-0123456789ab';
+  const [t1, t2, t3, t4, t5] = [4, 3, 2, 1, 0].map((days) => daysAgo(days, 0));
+  const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('.000Z', '');
+  let history: LocalAthena;
+
+  beforeAll(async () => {
+    // job-0: ACTIVE, then DELETE_FAILED since t3 (48 hours before the latest snapshot): listed.
+    // job-1: DELETE_FAILED at t1, retried (DELETE_PENDING), DELETE_FAILED again since t4, exactly 24 hours: not listed.
+    // job-2: DELETE_FAILED in every snapshot of the history, since t1 (96 hours): listed.
+    // job-3: DELETE_FAILED in the latest snapshot only: not listed; one transition.
+    // job-4: DELETE_FAILED, then ACTIVE in the latest snapshot: not listed (not DELETE_FAILED now).
+    // job-5: new at t3, in CREATE_FAILED: created.
+    writeSnapshot(own(D), t1, ['ACTIVE', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED'], HISTORY_BUCKET);
+    writeSnapshot(own(D), t2, ['ACTIVE', 'DELETE_PENDING', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED'], HISTORY_BUCKET);
+    writeSnapshot(own(D), t3, ['DELETE_FAILED', 'DELETE_PENDING', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'], HISTORY_BUCKET);
+    writeSnapshot(own(D), t4, ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'], HISTORY_BUCKET);
+    writeSnapshot(own(D), t5, ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'CREATE_FAILED'], HISTORY_BUCKET);
+    // MEMBER reads D too, with histories of its own: its job-0 is DELETE_FAILED in its latest snapshot only.
+    writeSnapshot(member(D), t3, ['ACTIVE'], HISTORY_BUCKET);
+    writeSnapshot(member(D), t4, ['ACTIVE'], HISTORY_BUCKET);
+    writeSnapshot(member(D), t5, ['DELETE_FAILED'], HISTORY_BUCKET);
+    // An old snapshot outside the 30 days of history: its statuses count for nothing.
+    writeSnapshot(own(D), daysAgo(40, 0), ['DELETE_PENDING', 'ACTIVE', 'ACTIVE'], HISTORY_BUCKET);
+    history = await LocalAthena.open(template(), path.join(root, HISTORY_BUCKET));
+  });
+
+  afterAll(() => history?.close());
+
+  it('"Status transitions per job": each change between two snapshots of the job\'s account, Region and collaboration, and each new job', async () => {
+    const rows = await history.run('Status transitions per job');
+    const summary = rows.map((r) => [r.account_id, r.name, r.change, r.previous_status, r.status, r.previous_snapshot_time, r.snapshot_time]);
+    expect(summary).toEqual([
+      [ACCOUNT, 'job-0', 'status_changed', 'ACTIVE', 'DELETE_FAILED', iso(t2), iso(t3)],
+      [ACCOUNT, 'job-1', 'status_changed', 'DELETE_FAILED', 'DELETE_PENDING', iso(t1), iso(t2)],
+      [ACCOUNT, 'job-1', 'status_changed', 'DELETE_PENDING', 'DELETE_FAILED', iso(t3), iso(t4)],
+      [ACCOUNT, 'job-3', 'status_changed', 'ACTIVE', 'DELETE_FAILED', iso(t4), iso(t5)],
+      [ACCOUNT, 'job-4', 'status_changed', 'DELETE_FAILED', 'ACTIVE', iso(t4), iso(t5)],
+      // New since D's previous snapshot; the jobs of D's first snapshot in the 30 days are not "created".
+      [ACCOUNT, 'job-5', 'created', null, 'CREATE_FAILED', null, iso(t3)],
+      [MEMBER, 'job-0', 'status_changed', 'ACTIVE', 'DELETE_FAILED', iso(t4), iso(t5)],
+    ]);
+    const created = rows.find((r) => r.change === 'created')!;
+    expect(created).toMatchObject({ collaboration_id: D, region: REGION, status_code: 'INTERNAL_ERROR', status_message: 'reason 5' });
+  });
+
+  it('"Jobs in DELETE_FAILED for more than 24 hours": DELETE_FAILED without a break since more than 24 hours before the latest snapshot', async () => {
+    const rows = await history.run('Jobs in DELETE_FAILED for more than 24 hours');
+    expect(rows.map((r) => [r.account_id, r.name, r.delete_failed_since, r.hours_in_delete_failed, r.snapshot_time])).toEqual([
+      // Longest first: job-2 since the first snapshot of the 30 days, job-0 since t3. job-1 (exactly 24 hours since
+      // its last retry), job-3 (0 hours) and MEMBER's job-0 (0 hours) are not listed; nor job-4 (ACTIVE again).
+      [ACCOUNT, 'job-2', iso(t1), '96', iso(t5)],
+      [ACCOUNT, 'job-0', iso(t3), '48', iso(t5)],
+    ]);
+    expect(rows[0]).toMatchObject({ collaboration_id: D, region: REGION, status_code: 'INTERNAL_ERROR', status_message: 'reason 2', audience_generation_job_arn: expect.stringContaining(':audience-generation-job/') });
   });
 });

@@ -8,9 +8,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SAMPLE_COLLABORATIONS } from '../../local/start/sample-data';
+import { SAMPLE_COLLABORATIONS } from '../../../local/start/sample-data';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = path.join(ROOT, 'local', 'start', 'main.ts');
 const DENIED = SAMPLE_COLLABORATIONS[1]!;
@@ -121,7 +121,7 @@ describe('npm start', () => {
   it('--help lists the scenarios', async () => {
     const run = await start(['--help']);
     expect(run.code).toBe(0);
-    for (const name of ['healthy', 'delete-failed', 'throttled', 'partial-failure']) expect(run.output).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['healthy', 'delete-failed', 'throttled', 'partial-failure', 'status-changes']) expect(run.output).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
   });
 
   it('default (delete-failed): the status table, the DELETE_FAILED jobs with their reasons, the DeleteFailedJobs alarm', async () => {
