@@ -26,12 +26,12 @@ const app = new App();
 
 let config: { exporter: ExporterStackConfig; reader: ReaderRoleStackConfig } | undefined;
 try {
-  const misspelt = findMisspeltContextKeys(Object.keys(app.node.getAllContext()));
+  const misspelt = findMisspeltContextKeys(Object.keys(app.node.getAllContext() as Record<string, unknown>));
   if (misspelt.length > 0) {
     const list = misspelt.map((m) => `'${m.key}' (did you mean '${m.didYouMean}'?)`).join(', ');
     throw new Error(`Unknown context key ${list}`);
   }
-  const context = (key: string) => app.node.tryGetContext(key);
+  const context = (key: string): unknown => app.node.tryGetContext(key);
   config = { exporter: parseStackConfig(context), reader: parseReaderRoleConfig(context) };
 } catch (error) {
   // One clear line, no stack trace: the message names the key and the value.

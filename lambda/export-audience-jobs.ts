@@ -16,5 +16,11 @@ export const handler = async (event: unknown, context: Context) => {
   if (manifest.status !== 'succeeded') {
     throw new ExportFailedError(manifest, manifestKey);
   }
-  return { status: manifest.status, scheduledTime: manifest.scheduled_time, manifestKey, jobs: manifest.totals.jobs, collaborations: manifest.totals.collaborations };
+  return {
+    status: manifest.status,
+    scheduledTime: manifest.scheduled_time,
+    manifestKey,
+    jobs: manifest.totals.jobs,
+    collaborations: manifest.totals.collaborations,
+  };
 };

@@ -118,7 +118,11 @@ export class AudienceJobsExporterStack extends Stack {
         queue: this.exporter.failedInvocationsQueue,
       },
     ];
-    const metrics = new ExporterMetrics({ function: this.exporter.function, metricsNamespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    const metrics = new ExporterMetrics({
+      function: this.exporter.function,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+    });
     this.alarms = new ExporterAlarms(this, 'Alarms', {
       metrics,
       schedulePeriod: period,
@@ -157,7 +161,8 @@ export class AudienceJobsExporterStack extends Stack {
     new CfnOutput(this, 'SnapshotLocation', { value: `s3://${this.storage.bucket.bucketName}/${config.snapshotPrefix}` });
     new CfnOutput(this, 'FunctionName', { value: this.exporter.function.functionName });
     new CfnOutput(this, 'ExporterRoleArn', {
-      description: 'The role the exporter runs as: the reader role of each member account (AudienceJobsReaderRole, -c exporterRoleArn=...) must trust it',
+      description:
+        'The role the exporter runs as: the reader role of each member account (AudienceJobsReaderRole, -c exporterRoleArn=...) must trust it',
       value: this.exporter.role.roleArn,
     });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
@@ -214,7 +219,8 @@ export class AudienceJobsExporterStack extends Stack {
     });
     Validations.of(this.storage.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This is the server access logs bucket: logging it into itself would loop, and into another bucket would only move the finding.',
+      reason:
+        'This is the server access logs bucket: logging it into itself would loop, and into another bucket would only move the finding.',
     });
     for (const queue of [this.schedule.deadLetterQueue, this.exporter.failedInvocationsQueue]) {
       Validations.of(queue).acknowledge({

@@ -96,7 +96,13 @@ export class AudienceJobsReaderRoleStack extends Stack {
               // Any Region (a source names it; IAM is global) and any account (a collaboration may list jobs of
               // other members).
               resources: [
-                this.formatArn({ service: SIGNING_NAME, region: '*', account: '*', resource: 'audience-generation-job', resourceName: '*' }),
+                this.formatArn({
+                  service: SIGNING_NAME,
+                  region: '*',
+                  account: '*',
+                  resource: 'audience-generation-job',
+                  resourceName: '*',
+                }),
               ],
             }),
           ],

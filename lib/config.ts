@@ -336,7 +336,10 @@ export function parseAlarmEmail(value: unknown): string | undefined {
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'string') throw new ConfigError(key, value, 'expected an email address');
   const email = value.trim();
-  if (email.length > 254 || !/^[^\s@,;<>()"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email)) {
+  if (
+    email.length > 254 ||
+    !/^[^\s@,;<>()"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(email)
+  ) {
     throw new ConfigError(key, value, 'expected one email address such as ops@example.com');
   }
   return email;
@@ -433,7 +436,7 @@ export function parseStackConfig(getContext: ContextGetter): ExporterStackConfig
 
 /** The `-c` flags that select real collaborations; quoted in the placeholder warning and the README. */
 export const COLLABORATION_IDS_HINT =
-  "pass -c collaborationIds=<uuid>[,<uuid>...] (or -c collaborationIds='*' for every collaboration), or -c sources='[{\"region\":\"<region>\",\"roleArn\":\"<reader role ARN>\",\"collaborationIds\":\"*\"}]' to read other accounts or Regions";
+  'pass -c collaborationIds=<uuid>[,<uuid>...] (or -c collaborationIds=\'*\' for every collaboration), or -c sources=\'[{"region":"<region>","roleArn":"<reader role ARN>","collaborationIds":"*"}]\' to read other accounts or Regions';
 
 /** Default name of the reader role: the same in every member account, so that its ARN differs only by account. */
 export const DEFAULT_READER_ROLE_NAME = 'AudienceJobsReader';
@@ -457,7 +460,11 @@ export function parseReaderRoleName(value: unknown): string {
   const key = READER_ROLE_CONTEXT_KEYS.READER_ROLE_NAME;
   if (isAbsent(value)) return DEFAULT_READER_ROLE_NAME;
   if (typeof value !== 'string' || !ROLE_NAME_PATTERN.test(value.trim())) {
-    throw new ConfigError(key, value, `expected an IAM role name (1 to 64 letters, digits or + = , . @ _ -, no path) such as ${DEFAULT_READER_ROLE_NAME}`);
+    throw new ConfigError(
+      key,
+      value,
+      `expected an IAM role name (1 to 64 letters, digits or + = , . @ _ -, no path) such as ${DEFAULT_READER_ROLE_NAME}`,
+    );
   }
   return value.trim();
 }

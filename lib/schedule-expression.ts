@@ -39,7 +39,9 @@ export function parseScheduleExpression(input: string): ParsedScheduleExpression
   if (expression.startsWith('at(')) {
     throw new ScheduleExpressionError('a one-time at(...) schedule cannot drive a recurring exporter; use rate(...) or cron(...)');
   }
-  throw new ScheduleExpressionError("expected 'rate(<value> <unit>)' or 'cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)'");
+  throw new ScheduleExpressionError(
+    "expected 'rate(<value> <unit>)' or 'cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)'",
+  );
 }
 
 function parseRate(expression: string): ParsedScheduleExpression {
@@ -125,7 +127,9 @@ function parseNumericField(field: string, spec: FieldSpec): Set<number> {
       from = parseValue(a, spec);
       to = parseValue(b, spec);
       if (from > to) {
-        throw new ScheduleExpressionError(`${spec.label} range '${range}' runs backwards; write it as a list, e.g. '${a}-${spec.max},${spec.min}-${b}'`);
+        throw new ScheduleExpressionError(
+          `${spec.label} range '${range}' runs backwards; write it as a list, e.g. '${a}-${spec.max},${spec.min}-${b}'`,
+        );
       }
     } else {
       from = parseValue(range, spec);
@@ -183,7 +187,9 @@ function parseCron(expression: string): ParsedScheduleExpression {
   const inner = /^cron\((.*)\)$/.exec(expression)?.[1];
   const fields = inner?.trim().split(/\s+/) ?? [];
   if (fields.length !== 6) {
-    throw new ScheduleExpressionError('a cron expression has 6 fields: cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)');
+    throw new ScheduleExpressionError(
+      'a cron expression has 6 fields: cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)',
+    );
   }
   const [minField, hourField, domField, monthField, dowField, yearField] = fields;
   if ((domField === '?') === (dowField === '?')) {

@@ -42,7 +42,13 @@ export class LocalAws {
       CleanRoomsMLEmulator.start({ identities, credentials: LOCAL_CREDENTIALS, region, regions: 'any', latencyMs: options.latencyMs }),
       StsEmulator.start({ identities }),
       LocalS3Server.start({ buckets: options.buckets, directory: options.s3Directory }),
-      EventBridgeEmulator.start({ identities, credentials: LOCAL_CREDENTIALS, region, buses: options.eventBuses, maxRecorded: options.maxRecordedEvents }),
+      EventBridgeEmulator.start({
+        identities,
+        credentials: LOCAL_CREDENTIALS,
+        region,
+        buses: options.eventBuses,
+        maxRecorded: options.maxRecordedEvents,
+      }),
     ]);
     return new LocalAws(identities, emulator, sts, s3Server, eventBridge, region);
   }

@@ -21,9 +21,10 @@ export interface CleanRoomsMLCommand<Input, Output> {
   deserialize(json: unknown, $metadata: ResponseMetadata): Output;
 }
 
-export class ListAudienceGenerationJobsCommand
-  implements CleanRoomsMLCommand<ListAudienceGenerationJobsCommandInput, ListAudienceGenerationJobsCommandOutput>
-{
+export class ListAudienceGenerationJobsCommand implements CleanRoomsMLCommand<
+  ListAudienceGenerationJobsCommandInput,
+  ListAudienceGenerationJobsCommandOutput
+> {
   readonly operationName = 'ListAudienceGenerationJobs';
 
   constructor(readonly input: ListAudienceGenerationJobsCommandInput) {}
@@ -45,9 +46,10 @@ export class ListAudienceGenerationJobsCommand
   }
 }
 
-export class GetAudienceGenerationJobCommand
-  implements CleanRoomsMLCommand<GetAudienceGenerationJobCommandInput, GetAudienceGenerationJobCommandOutput>
-{
+export class GetAudienceGenerationJobCommand implements CleanRoomsMLCommand<
+  GetAudienceGenerationJobCommandInput,
+  GetAudienceGenerationJobCommandOutput
+> {
   readonly operationName = 'GetAudienceGenerationJob';
 
   constructor(readonly input: GetAudienceGenerationJobCommandInput) {}

@@ -24,10 +24,7 @@ export function parseJsonBody(body: string, $metadata: ResponseMetadata): unknow
   }
 }
 
-export function deserializeListAudienceGenerationJobs(
-  json: unknown,
-  $metadata: ResponseMetadata,
-): ListAudienceGenerationJobsCommandOutput {
+export function deserializeListAudienceGenerationJobs(json: unknown, $metadata: ResponseMetadata): ListAudienceGenerationJobsCommandOutput {
   const body = expectObject(json, 'ListAudienceGenerationJobsResponse', $metadata);
   const jobs = body.audienceGenerationJobs;
   if (!Array.isArray(jobs)) {
@@ -116,6 +113,9 @@ function requiredTimestamp(obj: JsonObject, key: string, path: string, $metadata
   try {
     return parseRfc3339DateTimeWithOffset(value)!;
   } catch (err) {
-    throw new InvalidResponseError(`${path}.${key} is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 64))} (${(err as Error).message})`, $metadata);
+    throw new InvalidResponseError(
+      `${path}.${key} is not an RFC 3339 date-time: ${JSON.stringify(value.slice(0, 64))} (${(err as Error).message})`,
+      $metadata,
+    );
   }
 }

@@ -14,8 +14,8 @@ export function formatRunSummary(manifest: RunManifest, manifestKey: string): st
     c.status === 'succeeded' ? (c.object_key ?? '') : `${c.error?.name}: ${c.error?.message}`,
   ]);
   const header = ['account', 'region', 'collaboration', 'status', 'jobs', 'delete_failed', 'pages', 'bytes', 'object / error'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 8 ? 0 : r[i]!.length))));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 8 ? 0 : r[i].length))));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
   const { totals } = manifest;
   return [
     `Export ${manifest.status.toUpperCase()}${manifest.reason ? ` (${manifest.reason})` : ''} for scheduled time ${manifest.scheduled_time}`,

@@ -63,7 +63,13 @@ export function pacerFor(accountId: string, region: string): OperationPacer {
 
 function endpointsKey(): string {
   const env = process.env;
-  return JSON.stringify([env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL_CLEANROOMSML, env.AWS_ENDPOINT_URL_STS, env.AWS_ENDPOINT_URL_EVENTBRIDGE]);
+  return JSON.stringify([
+    env.AWS_ENDPOINT_URL,
+    env.AWS_ENDPOINT_URL_S3,
+    env.AWS_ENDPOINT_URL_CLEANROOMSML,
+    env.AWS_ENDPOINT_URL_STS,
+    env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+  ]);
 }
 
 /** The S3 client of the snapshot bucket, with the function's own credentials and Region. */
@@ -79,7 +85,11 @@ export function s3Client(region: string): S3Client {
         forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
         // The SDK sets no timeout: a request that never answers would hold a CLI run forever. A part is at most
         // 8 MiB, which takes well under this even on a slow link; a timeout is retried like any transient error.
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: S3_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: 5_000,
+          requestTimeout: S3_REQUEST_TIMEOUT_MS,
+          throwOnRequestTimeout: true,
+        }),
       }),
     };
   }
@@ -99,7 +109,11 @@ export function eventBridgeClient(region: string): EventBridgeClient {
       client: new EventBridgeClient({
         region,
         maxAttempts: EVENTBRIDGE_MAX_ATTEMPTS,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: EVENTBRIDGE_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: 5_000,
+          requestTimeout: EVENTBRIDGE_REQUEST_TIMEOUT_MS,
+          throwOnRequestTimeout: true,
+        }),
       }),
     };
   }
@@ -131,7 +145,13 @@ export function cleanRoomsClient(source: SourceClientKey, accountId: string, set
   if (!client) {
     const { credentials } = sourceCredentials(source);
     const pacer = pacerFor(accountId, source.region);
-    client = new CleanRoomsMLClient({ region: source.region, credentials, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeoutMs, pacer });
+    client = new CleanRoomsMLClient({
+      region: source.region,
+      credentials,
+      maxAttempts: settings.maxAttempts,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      pacer,
+    });
     cleanRoomsCache.set(key, client);
   }
   return client;
@@ -147,7 +167,8 @@ function assumedRole(roleArn: string, externalId: string | undefined, region: st
   // fromTemporaryCredentials calls AssumeRole on every call: keep the session until it nears its expiration.
   return memoize(
     provider,
-    (credentials: AwsCredentialIdentity) => credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < CREDENTIAL_REFRESH_MARGIN_MS,
+    (credentials: AwsCredentialIdentity) =>
+      credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < CREDENTIAL_REFRESH_MARGIN_MS,
     (credentials: AwsCredentialIdentity) => credentials.expiration !== undefined,
   );
 }

@@ -18,7 +18,8 @@ export const LOG_MESSAGE = {
   /** ERROR, once: the function's own credentials were rejected; the run stops. */
   CREDENTIALS_REJECTED_RUN_STOPPED: 'Export stopped: the credentials were rejected; the remaining collaborations are not exported',
   /** ERROR, once per source: a source role's credentials were rejected; that source stops. */
-  CREDENTIALS_REJECTED_SOURCE_STOPPED: 'Export stopped: the credentials were rejected; the remaining collaborations of this source are not exported',
+  CREDENTIALS_REJECTED_SOURCE_STOPPED:
+    'Export stopped: the credentials were rejected; the remaining collaborations of this source are not exported',
   /** ERROR: a source's role could not be assumed, or its account not identified; its collaborations all failed. */
   SOURCE_NOT_EXPORTED: 'Source not exported: it could not be opened; no object written for its collaborations',
   /** INFO, per listed collaboration: pages, jobs, bytes, duration, key. */

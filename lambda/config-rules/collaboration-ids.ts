@@ -44,7 +44,11 @@ export function noCollaborationProblem(where: string): string {
  * The function's form: collaboration ids (each checked by {@link collaborationItemProblem}, no repeats, at most
  * `LIMITS.MAX_COLLABORATIONS`), or `*` alone. `where` names the value in problems, e.g. `COLLABORATION_IDS`.
  */
-export function parseCollaborationSelection(items: readonly unknown[] | '*', where: string, problems: string[]): CollaborationSelection | undefined {
+export function parseCollaborationSelection(
+  items: readonly unknown[] | '*',
+  where: string,
+  problems: string[],
+): CollaborationSelection | undefined {
   if (items === '*') return { kind: 'all' };
   if (items.length === 1 && items[0] === '*') return { kind: 'all' };
   if (items.length === 0) {
@@ -52,7 +56,9 @@ export function parseCollaborationSelection(items: readonly unknown[] | '*', whe
     return undefined;
   }
   if (items.length > LIMITS.MAX_COLLABORATIONS) {
-    problems.push(`${where} lists ${items.length} collaborations; at most ${LIMITS.MAX_COLLABORATIONS} are supported per run (use * to export every collaboration)`);
+    problems.push(
+      `${where} lists ${items.length} collaborations; at most ${LIMITS.MAX_COLLABORATIONS} are supported per run (use * to export every collaboration)`,
+    );
     return undefined;
   }
   const before = problems.length;

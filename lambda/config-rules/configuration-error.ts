@@ -11,7 +11,7 @@ export class ConfigurationError extends Error {
   constructor(
     /** What is wrong, one problem per bad value, each naming the value. */
     readonly problems: readonly string[],
-    message: string = problems.length === 1 ? problems[0]! : `Invalid configuration: ${problems.join('; ')}`,
+    message: string = problems.length === 1 ? problems[0] : `Invalid configuration: ${problems.join('; ')}`,
   ) {
     super(message);
   }

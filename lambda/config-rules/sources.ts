@@ -49,12 +49,16 @@ export function parseSourceList(value: unknown, name: string, problems: string[]
     try {
       list = JSON.parse(value);
     } catch (error) {
-      problems.push(`${name} is not valid JSON (${(error as Error).message}); expected a list such as [{"region":"eu-west-1","collaborationIds":"*"}]`);
+      problems.push(
+        `${name} is not valid JSON (${(error as Error).message}); expected a list such as [{"region":"eu-west-1","collaborationIds":"*"}]`,
+      );
       return undefined;
     }
   }
   if (!Array.isArray(list)) {
-    problems.push(`${name} ${describe(list)} is not a list; expected a JSON list of sources such as [{"region":"eu-west-1","collaborationIds":"*"}]`);
+    problems.push(
+      `${name} ${describe(list)} is not a list; expected a JSON list of sources such as [{"region":"eu-west-1","collaborationIds":"*"}]`,
+    );
     return undefined;
   }
   if (list.length === 0) {
@@ -90,7 +94,8 @@ function parseSource(item: unknown, where: string, problems: string[]): SourceSp
   const before = problems.length;
   const record = item as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(SOURCE_KEYS as readonly string[]).includes(key)) problems.push(`${where} has an unknown key ${JSON.stringify(key)}; the keys are ${SOURCE_KEYS.join(', ')}`);
+    if (!(SOURCE_KEYS as readonly string[]).includes(key))
+      problems.push(`${where} has an unknown key ${JSON.stringify(key)}; the keys are ${SOURCE_KEYS.join(', ')}`);
   }
   const { region, roleArn, externalId, collaborationIds } = record;
   if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
@@ -114,7 +119,12 @@ function parseSource(item: unknown, where: string, problems: string[]): SourceSp
     problems.push(`${where}.collaborationIds ${describe(collaborationIds)} must be a list of collaboration ids, or "*"`);
   }
   if (problems.length !== before) return undefined;
-  return { region: region as string, roleArn: roleArn as string | undefined, externalId: externalId as string | undefined, collaborations: collaborations! };
+  return {
+    region: region as string,
+    roleArn: roleArn as string | undefined,
+    externalId: externalId as string | undefined,
+    collaborations: collaborations!,
+  };
 }
 
 /** The account id in a role ARN. */
@@ -124,6 +134,11 @@ export function roleAccountId(roleArn: string): string | undefined {
 
 function describe(value: unknown): string {
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? notJson(value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** What JSON.stringify gives no text for: a function, a symbol, or an object whose toJSON returns undefined. */
+function notJson(value: unknown): string {
+  return typeof value === 'function' || typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value);
 }

@@ -66,7 +66,12 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
     await (await status).dispose();
     await abortQuietly(writer, key);
     if (!stopOnRejectedCredentials(ctx, error)) {
-      logger.error(LOG_MESSAGE.COLLABORATION_EXPORT_FAILED, { ...originFields(ctx, collaborationId), pages: counts.pages, jobsRead: counts.jobCount, error: errorDetails(error) });
+      logger.error(LOG_MESSAGE.COLLABORATION_EXPORT_FAILED, {
+        ...originFields(ctx, collaborationId),
+        pages: counts.pages,
+        jobsRead: counts.jobCount,
+        error: errorDetails(error),
+      });
     }
     return failedEntry(ctx.origin, counts, error);
   }
@@ -80,7 +85,7 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
 export function stopOnRejectedCredentials(ctx: SourceContext, error: unknown): boolean {
   if (!(isCredentialRejection(error) || error instanceof CredentialsRejectedError)) return false;
   const [own] = ctx.stop;
-  if (own!.signal.aborted) return true;
+  if (own.signal.aborted) return true;
   const { name, message } = errorDetails(error);
   const scope = ctx.origin.roleArn ? `the source ${ctx.origin.roleArn} in ${ctx.origin.region} stopped` : 'the run stopped';
   const reason = new CredentialsRejectedError(`The credentials were rejected (${name}: ${message}); ${scope}`);
@@ -102,7 +107,14 @@ export function openStatus(ctx: SourceContext, collaborationId: string, stop?: A
   const { s3, config, scheduledTime } = ctx.run.input;
   const signals = [ctx.abortSignal, stop].filter((s): s is AbortSignal => s !== undefined);
   return CollaborationStatus.open(
-    { s3, bucket: config.bucket, prefix: config.prefix, scheduledTime, events: ctx.run.statusEvents, abortSignal: signals.length > 0 ? AbortSignal.any(signals) : undefined },
+    {
+      s3,
+      bucket: config.bucket,
+      prefix: config.prefix,
+      scheduledTime,
+      events: ctx.run.statusEvents,
+      abortSignal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+    },
     { accountId: ctx.origin.accountId, region: ctx.origin.region, collaborationId, roleArn: ctx.origin.roleArn },
   );
 }
@@ -119,7 +131,12 @@ export async function completeStatus(ctx: SourceContext, status: CollaborationSt
 
 export function objectKey(ctx: SourceContext, collaborationId: string): string {
   const { config, scheduledTime } = ctx.run.input;
-  return snapshotObjectKey(config.prefix, scheduledTime, { accountId: ctx.origin.accountId, region: ctx.origin.region, collaborationId }, config.compression);
+  return snapshotObjectKey(
+    config.prefix,
+    scheduledTime,
+    { accountId: ctx.origin.accountId, region: ctx.origin.region, collaborationId },
+    config.compression,
+  );
 }
 
 export function openWriter(ctx: SourceContext, key: string): NdjsonObjectWriter {

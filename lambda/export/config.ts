@@ -43,9 +43,23 @@ export function loadExporterConfig(env: NodeJS.ProcessEnv): ExporterConfig {
   const prefix = parsePrefix(env[ENV.SNAPSHOT_PREFIX], problems);
   const configuredAudienceModelArn = parseModelArn(env[ENV.CONFIGURED_AUDIENCE_MODEL_ARN], problems);
   const compression = parseCompression(env[ENV.COMPRESSION], problems);
-  const maxConcurrency = parseInteger(ENV.MAX_CONCURRENCY, env[ENV.MAX_CONCURRENCY], DEFAULTS.MAX_CONCURRENCY, 1, LIMITS.MAX_CONCURRENCY, problems);
+  const maxConcurrency = parseInteger(
+    ENV.MAX_CONCURRENCY,
+    env[ENV.MAX_CONCURRENCY],
+    DEFAULTS.MAX_CONCURRENCY,
+    1,
+    LIMITS.MAX_CONCURRENCY,
+    problems,
+  );
   const maxAttempts = parseInteger(ENV.MAX_ATTEMPTS, env[ENV.MAX_ATTEMPTS], DEFAULTS.MAX_ATTEMPTS, 1, LIMITS.MAX_ATTEMPTS, problems);
-  const requestTimeoutMs = parseInteger(ENV.REQUEST_TIMEOUT_MS, env[ENV.REQUEST_TIMEOUT_MS], DEFAULTS.REQUEST_TIMEOUT_MS, 100, 300_000, problems);
+  const requestTimeoutMs = parseInteger(
+    ENV.REQUEST_TIMEOUT_MS,
+    env[ENV.REQUEST_TIMEOUT_MS],
+    DEFAULTS.REQUEST_TIMEOUT_MS,
+    100,
+    300_000,
+    problems,
+  );
   const statusEvents = parseStatusEvents(env[ENV.STATUS_EVENTS], problems);
   const eventBusName = parseEventBusName(env[ENV.EVENT_BUS_NAME], problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
@@ -81,10 +95,18 @@ function parseRegion(env: NodeJS.ProcessEnv, problems: string[]): string | undef
  * EXPORT_SOURCES (inline JSON) or EXPORT_SOURCES_FILE (the same JSON in a file, for lists that do not fit in
  * Lambda's 4 KB of environment); without either, COLLABORATION_IDS describes one source. Giving two forms is an error.
  */
-function parseSources(env: NodeJS.ProcessEnv, region: string | undefined, problems: string[]): { list: SourceSpec[]; configured: boolean } | undefined {
-  const given = [ENV.EXPORT_SOURCES, ENV.EXPORT_SOURCES_FILE, ENV.COLLABORATION_IDS].filter((name) => env[name] !== undefined && env[name] !== '');
+function parseSources(
+  env: NodeJS.ProcessEnv,
+  region: string | undefined,
+  problems: string[],
+): { list: SourceSpec[]; configured: boolean } | undefined {
+  const given = [ENV.EXPORT_SOURCES, ENV.EXPORT_SOURCES_FILE, ENV.COLLABORATION_IDS].filter(
+    (name) => env[name] !== undefined && env[name] !== '',
+  );
   if (given.length > 1) {
-    problems.push(`${given.join(' and ')} are both set: give the sources in one way only (${ENV.EXPORT_SOURCES} or ${ENV.EXPORT_SOURCES_FILE} for a list of sources, ${ENV.COLLABORATION_IDS} for the function's own account and Region)`);
+    problems.push(
+      `${given.join(' and ')} are both set: give the sources in one way only (${ENV.EXPORT_SOURCES} or ${ENV.EXPORT_SOURCES_FILE} for a list of sources, ${ENV.COLLABORATION_IDS} for the function's own account and Region)`,
+    );
     return undefined;
   }
   if (given[0] === ENV.EXPORT_SOURCES) {
@@ -97,7 +119,9 @@ function parseSources(env: NodeJS.ProcessEnv, region: string | undefined, proble
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      problems.push(`${ENV.EXPORT_SOURCES_FILE} ${JSON.stringify(env[ENV.EXPORT_SOURCES_FILE])} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: ${file})`);
+      problems.push(
+        `${ENV.EXPORT_SOURCES_FILE} ${JSON.stringify(env[ENV.EXPORT_SOURCES_FILE])} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: ${file})`,
+      );
       return undefined;
     }
     const list = parseSourceList(text, `${ENV.EXPORT_SOURCES_FILE} ${file}`, problems);
@@ -144,7 +168,8 @@ function parsePrefix(raw: string | undefined, problems: string[]): string {
 function parseModelArn(raw: string | undefined, problems: string[]): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const problem = configuredAudienceModelArnProblem(raw);
-  if (problem) problems.push(`${ENV.CONFIGURED_AUDIENCE_MODEL_ARN} ${JSON.stringify(raw)} is not a configured audience model ARN: ${problem}`);
+  if (problem)
+    problems.push(`${ENV.CONFIGURED_AUDIENCE_MODEL_ARN} ${JSON.stringify(raw)} is not a configured audience model ARN: ${problem}`);
   return raw;
 }
 

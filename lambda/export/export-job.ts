@@ -62,7 +62,8 @@ export async function runExportJob(event: unknown, env: NodeJS.ProcessEnv, optio
   });
   let result: ExportRunResult;
   try {
-    const openSource = options.openSource ?? awsSourceOpener({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
+    const openSource =
+      options.openSource ?? awsSourceOpener({ maxAttempts: config.maxAttempts, requestTimeoutMs: config.requestTimeoutMs });
     result = await runExport({
       config,
       scheduledTime,

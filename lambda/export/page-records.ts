@@ -49,7 +49,9 @@ export async function pageRecords(page: ListAudienceGenerationJobsCommandOutput,
       }
       const queried = summary.collaborationId ?? ctx.queriedCollaborationId;
       if (!queried) {
-        throw new Error(`Job ${job.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`);
+        throw new Error(
+          `Job ${job.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`,
+        );
       }
       // It names the snapshot object in a `*` walk and is a column: never a key segment like `../` or a newline.
       if (!UUID_PATTERN.test(queried)) {

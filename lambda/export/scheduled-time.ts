@@ -15,7 +15,9 @@ const ISO_8601_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\
 export function resolveScheduledTime(event: unknown, now: Date): Date {
   if (event === undefined || event === null) return truncateToSecond(now);
   if (typeof event !== 'object' || Array.isArray(event)) {
-    throw new ConfigurationError([`The event must be a JSON object such as {"scheduledTime": "2026-11-28T09:00:00Z"}, got ${describe(event)}`]);
+    throw new ConfigurationError([
+      `The event must be a JSON object such as {"scheduledTime": "2026-11-28T09:00:00Z"}, got ${describe(event)}`,
+    ]);
   }
   const record = event as Record<string, unknown>;
   if (record.scheduledTime !== undefined) return parseScheduledTime(record.scheduledTime, 'scheduledTime', now);
@@ -32,7 +34,9 @@ export function parseScheduledTime(value: unknown, field: string, now: Date): Da
   const parsed = match ? new Date(value) : undefined;
   // Date accepts 2026-02-30 by rolling over; a round trip of the date part catches it.
   if (!match || !parsed || Number.isNaN(parsed.getTime()) || !isRealCalendarDate(match)) {
-    throw new ConfigurationError([`${field} ${describe(value)} is not an ISO-8601 date-time with a time zone, such as 2026-11-28T09:00:00Z`]);
+    throw new ConfigurationError([
+      `${field} ${describe(value)} is not an ISO-8601 date-time with a time zone, such as 2026-11-28T09:00:00Z`,
+    ]);
   }
   if (parsed < EARLIEST_SCHEDULED_TIME || parsed.getTime() > now.getTime() + MAX_FUTURE_MS) {
     throw new ConfigurationError([
@@ -46,7 +50,12 @@ function isRealCalendarDate(match: RegExpExecArray): boolean {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const probe = new Date(Date.UTC(year, month - 1, day));
   return (
-    probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day && hour < 24 && minute < 60 && second < 60
+    probe.getUTCFullYear() === year &&
+    probe.getUTCMonth() === month - 1 &&
+    probe.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
   );
 }
 
@@ -55,6 +64,12 @@ function truncateToSecond(date: Date): Date {
 }
 
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  const text =
+    typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'undefined' : (JSON.stringify(value) ?? notJson(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** What JSON.stringify gives no text for: a function, a symbol, or an object whose toJSON returns undefined. */
+function notJson(value: unknown): string {
+  return typeof value === 'function' || typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value);
 }

@@ -34,11 +34,15 @@ export function awsSourceOpener(settings: AwsClientSettings): OpenSource {
     } catch (error) {
       if (abortSignal?.aborted) throw abortSignal.reason;
       const { name, message } = errorDetails(error);
-      const what = spec.roleArn ? `The role ${spec.roleArn} could not be assumed` : `The identity of the function's own credentials could not be learned`;
+      const what = spec.roleArn
+        ? `The role ${spec.roleArn} could not be assumed`
+        : `The identity of the function's own credentials could not be learned`;
       throw new SourceUnavailableError(`${what} in ${spec.region} (${name}: ${message})`);
     }
     if (!accountId || !/^\d{12}$/.test(accountId)) {
-      throw new SourceUnavailableError(`STS GetCallerIdentity in ${spec.region} answered account ${JSON.stringify(accountId)}, which is not a 12-digit account id`);
+      throw new SourceUnavailableError(
+        `STS GetCallerIdentity in ${spec.region} answered account ${JSON.stringify(accountId)}, which is not a 12-digit account id`,
+      );
     }
     return { accountId, client: cleanRoomsClient(spec, accountId, settings) };
   };

@@ -24,7 +24,11 @@ export interface WalkContext {
  * the walk goes on while they are pending, up to {@link MAX_PAGES_AHEAD} pages, so that a slow or retried Get does not
  * lengthen the chain. A page's records are handed out once complete.
  */
-export async function* walkPages(ctx: WalkContext, collaborationId: string | undefined, onPage: () => void): AsyncGenerator<SnapshotRecord[]> {
+export async function* walkPages(
+  ctx: WalkContext,
+  collaborationId: string | undefined,
+  onPage: () => void,
+): AsyncGenerator<SnapshotRecord[]> {
   const pageContext: PageRecordsContext = { ...ctx, seen: new JobFingerprintSet(), queriedCollaborationId: collaborationId };
   const pages = paginateListAudienceGenerationJobs(
     { client: ctx.client, abortSignal: ctx.abortSignal },
@@ -49,7 +53,7 @@ export async function* walkPages(ctx: WalkContext, collaborationId: string | und
       const settle = () => void (entry.settled = true);
       entry.records.then(settle, settle);
       pending.push(entry);
-      while (pending.length > 0 && (pending[0]!.settled || pending.length > MAX_PAGES_AHEAD)) {
+      while (pending.length > 0 && (pending[0].settled || pending.length > MAX_PAGES_AHEAD)) {
         yield await pending.shift()!.records;
       }
     }

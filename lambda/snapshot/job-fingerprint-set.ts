@@ -49,7 +49,7 @@ export class FingerprintTable {
   /** The slot that holds `arn`, or -1 when it is not a member. */
   protected find(arn: string): number {
     jobFingerprint(arn, this.key);
-    const slot = this.probe(this.key[0]!, this.key[1]!, this.key[2]!);
+    const slot = this.probe(this.key[0], this.key[1], this.key[2]);
     return this.isEmpty(slot) ? -1 : slot;
   }
 
@@ -59,9 +59,9 @@ export class FingerprintTable {
    */
   protected insert(arn: string): number {
     jobFingerprint(arn, this.key);
-    const a = this.key[0]!;
-    const b = this.key[1]!;
-    const c = this.key[2]!;
+    const a = this.key[0];
+    const b = this.key[1];
+    const c = this.key[2];
     let slot = this.probe(a, b, c);
     if (!this.isEmpty(slot)) return -1 - slot;
     if (this.count + 1 > this.capacity * MAX_LOAD) {
@@ -84,16 +84,16 @@ export class FingerprintTable {
     const capacity = this.capacity;
     for (let slot = ((a ^ (c << 7)) >>> 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       const i = slot * WORDS;
-      const sa = this.slots[i]!;
-      const sb = this.slots[i + 1]!;
-      const sc = this.slots[i + 2]!;
+      const sa = this.slots[i];
+      const sb = this.slots[i + 1];
+      const sc = this.slots[i + 2];
       if ((sa | sb | sc) === 0 || (sa === a && sb === b && sc === c)) return slot;
     }
   }
 
   private isEmpty(slot: number): boolean {
     const i = slot * WORDS;
-    return (this.slots[i]! | this.slots[i + 1]! | this.slots[i + 2]!) === 0;
+    return (this.slots[i] | this.slots[i + 1] | this.slots[i + 2]) === 0;
   }
 
   private write(slot: number, a: number, b: number, c: number): void {
@@ -109,9 +109,9 @@ export class FingerprintTable {
     this.slots = new Uint32Array(this.capacity * WORDS);
     this.resized(this.capacity);
     for (let i = 0; i < old.length; i += WORDS) {
-      const a = old[i]!;
-      const b = old[i + 1]!;
-      const c = old[i + 2]!;
+      const a = old[i];
+      const b = old[i + 1];
+      const c = old[i + 2];
       if ((a | b | c) === 0) continue;
       const slot = this.probe(a, b, c);
       this.write(slot, a, b, c);

@@ -43,6 +43,11 @@ export function escapeUnsafeLineBreaks(json: string): string {
   return json.replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** `reason` itself when it is an Error (callers tell a deadline from a stop by it), else an Error that says it. */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 /** Raised inside the pipeline to make lib-storage stop and abort its multipart upload. */
 class WriterAbortedError extends Error {
   override readonly name = 'WriterAbortedError';
@@ -100,12 +105,17 @@ export class NdjsonObjectWriter {
    */
   async write(lines: string): Promise<void> {
     if (this.state !== 'open') throw new Error(`NDJSON writer for ${this.options.key} is ${this.state}`);
-    if (this.uploadError) throw this.uploadError;
+    this.throwIfUploadFailed();
     if (lines.length === 0) return;
     if (!this.input.write(escapeUnsafeLineBreaks(lines))) {
       await this.unlessAborted(Promise.race([once(this.input, 'drain'), this.uploadDone.then(() => undefined)]));
-      if (this.uploadError) throw this.uploadError;
+      // Checked again: the upload may have failed while this write waited.
+      this.throwIfUploadFailed();
     }
+  }
+
+  private throwIfUploadFailed(): void {
+    if (this.uploadError) throw this.uploadError;
   }
 
   /** Ends the stream and waits until the object is in S3. */
@@ -130,7 +140,7 @@ export class NdjsonObjectWriter {
       const onAbort = () => {
         timer = setTimeout(() => {
           this.unresponsive = true;
-          reject(signal.reason);
+          reject(asError(signal.reason));
         }, this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
       };
       if (signal.aborted) onAbort();
@@ -146,7 +156,7 @@ export class NdjsonObjectWriter {
         },
         (error: unknown) => {
           settle();
-          reject(error);
+          reject(asError(error));
         },
       );
     });
@@ -171,7 +181,9 @@ export class NdjsonObjectWriter {
     try {
       if ((await Promise.race([this.uploadDone, gaveUp])) === 'gave up') {
         void this.upload.abort();
-        throw new Error(`S3 did not answer the upload of ${this.options.key} in time after the abort; an open multipart upload is left to the bucket's lifecycle rule`);
+        throw new Error(
+          `S3 did not answer the upload of ${this.options.key} in time after the abort; an open multipart upload is left to the bucket's lifecycle rule`,
+        );
       }
     } catch (err) {
       // Our own abort, or a failure lib-storage had already cleaned up after: nothing is left in S3.

@@ -51,13 +51,13 @@ export class SpillFile {
       if (!list) this.extents.set(group, (list = []));
       const last = list.length - 2;
       // Extents stay at most READ_CHUNK_BYTES long (unless one block is longer), so that a read never splits one.
-      if (last >= 0 && list[last]! + list[last + 1]! === offset && list[last + 1]! + buffer.length <= READ_CHUNK_BYTES) {
-        list[last + 1]! += buffer.length;
+      if (last >= 0 && list[last] + list[last + 1] === offset && list[last + 1] + buffer.length <= READ_CHUNK_BYTES) {
+        list[last + 1] += buffer.length;
       } else list.push(offset, buffer.length);
       offset += buffer.length;
     }
     if (buffers.length === 0) return;
-    const data = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
+    const data = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
     let written = 0;
     while (written < data.length) {
       const { bytesWritten } = await this.file.write(data, written, data.length - written, this.size + written);
@@ -73,15 +73,15 @@ export class SpillFile {
     while (i < list.length) {
       const start = i;
       let total = 0;
-      while (i < list.length && (i === start || total + list[i + 1]! <= READ_CHUNK_BYTES)) {
-        total += list[i + 1]!;
+      while (i < list.length && (i === start || total + list[i + 1] <= READ_CHUNK_BYTES)) {
+        total += list[i + 1];
         i += 2;
       }
       const buffer = Buffer.allocUnsafe(total);
       let at = 0;
       for (let k = start; k < i; k += 2) {
-        const offset = list[k]!;
-        const length = list[k + 1]!;
+        const offset = list[k];
+        const length = list[k + 1];
         let read = 0;
         while (read < length) {
           const { bytesRead } = await this.file.read(buffer, at + read, length - read, offset + read);

@@ -72,7 +72,7 @@ function checkedEntry(entry: unknown, index: number, prefix: string, owner: Snap
       `Entry ${index + 1} of the pointer names a key that is not the snapshot of its time and collaboration`,
     );
   }
-  return { scheduled_time: time!, key };
+  return { scheduled_time: time, key };
 }
 
 /** The previous snapshot of a run at `scheduledTime`: the latest entry strictly earlier, or undefined. */

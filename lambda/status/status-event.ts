@@ -110,8 +110,8 @@ export function statusEventId(fields: {
     fields.snapshotTime,
   ]);
   const digest = createHash('sha256').update(input, 'utf8').digest();
-  digest[6] = (digest[6]! & 0x0f) | 0x80; // version 8
-  digest[8] = (digest[8]! & 0x3f) | 0x80; // variant 10
+  digest[6] = (digest[6] & 0x0f) | 0x80; // version 8
+  digest[8] = (digest[8] & 0x3f) | 0x80; // variant 10
   const hex = digest.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

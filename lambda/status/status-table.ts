@@ -35,13 +35,13 @@ export class StatusTable extends FingerprintTable {
     let slot = this.insert(arn);
     this.previousBytes = undefined; // the bytes from before a growth, once moved
     if (slot < 0) slot = -1 - slot;
-    this.bytes[slot] = (this.bytes[slot]! & LISTED) | code;
+    this.bytes[slot] = (this.bytes[slot] & LISTED) | code;
   }
 
   /** The job's status in the previous snapshot, or undefined when it was not in it. */
   statusOf(arn: string): string | undefined {
     const slot = this.find(arn);
-    return slot < 0 ? undefined : this.statuses[this.bytes[slot]! & CODE];
+    return slot < 0 ? undefined : this.statuses[this.bytes[slot] & CODE];
   }
 
   /**
@@ -51,7 +51,7 @@ export class StatusTable extends FingerprintTable {
   markListed(arn: string): string | undefined {
     const slot = this.find(arn);
     if (slot < 0) return undefined;
-    const byte = this.bytes[slot]!;
+    const byte = this.bytes[slot];
     if ((byte & LISTED) === 0) {
       this.bytes[slot] = byte | LISTED;
       this.listed++;
@@ -62,7 +62,7 @@ export class StatusTable extends FingerprintTable {
   /** Whether the job was marked by {@link markListed}; false for a job not in the table. */
   isListed(arn: string): boolean {
     const slot = this.find(arn);
-    return slot >= 0 && (this.bytes[slot]! & LISTED) !== 0;
+    return slot >= 0 && (this.bytes[slot] & LISTED) !== 0;
   }
 
   protected override resized(slotCount: number): void {

@@ -60,8 +60,7 @@ export function namedQueries(database: string, table: string, schedulePeriodMinu
   // `dt` is a string partition (YYYY-MM-DD, UTC): compare it with a date cast to varchar, which Athena folds into a
   // constant and uses to prune the projected partitions. The latest snapshot is at most one schedule period old.
   const lookbackDays = Math.ceil(schedulePeriodMinutes / 1440) + 1;
-  const recent = (alias: string) =>
-    `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
+  const recent = (alias: string) => `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
   const owner = SNAPSHOT_OWNER_COLUMNS.join(', ');
   const sameOwner = (a: string, b: string) => SNAPSHOT_OWNER_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
   // One job's history: its own account, Region and collaboration (the same job seen from two accounts is two histories).
@@ -263,7 +262,8 @@ export class AthenaAnalytics extends Construct {
       databaseName: props.databaseName,
       tableInput: {
         name: TABLE_NAME,
-        description: 'One row per audience generation job per snapshot (NDJSON written by the exporter, one object per account, Region, collaboration and run)',
+        description:
+          'One row per audience generation job per snapshot (NDJSON written by the exporter, one object per account, Region, collaboration and run)',
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           classification: 'json',
@@ -276,9 +276,7 @@ export class AthenaAnalytics extends Construct {
           // dt=YYYY-MM-DD/ folders; the objects in a folder are {accountId}_{region}_{collaborationId}_{time}.ndjson.gz.
           'storage.location.template': `${location}${PARTITION_COLUMN.name}=\${${PARTITION_COLUMN.name}}/`,
         },
-        partitionKeys: [
-          { name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.glueType, comment: PARTITION_COLUMN.description },
-        ],
+        partitionKeys: [{ name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.glueType, comment: PARTITION_COLUMN.description }],
         storageDescriptor: {
           location,
           inputFormat: INPUT_FORMAT,

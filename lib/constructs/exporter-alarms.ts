@@ -106,7 +106,12 @@ export class ExporterAlarms extends Construct {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
           ArnLike: {
-            'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
           },
         },
       }),
@@ -198,7 +203,9 @@ export class ExporterAlarms extends Construct {
       alarmDescription: `${spec.description} Runbook: ${RUNBOOK}#${runbookAnchor(spec.name)}`,
       metric: spec.metric,
       comparisonOperator:
-        spec.when === 'atLeast' ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD : cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        spec.when === 'atLeast'
+          ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+          : cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       threshold: spec.threshold,
       evaluationPeriods: periods,
       datapointsToAlarm: periods > 1 ? periods : undefined,

@@ -57,9 +57,7 @@ export class ExporterDashboard extends Construct {
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarm status', alarms: [...props.alarms], width: 24, height: 3 }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarm status', alarms: [...props.alarms], width: 24, height: 3 }));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Jobs by status: all statuses vs DELETE_FAILED (total)',

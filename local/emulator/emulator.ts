@@ -145,7 +145,8 @@ export class CleanRoomsMLEmulator {
     try {
       const identities = options.identities ?? new LocalIdentities();
       const identity = resolveDefaultIdentity(identities, options);
-      const region = options.region ?? (Array.isArray(options.regions) ? options.regions[0] : undefined) ?? 'us-east-1';
+      const listed = options.regions === undefined || options.regions === 'any' ? undefined : options.regions[0];
+      const region = options.region ?? listed ?? 'us-east-1';
       return new CleanRoomsMLEmulator(server, `http://127.0.0.1:${port}`, region, identities, identity, options);
     } catch (error) {
       server.close();
@@ -172,7 +173,11 @@ export class CleanRoomsMLEmulator {
    * Changes a seeded job in place (its status, status details, update time…): List and Get answer the new data, the
    * job keeps its place in the listing. Throws on a job not seeded in that account and Region. Returns the new job.
    */
-  updateJob(audienceGenerationJobArn: string, changes: Partial<Omit<EmulatorJob, 'audienceGenerationJobArn'>>, options: SeedOptions = {}): EmulatorJob {
+  updateJob(
+    audienceGenerationJobArn: string,
+    changes: Partial<Omit<EmulatorJob, 'audienceGenerationJobArn'>>,
+    options: SeedOptions = {},
+  ): EmulatorJob {
     const store = this.storeOf(options);
     const current = store.get(audienceGenerationJobArn);
     if (!current) throw new Error(`updateJob: job not seeded: ${audienceGenerationJobArn}`);
@@ -279,7 +284,12 @@ export class CleanRoomsMLEmulator {
   private faultTarget(routed: Route, received: ReceivedRequest, caller: PartitionKey, store: JobStore): FaultTarget {
     if (routed.operation === 'ListAudienceGenerationJobs') {
       const collaborationId = received.query.collaborationId?.[0];
-      return { ...caller, operation: routed.operation, collaborationId, attemptKey: listAttemptKey(collaborationId, received.query.nextToken?.[0]) };
+      return {
+        ...caller,
+        operation: routed.operation,
+        collaborationId,
+        attemptKey: listAttemptKey(collaborationId, received.query.nextToken?.[0]),
+      };
     }
     const arn = routed.audienceGenerationJobArn;
     return { ...caller, operation: routed.operation, collaborationId: store.get(arn)?.collaborationId, attemptKey: arn };

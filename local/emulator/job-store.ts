@@ -36,7 +36,8 @@ export class JobStore {
   update(audienceGenerationJobArn: string, job: EmulatorJob): StoredJob {
     const stored = this.byArn.get(audienceGenerationJobArn);
     if (!stored) throw new Error(`job not seeded: ${audienceGenerationJobArn}`);
-    if (job.audienceGenerationJobArn !== audienceGenerationJobArn) throw new Error(`a job's ARN cannot change: ${audienceGenerationJobArn}`);
+    if (job.audienceGenerationJobArn !== audienceGenerationJobArn)
+      throw new Error(`a job's ARN cannot change: ${audienceGenerationJobArn}`);
     stored.job = job;
     return stored;
   }
@@ -56,8 +57,7 @@ export class JobStore {
         (filter.collaborationId === undefined
           ? !filter.isHidden?.(stored.collaborationId)
           : stored.collaborationId === filter.collaborationId) &&
-        (filter.configuredAudienceModelArn === undefined ||
-          stored.job.configuredAudienceModelArn === filter.configuredAudienceModelArn),
+        (filter.configuredAudienceModelArn === undefined || stored.job.configuredAudienceModelArn === filter.configuredAudienceModelArn),
     );
   }
 

@@ -28,9 +28,7 @@ export class PageTokenCodec {
   private readonly key = randomBytes(32);
 
   encode(cursor: PageCursor): string {
-    const json = Buffer.from(
-      JSON.stringify([cursor.collaborationId, cursor.configuredAudienceModelArn, cursor.offset, cursor.page]),
-    );
+    const json = Buffer.from(JSON.stringify([cursor.collaborationId, cursor.configuredAudienceModelArn, cursor.offset, cursor.page]));
     // Pad the JSON with spaces (JSON.parse ignores them) so the byte count leaves a remainder of 1 mod 3: "==".
     const unpadded = MARKER.length + MAC_LENGTH + json.length;
     const padding = Buffer.alloc((4 - (unpadded % 3)) % 3, ' ');

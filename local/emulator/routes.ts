@@ -1,8 +1,5 @@
 /** The `smithy.api#http` bindings of the two operations: method and URI to operation. */
-import {
-  GET_AUDIENCE_GENERATION_JOB_PATH_PREFIX,
-  LIST_AUDIENCE_GENERATION_JOBS_PATH,
-} from '../../lambda/cleanroomsml/model-constants';
+import { GET_AUDIENCE_GENERATION_JOB_PATH_PREFIX, LIST_AUDIENCE_GENERATION_JOBS_PATH } from '../../lambda/cleanroomsml/model-constants';
 
 export type Route =
   | { operation: 'ListAudienceGenerationJobs' }

@@ -1,6 +1,11 @@
 /** Deterministic, realistic job data for the emulator. */
 import { createHash } from 'node:crypto';
-import { AUDIENCE_GENERATION_JOB_STATUSES, ARN_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../lambda/cleanroomsml/model-constants';
+import {
+  AUDIENCE_GENERATION_JOB_STATUSES,
+  ARN_MAX_LENGTH,
+  DESCRIPTION_MAX_LENGTH,
+  NAME_MAX_LENGTH,
+} from '../../lambda/cleanroomsml/model-constants';
 import type { EmulatorJob } from './types';
 
 export interface GenerateJobsOptions {
@@ -62,7 +67,8 @@ export function generateJobs(options: GenerateJobsOptions): EmulatorJob[] {
     const job: EmulatorJob = {
       audienceGenerationJobArn: `${arnPrefix}:audience-generation-job/${stableUuid(`${collaborationId}:job:${index}`)}`,
       name: `lookalike-audience-${String(index + 1).padStart(4, '0')}`,
-      description: index % 3 === 2 ? undefined : `Lookalike segment ${index + 1} built from the seed audience of campaign ${(index % 17) + 1}.`,
+      description:
+        index % 3 === 2 ? undefined : `Lookalike segment ${index + 1} built from the seed audience of campaign ${(index % 17) + 1}.`,
       status,
       configuredAudienceModelArn: modelArns[index % modelArns.length],
       collaborationId,

@@ -75,7 +75,10 @@ export class SigV4Verifier {
       );
     }
     if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
-      throw new ServiceError('InvalidSignatureException', `Signature expired: ${request.headers['x-amz-date']} is now earlier or later than the allowed 15 minutes.`);
+      throw new ServiceError(
+        'InvalidSignatureException',
+        `Signature expired: ${request.headers['x-amz-date']} is now earlier or later than the allowed 15 minutes.`,
+      );
     }
 
     const expected = await this.sign(request, { identity, region }, authorization.signedHeaders, signingDate);

@@ -54,7 +54,7 @@ const OPERATORS: Record<string, { symbol: string; breaches: (value: number, thre
 
 /** Every alarm of the template, in template order. */
 export function templateAlarms(template: CfnTemplate): AlarmProperties[] {
-  return resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((r) => r.Properties as AlarmProperties);
+  return resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((r) => r.Properties as unknown as AlarmProperties);
 }
 
 /** The dimensions an alarm selects its metric by, as name → value. */
@@ -98,7 +98,11 @@ function evaluate(alarm: AlarmProperties, evidence: RunEvidence): AlarmVerdict {
   const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
   if (!breaches) return { ...base, verdict: 'ok', reason: comparison };
   if (needed > 1) {
-    return { ...base, verdict: 'breaching', reason: `${comparison}; alarms after ${needed} breaching periods of ${alarm.EvaluationPeriods}, i.e. if the next run fails too` };
+    return {
+      ...base,
+      verdict: 'breaching',
+      reason: `${comparison}; alarms after ${needed} breaching periods of ${alarm.EvaluationPeriods}, i.e. if the next run fails too`,
+    };
   }
   return { ...base, verdict: 'fires', reason: comparison };
 }

@@ -31,7 +31,7 @@ const KEEP_CACHED = 6;
 /** One resource of a CloudFormation template. */
 export interface CfnResource {
   Type: string;
-  Properties?: Record<string, any>;
+  Properties?: Record<string, unknown>;
 }
 
 /** The parts of a CloudFormation template that local runs read. */
@@ -117,7 +117,8 @@ function synthesize(outdir: string, context: Readonly<Record<string, unknown>>):
   // Loaded only on a cache miss: aws-cdk-lib takes seconds to import.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { AudienceJobsExporterStack } = require('../../lib/audience-jobs-exporter-stack') as typeof import('../../lib/audience-jobs-exporter-stack');
+  const { AudienceJobsExporterStack } =
+    require('../../lib/audience-jobs-exporter-stack') as typeof import('../../lib/audience-jobs-exporter-stack');
   const { parseStackConfig } = require('../../lib/config') as typeof import('../../lib/config');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
@@ -142,11 +143,12 @@ function synthesize(outdir: string, context: Readonly<Record<string, unknown>>):
 /** Runs `fn` with this process's stderr writes sent to `sink` (CDK prints its bundling notices there). */
 function withStderrTo<T>(sink: ((text: string) => void) | undefined, fn: () => T): T {
   if (!sink) return fn();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back on process.stderr below, never called detached
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     return fn();
   } finally {
@@ -181,7 +183,11 @@ function relativeEntry(base: string, entry: CacheEntry): CacheEntry {
 function inputHash(context: Readonly<Record<string, unknown>>): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ context }));
-  const files = [...HASHED_FOLDERS.flatMap((folder) => listFiles(path.join(PROJECT_ROOT, folder))), ...HASHED_FILES.map((f) => path.join(PROJECT_ROOT, f)), __filename];
+  const files = [
+    ...HASHED_FOLDERS.flatMap((folder) => listFiles(path.join(PROJECT_ROOT, folder))),
+    ...HASHED_FILES.map((f) => path.join(PROJECT_ROOT, f)),
+    __filename,
+  ];
   for (const file of files.sort()) {
     hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);
     hash.update(fs.readFileSync(file));

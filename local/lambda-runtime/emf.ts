@@ -22,7 +22,12 @@ export function isEmfDocument(line: Record<string, unknown>): line is EmfDocumen
  * Every value the documents give `metricName` in `namespace` under exactly this dimension set (names and values),
  * as CloudWatch stores them: a metric is identified by its namespace, name and full set of dimensions.
  */
-export function metricValues(docs: readonly EmfDocument[], namespace: string, metricName: string, dimensions: Record<string, string>): number[] {
+export function metricValues(
+  docs: readonly EmfDocument[],
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+): number[] {
   const names = Object.keys(dimensions).sort();
   const values: number[] = [];
   for (const doc of docs) {

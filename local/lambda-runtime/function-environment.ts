@@ -53,7 +53,8 @@ export function functionSettings(
   const props = template.Resources[functionLogicalId]?.Properties;
   if (!props) throw new Error(`The template has no resource ${functionLogicalId}`);
   const variables: Record<string, string> = {};
-  for (const [key, value] of Object.entries((props.Environment?.Variables ?? {}) as Record<string, unknown>)) {
+  const environment = props.Environment as { Variables?: Record<string, unknown> } | undefined;
+  for (const [key, value] of Object.entries(environment?.Variables ?? {})) {
     if (typeof value === 'string') variables[key] = value;
     else if (isBucketRef(template, value)) variables[key] = bucket;
     else if (isEventBusReference(template, value)) variables[key] = String(resolveValue(value, template, context));

@@ -12,9 +12,6 @@ export interface TemplateContext {
   stackName: string;
 }
 
-/** The template's resources, with the parts read here. */
-type Resources = CfnTemplate['Resources'];
-
 /** The name a resource's properties give it, by type; else its logical id. */
 const NAME_PROPERTY: Record<string, string> = {
   'AWS::Events::EventBus': 'Name',
@@ -69,7 +66,7 @@ export function resolveValue(value: unknown, template: CfnTemplate, context: Tem
 
 /** The name of a resource: its name property when it is plain text, else its logical id. */
 export function resourceName(logicalId: string, template: CfnTemplate, context: TemplateContext): string {
-  const resource = (template.Resources as Resources)[logicalId];
+  const resource = template.Resources[logicalId];
   if (!resource) return logicalId;
   const path = NAME_PROPERTY[resource.Type];
   let named: unknown = resource.Properties;
@@ -108,13 +105,14 @@ function refOf(name: string, template: CfnTemplate, context: TemplateContext): u
 function attributeOf(logicalId: string, attribute: string, template: CfnTemplate, context: TemplateContext): unknown {
   const resource = template.Resources[logicalId];
   if (resource && attribute === 'Arn') return arnOf(logicalId, template, context);
-  if (resource && (attribute === 'Name' || attribute === 'TopicName' || attribute === 'QueueName')) return resourceName(logicalId, template, context);
+  if (resource && (attribute === 'Name' || attribute === 'TopicName' || attribute === 'QueueName'))
+    return resourceName(logicalId, template, context);
   return `<${logicalId}.${attribute}>`;
 }
 
 function arnOf(logicalId: string, template: CfnTemplate, context: TemplateContext): string {
   const { region, accountId } = context;
-  const resource = template.Resources[logicalId]!;
+  const resource = template.Resources[logicalId];
   const name = resourceName(logicalId, template, context);
   switch (resource.Type) {
     case 'AWS::SNS::Topic':

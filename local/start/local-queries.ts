@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type Json } from '@duckdb/node-api';
 import type { CfnTemplate } from '../lambda-runtime';
+import { text } from './text';
 
 /** A named query of the template. */
 export interface NamedQuery {
@@ -63,7 +64,7 @@ export function glueTypeToDuckDb(glueType: string): string {
   const type = glueType.trim();
   const struct = /^struct<(.*)>$/i.exec(type);
   if (struct) {
-    const fields = splitTopLevel(struct[1]!).map((field) => {
+    const fields = splitTopLevel(struct[1]).map((field) => {
       const colon = field.indexOf(':');
       return `"${field.slice(0, colon).trim()}" ${glueTypeToDuckDb(field.slice(colon + 1))}`;
     });
@@ -116,16 +117,28 @@ export class LocalAthena {
     const table = Object.values(template.Resources).find((r) => r.Type === 'AWS::Glue::Table')?.Properties;
     if (!table) throw new Error('The template has no Glue table');
     const database = String(table.DatabaseName);
-    const input = table.TableInput as { Name: string; PartitionKeys: GlueColumn[]; StorageDescriptor: { Columns: GlueColumn[]; Location: unknown } };
+    const input = table.TableInput as {
+      Name: string;
+      PartitionKeys: GlueColumn[];
+      StorageDescriptor: { Columns: GlueColumn[]; Location: unknown };
+    };
     const prefix = keyPrefixOf(input.StorageDescriptor.Location);
     const partitions = input.PartitionKeys.map((p) => `${p.Name}=*`).join('/');
     const location = path.join(bucketDirectory, prefix, partitions, '*.ndjson*');
     const namedQueries = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::Athena::NamedQuery')
-      .map((r) => ({ name: String(r.Properties!.Name), description: String(r.Properties!.Description ?? ''), query: String(r.Properties!.QueryString) }));
+      .map((r) => ({
+        name: String(r.Properties!.Name),
+        description: text(r.Properties!.Description ?? ''),
+        query: String(r.Properties!.QueryString),
+      }));
 
     // No extension downloads (no network); JSON reading is built in.
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '2',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
     const connection = await instance.connect();
     try {
       // Athena's current_date is UTC.
@@ -172,11 +185,14 @@ function keyPrefixOf(location: unknown): string {
   const text = join ? join[1].map((p) => (typeof p === 'string' ? p : '{bucket}')).join(join[0]) : String(location);
   const match = /^s3:\/\/[^/]+\/(.*)$/.exec(text);
   if (!match) throw new Error(`Unexpected table location ${JSON.stringify(location)}`);
-  return match[1]!;
+  return match[1];
 }
 
 function hasFiles(folder: string): boolean {
-  return fs.existsSync(folder) && fs.readdirSync(folder, { recursive: true, withFileTypes: true }).some((d) => d.isFile() && /\.ndjson/.test(d.name));
+  return (
+    fs.existsSync(folder) &&
+    fs.readdirSync(folder, { recursive: true, withFileTypes: true }).some((d) => d.isFile() && /\.ndjson/.test(d.name))
+  );
 }
 
 function ident(name: string): string {

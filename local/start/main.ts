@@ -49,13 +49,20 @@ async function main(argv: string[]): Promise<number> {
   progress.line(`npm start: scenario ${scenario.name} (${scenario.summary})`);
   let exitCode = 1;
   try {
-    const result = await runScenario(scenario, { dataDirectory: path.join(path.resolve(options.dataDir), scenario.name) }, progress, cleanup);
+    const result = await runScenario(
+      scenario,
+      { dataDirectory: path.join(path.resolve(options.dataDir), scenario.name) },
+      progress,
+      cleanup,
+    );
     if (result.asExpected) {
       exitCode = 0;
     } else if (result.unexpected) {
       progress.line(`✖ Unexpected in scenario ${scenario.name}: ${result.unexpected}.`);
     } else {
-      progress.line(`✖ Unexpected: the handler ${result.handler.outcome.status === 'resolved' ? 'resolved' : 'failed'} in scenario ${scenario.name}.`);
+      progress.line(
+        `✖ Unexpected: the handler ${result.handler.outcome.status === 'resolved' ? 'resolved' : 'failed'} in scenario ${scenario.name}.`,
+      );
     }
   } catch (error) {
     // After a signal, the aborted step's error is only its echo.

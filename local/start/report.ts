@@ -10,6 +10,7 @@ import type { RuleDelivery, TemplateRule } from './event-rules';
 import type { Row } from './local-queries';
 import type { CopiedObject } from './snapshot-copy';
 import type { ChangeCheck } from './status-changes';
+import { text } from './text';
 
 /** A collaboration of the run: what the emulator held, and what the manifest says of it. */
 export interface CollaborationFacts {
@@ -22,23 +23,35 @@ export interface CollaborationFacts {
 
 /** Short column name of a collaboration: the first block of its UUID. */
 export function shortId(id: string): string {
-  return id.split('-')[0]!;
+  return id.split('-')[0];
 }
 
 /** Per collaboration, jobs by status, from the rows of "Latest snapshot per collaboration". */
-export function statusTable(queryName: string, rows: readonly Row[], collaborations: readonly CollaborationFacts[], manifest: RunManifest): string[] {
+export function statusTable(
+  queryName: string,
+  rows: readonly Row[],
+  collaborations: readonly CollaborationFacts[],
+  manifest: RunManifest,
+): string[] {
   const counts = new Map<string, Map<string, number>>();
   for (const row of rows) {
-    const byStatus = counts.get(String(row.collaboration_id)) ?? new Map<string, number>();
-    byStatus.set(String(row.status), (byStatus.get(String(row.status)) ?? 0) + 1);
-    counts.set(String(row.collaboration_id), byStatus);
+    const byStatus = counts.get(text(row.collaboration_id)) ?? new Map<string, number>();
+    byStatus.set(text(row.status), (byStatus.get(text(row.status)) ?? 0) + 1);
+    counts.set(text(row.collaboration_id), byStatus);
   }
-  const seen = new Set(rows.map((r) => String(r.status)));
-  const statuses = [...AUDIENCE_GENERATION_JOB_STATUSES, ...[...seen].filter((s) => !(AUDIENCE_GENERATION_JOB_STATUSES as readonly string[]).includes(s)).sort()];
+  const seen = new Set(rows.map((r) => text(r.status)));
+  const statuses = [
+    ...AUDIENCE_GENERATION_JOB_STATUSES,
+    ...[...seen].filter((s) => !(AUDIENCE_GENERATION_JOB_STATUSES as readonly string[]).includes(s)).sort(),
+  ];
   const ids = collaborations.map((c) => c.id);
   const header = ['status', ...ids.map(shortId), 'total'];
   const cell = (id: string, status: string) => (counts.has(id) ? String(counts.get(id)!.get(status) ?? 0) : '—');
-  const body = statuses.map((status) => [status, ...ids.map((id) => cell(id, status)), String(sumOf(ids.map((id) => counts.get(id)?.get(status) ?? 0)))]);
+  const body = statuses.map((status) => [
+    status,
+    ...ids.map((id) => cell(id, status)),
+    String(sumOf(ids.map((id) => counts.get(id)?.get(status) ?? 0))),
+  ]);
   const totals = ids.map((id) => (counts.has(id) ? sumOf([...counts.get(id)!.values()]) : undefined));
   body.push(['total', ...totals.map((t) => (t === undefined ? '—' : String(t))), String(sumOf(totals.map((t) => t ?? 0)))]);
 
@@ -67,13 +80,13 @@ export function statusTable(queryName: string, rows: readonly Row[], collaborati
 export function deleteFailedSection(queryName: string, rows: readonly Row[]): string[] {
   const title = `DELETE_FAILED jobs in the latest snapshot: ${rows.length} (named query "${queryName}")`;
   if (rows.length === 0) return [title, '  none'];
-  const nameWidth = maxLength(rows.map((r) => String(r.name)));
+  const nameWidth = maxLength(rows.map((r) => text(r.name)));
   return [
     title,
     '',
     ...rows.flatMap((r) => [
-      `  ${shortId(String(r.collaboration_id))}  ${String(r.name).padEnd(nameWidth)}  ${r.status_code ?? '(no status code)'}: ${r.status_message ?? '(no message)'}`,
-      `  ${''.padEnd(8)}  ${''.padEnd(nameWidth)}  updated ${formatTimestamp(r.update_time)}  ${String(r.audience_generation_job_arn)}`,
+      `  ${shortId(text(r.collaboration_id))}  ${text(r.name).padEnd(nameWidth)}  ${text(r.status_code ?? '(no status code)')}: ${text(r.status_message ?? '(no message)')}`,
+      `  ${''.padEnd(8)}  ${''.padEnd(nameWidth)}  updated ${formatTimestamp(r.update_time)}  ${text(r.audience_generation_job_arn)}`,
     ]),
   ];
 }
@@ -82,10 +95,13 @@ export function deleteFailedSection(queryName: string, rows: readonly Row[]): st
 export function countsByDaySection(queryName: string, rows: readonly Row[]): string[] {
   const days = new Map<string, string[]>();
   for (const row of rows) {
-    const day = String(row.dt);
-    days.set(day, [...(days.get(day) ?? []), `${row.status} ${row.jobs}`]);
+    const day = text(row.dt);
+    days.set(day, [...(days.get(day) ?? []), `${text(row.status)} ${text(row.jobs)}`]);
   }
-  return [`Job counts by status per day (named query "${queryName}")`, ...[...days].map(([day, parts]) => `  ${day}  ${parts.join(' · ')}`)];
+  return [
+    `Job counts by status per day (named query "${queryName}")`,
+    ...[...days].map(([day, parts]) => `  ${day}  ${parts.join(' · ')}`),
+  ];
 }
 
 /** What the handler did, and for a failed run what Lambda would do and what stays intact. */
@@ -112,7 +128,13 @@ export function handlerSection(outcome: HandlerOutcome, durationMs: number, mani
 }
 
 /** status-changes: the first of the two runs, in one line, and which run the rest is about. */
-export function firstRunSection(scheduledTime: string, outcome: HandlerOutcome, durationMs: number, events: number, secondTime: string): string[] {
+export function firstRunSection(
+  scheduledTime: string,
+  outcome: HandlerOutcome,
+  durationMs: number,
+  events: number,
+  secondTime: string,
+): string[] {
   const seconds = `${(durationMs / 1000).toFixed(1)} s`;
   const how =
     outcome.status === 'resolved'
@@ -149,23 +171,37 @@ export function statusEventsSection(facts: StatusEventsFacts): string[] {
   ];
   const rows = [...events].sort(byJob).map((e) => {
     const d = e.detail;
-    const to = d.change === 'removed' ? '(deleted)' : String(d.status);
-    return [String(d.change), shortId(String(d.collaboration_id)), String(d.name), `${String(d.previous_status ?? '(new)')} → ${to}`];
+    const to = d.change === 'removed' ? '(deleted)' : text(d.status);
+    return [text(d.change), shortId(text(d.collaboration_id)), text(d.name), `${text(d.previous_status ?? '(new)')} → ${to}`];
   });
-  if (rows.length > 0) lines.push('', ...table(['change', 'collab', 'job', 'previous → status'], rows, { rightAlignFrom: 4, indent: 2 }).map((l) => l.trimEnd()));
-  lines.push('', `  Metrics of the run: ${Object.entries(facts.metrics).map(([name, value]) => `${name} ${value}`).join(' · ')}`);
+  if (rows.length > 0)
+    lines.push(
+      '',
+      ...table(['change', 'collab', 'job', 'previous → status'], rows, { rightAlignFrom: 4, indent: 2 }).map((l) => l.trimEnd()),
+    );
+  lines.push(
+    '',
+    `  Metrics of the run: ${Object.entries(facts.metrics)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(' · ')}`,
+  );
   const expected = events.length - check.unexpected.length + check.missing.length;
   if (check.missing.length === 0 && check.unexpected.length === 0) {
     const times = new Set(events.map((e) => e.time));
-    lines.push(`  ✓ One event per change made between the runs (${events.length} of ${expected}), Time ${[...times].join(', ') || facts.scheduledTime}.`);
+    lines.push(
+      `  ✓ One event per change made between the runs (${events.length} of ${expected}), Time ${[...times].join(', ') || facts.scheduledTime}.`,
+    );
   } else {
     lines.push(`  ✖ The events are not one per change made between the runs (${expected} changes):`);
-    for (const c of check.missing) lines.push(`      missing: ${c.change} ${shortId(c.collaborationId)} ${c.name} ${c.previousStatus ?? '(new)'} → ${c.status}`);
+    for (const c of check.missing)
+      lines.push(`      missing: ${c.change} ${shortId(c.collaborationId)} ${c.name} ${c.previousStatus ?? '(new)'} → ${c.status}`);
     for (const e of check.unexpected) lines.push(`      unexpected: ${JSON.stringify(e.detail)}`);
   }
   if (facts.dropped.length > 0) {
     const buses = [...new Set(facts.dropped.map((e) => e.eventBusName))].join(', ');
-    lines.push(`  ✖ ${plural(facts.dropped.length, 'event')} went to ${buses}, which does not exist: EventBridge accepts such events and drops them.`);
+    lines.push(
+      `  ✖ ${plural(facts.dropped.length, 'event')} went to ${buses}, which does not exist: EventBridge accepts such events and drops them.`,
+    );
   }
   return lines;
 }
@@ -195,7 +231,7 @@ export function rulesSection(outcomes: readonly RuleOutcome[], eventCount: numbe
       const detail = d.event.detail;
       lines.push(
         '',
-        `  → ${d.target.id} (${d.target.arn}) receives, for ${String(detail.change)} ${String(detail.name)} (${String(detail.previous_status ?? 'new')} → ${String(detail.status)}):`,
+        `  → ${d.target.id} (${d.target.arn}) receives, for ${text(detail.change)} ${text(detail.name)} (${text(detail.previous_status ?? 'new')} → ${text(detail.status)}):`,
         ...d.message.split('\n').map((l) => `      │ ${l}`.trimEnd()),
       );
     }
@@ -213,7 +249,12 @@ export function alarmSection(verdicts: readonly AlarmVerdict[]): string[] {
     lines.push(`  ${label[v.verdict].padEnd(9)}  ${v.name.padEnd(nameWidth)}  ${v.reason}`);
     if (v.verdict === 'fires' || v.verdict === 'breaching') lines.push(`  ${''.padEnd(9)}  ${''.padEnd(nameWidth)}  ${v.meaning}`);
   }
-  lines.push('', firing.length === 0 ? 'No alarm would fire on this run.' : `${plural(firing.length, 'alarm')} would fire on this run: ${firing.join(', ')}.`);
+  lines.push(
+    '',
+    firing.length === 0
+      ? 'No alarm would fire on this run.'
+      : `${plural(firing.length, 'alarm')} would fire on this run: ${firing.join(', ')}.`,
+  );
   return lines;
 }
 
@@ -241,18 +282,17 @@ export function filesSection(copies: readonly CopiedObject[], folders: { s3Stora
 }
 
 function table(header: string[], rows: string[][], options: { rightAlignFrom: number; indent: number }): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const format = (cells: string[]) =>
-    ' '.repeat(options.indent) + cells.map((c, i) => (i >= options.rightAlignFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+    ' '.repeat(options.indent) +
+    cells.map((c, i) => (i >= options.rightAlignFrom ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   return [format(header), ...rows.map(format)];
 }
 
-function formatTimestamp(value: Json | undefined): string {
+function formatTimestamp(value: Row[string] | undefined): string {
   // DuckDB gives timestamps as `2026-11-10 03:42:00`, in UTC (the session time zone).
-  return `${String(value).slice(0, 16)} UTC`;
+  return `${text(value).slice(0, 16)} UTC`;
 }
-
-type Json = Row[string];
 
 function countBy(values: string[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -274,6 +314,6 @@ function plural(n: number, word: string, many = `${word}s`): string {
 
 /** Events in a stable order: by collaboration, change, job name. */
 function byJob(a: RecordedEvent, b: RecordedEvent): number {
-  const key = (e: RecordedEvent) => `${e.detail.collaboration_id}\0${e.detail.change}\0${e.detail.name}`;
+  const key = (e: RecordedEvent) => `${text(e.detail.collaboration_id)}\0${text(e.detail.change)}\0${text(e.detail.name)}`;
   return key(a).localeCompare(key(b));
 }

@@ -30,6 +30,7 @@ import { SAMPLE_COLLABORATIONS, sampleJobs } from './sample-data';
 import type { Scenario } from './scenarios';
 import { copyBucket, type CopiedObject } from './snapshot-copy';
 import { applyStatusChanges, compareWithChanges, jobsAfterChanges, type PlannedChange } from './status-changes';
+import { text } from './text';
 
 /** s3rver accepts only this key pair; the emulator is given the same one, so one credential chain serves both. */
 const REGION = 'us-east-1';
@@ -66,15 +67,29 @@ export interface ScenarioResult {
   copies: CopiedObject[];
 }
 
-export async function runScenario(scenario: Scenario, options: ScenarioRunOptions, progress: Progress, cleanup: Cleanup): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  options: ScenarioRunOptions,
+  progress: Progress,
+  cleanup: Cleanup,
+): Promise<ScenarioResult> {
   const now = new Date();
   const collaborations = SAMPLE_COLLABORATIONS;
   const dataDir = path.resolve(options.dataDirectory);
-  const folders = { s3Storage: path.join(dataDir, 's3'), snapshots: path.join(dataDir, 'snapshots'), handlerOutput: path.join(dataDir, 'handler-output.log') };
+  const folders = {
+    s3Storage: path.join(dataDir, 's3'),
+    snapshots: path.join(dataDir, 'snapshots'),
+    handlerOutput: path.join(dataDir, 'handler-output.log'),
+  };
 
   const deployable = await progress.step(
     'synthesizing the stack (cdk.json context) for the deployable Lambda bundle',
-    () => synthesizeDeployableStack({ context: { collaborationIds: collaborations.map((c) => c.id).join(',') }, cacheRoot: options.cacheRoot, onOutput: () => undefined }),
+    () =>
+      synthesizeDeployableStack({
+        context: { collaborationIds: collaborations.map((c) => c.id).join(',') },
+        cacheRoot: options.cacheRoot,
+        onOutput: () => undefined,
+      }),
     (d) => (d.cached ? `(cached) ${d.bundleFile}` : d.bundleFile),
   );
   const settings = functionSettings(deployable.template, deployable.functionLogicalId, LOCAL_BUCKET);
@@ -200,7 +215,14 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     handler = await invoke(scheduledTime);
   }
 
-  const s3 = new S3Client({ region: REGION, endpoint: s3Server.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    region: REGION,
+    endpoint: s3Server.endpoint,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   cleanup.add('S3 client', () => s3.destroy());
   const copies = await progress.step(
     'copying the objects out of the local S3',
@@ -208,21 +230,34 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     (c) => `${c.length} objects to ${folders.snapshots}`,
   );
   const requests = [...emulator.requests];
-  const stopped = await progress.step('stopping the servers', () => cleanup.stopAll(), (names) => names.join(', '));
+  const stopped = await progress.step(
+    'stopping the servers',
+    () => cleanup.stopAll(),
+    (names) => names.join(', '),
+  );
   void stopped;
 
-  const athena = await progress.step('opening DuckDB over the copied snapshots with the Glue table', () => LocalAthena.open(deployable.template, path.join(folders.snapshots, bucket)), (a) => a.location);
+  const athena = await progress.step(
+    'opening DuckDB over the copied snapshots with the Glue table',
+    () => LocalAthena.open(deployable.template, path.join(folders.snapshots, bucket)),
+    (a) => a.location,
+  );
   cleanup.add('DuckDB', () => athena.close());
   const answers = await progress.step(
     'running the Athena named queries locally',
-    async () => ({ latest: await athena.run(QUERY.latest), deleteFailed: await athena.run(QUERY.deleteFailed), countsByDay: await athena.run(QUERY.countsByDay) }),
+    async () => ({
+      latest: await athena.run(QUERY.latest),
+      deleteFailed: await athena.run(QUERY.deleteFailed),
+      countsByDay: await athena.run(QUERY.countsByDay),
+    }),
     () => `${athena.namedQueries.length} queries`,
   );
   await cleanup.stopAll();
 
   // The run's manifest (the second run's, when there are two).
   const manifestName = `_manifest_${compactTimestamp(new Date(scheduledTime))}.json`;
-  const manifestCopy = copies.find((c) => path.basename(c.key) === manifestName) ?? copies.find((c) => path.basename(c.key).startsWith('_manifest_'));
+  const manifestCopy =
+    copies.find((c) => path.basename(c.key) === manifestName) ?? copies.find((c) => path.basename(c.key).startsWith('_manifest_'));
   const manifest = manifestCopy ? (JSON.parse(fs.readFileSync(manifestCopy.file, 'utf8')) as RunManifest) : undefined;
   const invocationFailed = handler.outcome.status !== 'resolved';
   const verdicts = evaluateAlarms(deployable.template, { emf: handler.emf, invocationFailed });
@@ -231,7 +266,17 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
 
   const lines: string[] = ['', `═══ Results of scenario ${scenario.name} ═══`, ''];
   let statusOutcome: { asExpected: boolean; unexpected?: string } = { asExpected: true };
-  if (twoRuns) lines.push(...report.firstRunSection(twoRuns.firstTime, twoRuns.first.outcome, twoRuns.first.durationMs, twoRuns.firstEvents.length, scheduledTime), '');
+  if (twoRuns)
+    lines.push(
+      ...report.firstRunSection(
+        twoRuns.firstTime,
+        twoRuns.first.outcome,
+        twoRuns.first.durationMs,
+        twoRuns.firstEvents.length,
+        scheduledTime,
+      ),
+      '',
+    );
   lines.push(...report.handlerSection(handler.outcome, handler.durationMs, manifest), '');
   if (twoRuns && eventBridge) {
     const namespace = settings.variables[ENV.METRICS_NAMESPACE] ?? DEFAULTS.METRICS_NAMESPACE;
@@ -239,9 +284,10 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     const metric = (name: string) => sumOf(metricValues(handler.emf, namespace, name, { service }));
     const sent = [...eventBridge.events];
     const check = compareWithChanges(twoRuns.changes, sent);
-    statusOutcome = check.missing.length + check.unexpected.length + eventBridge.dropped.length + twoRuns.firstEvents.length === 0
-      ? { asExpected: true }
-      : { asExpected: false, unexpected: 'the status-change events are not one per change made between the runs (see above)' };
+    statusOutcome =
+      check.missing.length + check.unexpected.length + eventBridge.dropped.length + twoRuns.firstEvents.length === 0
+        ? { asExpected: true }
+        : { asExpected: false, unexpected: 'the status-change events are not one per change made between the runs (see above)' };
     lines.push(
       ...report.statusEventsSection({
         scheduledTime,
@@ -307,19 +353,25 @@ function changeSummary(changes: readonly PlannedChange[]): string {
 function noteStatusEventLog(progress: Progress, line: Record<string, unknown>): void {
   if (!STATUS_EVENT_LOGS.has(String(line.message))) return;
   const id = typeof line.collaborationId === 'string' ? line.collaborationId : '';
-  progress.note(`${line.level === 'ERROR' ? '✗' : '⚠'} ${id}: ${String(line.message)}${typeof line.reason === 'string' ? ` (${line.reason})` : ''}`);
+  progress.note(
+    `${line.level === 'ERROR' ? '✗' : '⚠'} ${id}: ${String(line.message)}${typeof line.reason === 'string' ? ` (${line.reason})` : ''}`,
+  );
 }
 
 /** The handler's own log lines that tell how far it got, as progress notes. */
 function noteLog(progress: Progress, line: Record<string, unknown>): void {
   const id = typeof line.collaborationId === 'string' ? line.collaborationId : '';
   if (line.message === LOG_MESSAGE.COLLABORATION_EXPORTED) {
-    progress.note(`✓ ${id}: ${line.jobs} jobs, ${line.pages} page${line.pages === 1 ? '' : 's'}, ${line.bytes} bytes in ${line.durationMs} ms`);
+    progress.note(
+      `✓ ${id}: ${text(line.jobs)} jobs, ${text(line.pages)} page${line.pages === 1 ? '' : 's'}, ${text(line.bytes)} bytes in ${text(line.durationMs)} ms`,
+    );
   } else if (line.message === LOG_MESSAGE.COLLABORATION_EXPORT_FAILED) {
     const error = line.error as { name?: string; message?: string } | undefined;
     progress.note(`✗ ${id}: ${error?.name}: ${error?.message}`);
   } else if (line.message === LOG_MESSAGE.EXPORT_FINISHED) {
-    progress.note(`export ${line.status}${line.reason ? ` (${line.reason})` : ''}: ${line.jobs} jobs, ${line.deleteFailedJobs} DELETE_FAILED, manifest ${line.manifestKey}`);
+    progress.note(
+      `export ${text(line.status)}${line.reason ? ` (${text(line.reason)})` : ''}: ${text(line.jobs)} jobs, ${text(line.deleteFailedJobs)} DELETE_FAILED, manifest ${text(line.manifestKey)}`,
+    );
   }
 }
 

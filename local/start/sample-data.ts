@@ -49,12 +49,21 @@ const ONBOARDING_STATUSES = ['CREATE_IN_PROGRESS', 'CREATE_PENDING', 'ACTIVE'];
 const STATUS_DETAILS: Record<string, ReadonlyArray<NonNullable<EmulatorJob['statusDetails']>>> = {
   DELETE_FAILED: [
     { statusCode: 'INTERNAL_ERROR', message: 'The audience generation job could not be deleted. Try again later.' },
-    { statusCode: 'ACCESS_DENIED', message: 'The service role cannot delete the generated audience in the output bucket (s3:DeleteObject denied).' },
+    {
+      statusCode: 'ACCESS_DENIED',
+      message: 'The service role cannot delete the generated audience in the output bucket (s3:DeleteObject denied).',
+    },
     { statusCode: 'RESOURCE_IN_USE', message: 'The audience is still used by an audience export job; delete the export job first.' },
   ],
   CREATE_FAILED: [
-    { statusCode: 'INSUFFICIENT_SEED_SIZE', message: 'The seed audience has fewer matching users than the configured audience model requires.' },
-    { statusCode: 'INVALID_SEED_DATA', message: 'The seed audience has no column that matches the user identifier of the configured audience model.' },
+    {
+      statusCode: 'INSUFFICIENT_SEED_SIZE',
+      message: 'The seed audience has fewer matching users than the configured audience model requires.',
+    },
+    {
+      statusCode: 'INVALID_SEED_DATA',
+      message: 'The seed audience has no column that matches the user identifier of the configured audience model.',
+    },
   ],
 };
 

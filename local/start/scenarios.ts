@@ -30,7 +30,7 @@ export interface Scenario {
 }
 
 /** The collaboration the partial-failure scenario denies: the second of the sample (140 jobs, two pages). */
-const DENIED = SAMPLE_COLLABORATIONS[1]!.id;
+const DENIED = SAMPLE_COLLABORATIONS[1].id;
 
 /**
  * Throttling of the throttled scenario: a service limit of a few requests per second with a small burst, far below

@@ -55,7 +55,9 @@ export function assumeRole(params: Record<string, string>, context: ActionContex
 
   const credentials = issueTemporaryCredentials();
   // Whole seconds, as written in the response, so a client's view of the expiry is the registry's.
-  const expiration = new Date(Math.floor(now.getTime() / 1000) * 1000 + (requestedDuration ?? role.durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000);
+  const expiration = new Date(
+    Math.floor(now.getTime() / 1000) * 1000 + (requestedDuration ?? role.durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000,
+  );
   const assumedRoleId = `${roleIdOf(roleArn)}:${sessionName}`;
   const arn = `arn:${role.partition}:sts::${role.accountId}:assumed-role/${role.roleName}/${sessionName}`;
   identities.add({ ...credentials, accountId: role.accountId, arn, userId: assumedRoleId, expiration });
@@ -82,7 +84,11 @@ export function assumeRole(params: Record<string, string>, context: ActionContex
 function required(params: Record<string, string>, name: string, member: string): string {
   const value = params[name];
   if (value === undefined || value === '') {
-    throw new StsError('ValidationError', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`, 400);
+    throw new StsError(
+      'ValidationError',
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
   }
   return value;
 }
@@ -100,7 +106,11 @@ function check(value: string, member: string, pattern: RegExp): void {
 function durationOf(text: string): number {
   const duration = Number(text);
   if (!/^\d+$/.test(text)) {
-    throw new StsError('ValidationError', `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`, 400);
+    throw new StsError(
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`,
+      400,
+    );
   }
   if (duration < MIN_DURATION_SECONDS || duration > MAX_DURATION_SECONDS) {
     throw new StsError(

@@ -151,7 +151,14 @@ export class StsEmulator {
     try {
       const received = await readReceivedRequest(req);
       const params = paramsOf(received);
-      record = { method: received.method, path: received.rawPath, headers: received.headers, params, action: params.Action, status: undefined };
+      record = {
+        method: received.method,
+        path: received.rawPath,
+        headers: received.headers,
+        params,
+        action: params.Action,
+        status: undefined,
+      };
       this.requests.push(record);
       response = await this.answer(received, params, record, requestId);
     } catch (error) {
@@ -173,7 +180,12 @@ export class StsEmulator {
   }
 
   /** Signature, then action and version, then the action. */
-  private async answer(received: ReceivedRequest, params: Record<string, string>, record: StsRecordedRequest, requestId: string): Promise<StsResponse> {
+  private async answer(
+    received: ReceivedRequest,
+    params: Record<string, string>,
+    record: StsRecordedRequest,
+    requestId: string,
+  ): Promise<StsResponse> {
     try {
       const now = new Date();
       const { identity, region } = await this.verifier.verify(received, now).catch((error: unknown) => {

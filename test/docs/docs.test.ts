@@ -22,7 +22,12 @@ function tableAfter(text: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(' | ').map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -38,7 +43,7 @@ describe('README', () => {
 
   test('the record schema table is the record schema, in order', () => {
     const rows = tableAfter(README, '<!-- record-schema:start -->');
-    expect(rows.map(([name, type, meaning]) => ({ name: unquote(name!), glueType: unquote(type!), description: meaning }))).toEqual(
+    expect(rows.map(([name, type, meaning]) => ({ name: unquote(name), glueType: unquote(type), description: meaning }))).toEqual(
       SNAPSHOT_COLUMNS.map((c) => ({ name: c.name, glueType: c.glueType, description: c.description })),
     );
   });
@@ -57,14 +62,14 @@ describe('README', () => {
     ['docs/deploy.md', doc('deploy.md')],
   ])('the CDK context table of %s lists exactly the context keys the exporter stack reads', (_, text) => {
     const rows = tableAfter(text, '## Configuration (CDK context)');
-    expect(rows.map(([key]) => unquote(key!)).sort()).toEqual(Object.values(CONTEXT_KEYS).sort());
+    expect(rows.map(([key]) => unquote(key)).sort()).toEqual(Object.values(CONTEXT_KEYS).sort());
   });
 });
 
 describe('docs/', () => {
   test('the environment table lists exactly the variables the exporter reads, with their defaults', () => {
     const rows = tableAfter(doc('deploy.md'), '## Exporter configuration (environment)');
-    const documented = new Map(rows.map(([name, def]) => [unquote(name!), def!]));
+    const documented = new Map(rows.map(([name, def]) => [unquote(name), def]));
     expect([...documented.keys()].sort()).toEqual(Object.values(ENV).sort());
     expect(documented.get(ENV.SNAPSHOT_PREFIX)).toBe(`\`${DEFAULTS.SNAPSHOT_PREFIX}\``);
     expect(documented.get(ENV.COMPRESSION)).toBe(`\`${DEFAULTS.COMPRESSION}\``);
@@ -77,19 +82,22 @@ describe('docs/', () => {
 
   test('the reader role table lists exactly the keys the reader role stack reads', () => {
     const rows = tableAfter(doc('deploy.md'), '| key (reader role stack) |');
-    expect(rows.map(([key]) => unquote(key!)).sort()).toEqual(Object.values(READER_ROLE_CONTEXT_KEYS).sort());
+    expect(rows.map(([key]) => unquote(key)).sort()).toEqual(Object.values(READER_ROLE_CONTEXT_KEYS).sort());
   });
 
-  test.each([{ compression: 'zip' }, { schedule: 'rate(5 minutes)' }])('the example error for %j is the one the synth prints', (context) => {
-    let message = '';
-    try {
-      parseStackConfig((key) => (context as Record<string, unknown>)[key]);
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).toMatch(/^Invalid context value /);
-    expect(doc('deploy.md')).toContain(`\n${message}\n`);
-  });
+  test.each([{ compression: 'zip' }, { schedule: 'rate(5 minutes)' }])(
+    'the example error for %j is the one the synth prints',
+    (context) => {
+      let message = '';
+      try {
+        parseStackConfig((key) => (context as Record<string, unknown>)[key]);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Invalid context value /);
+      expect(doc('deploy.md')).toContain(`\n${message}\n`);
+    },
+  );
 
   test('the placeholder warning is quoted as the stack prints it', () => {
     const warning = `collaborationIds is not set: the stack uses the placeholder collaboration and its schedule is DISABLED. To deploy, ${COLLABORATION_IDS_HINT}.`;
@@ -98,10 +106,17 @@ describe('docs/', () => {
 
   test('the runbook has one heading per alarm, and the metrics table lists every metric', () => {
     const runbook = doc('runbook.md');
-    for (const alarm of ['DeleteFailedJobs', 'FailedCollaborations', 'NoSuccessfulExport', 'FunctionErrors', 'SchedulerDeadLetters', 'FailedInvocations']) {
+    for (const alarm of [
+      'DeleteFailedJobs',
+      'FailedCollaborations',
+      'NoSuccessfulExport',
+      'FunctionErrors',
+      'SchedulerDeadLetters',
+      'FailedInvocations',
+    ]) {
       expect(runbook).toMatch(new RegExp(`^## ${alarm}$`, 'm'));
     }
-    const metrics = tableAfter(runbook, '## Metrics').map(([name]) => unquote(name!));
+    const metrics = tableAfter(runbook, '## Metrics').map(([name]) => unquote(name));
     expect(metrics.sort()).toEqual(Object.values(METRIC).sort());
   });
 
@@ -112,14 +127,18 @@ describe('docs/', () => {
 
   test('the Athena doc names every named query', () => {
     const names = tableAfter(doc('athena.md'), '## Named queries').map(([name]) => name);
-    expect(names.sort()).toEqual(Object.values(namedQueries('d', 't', 60)).map((q) => q.name).sort());
+    expect(names.sort()).toEqual(
+      Object.values(namedQueries('d', 't', 60))
+        .map((q) => q.name)
+        .sort(),
+    );
   });
 
   test('every relative link of the README and docs/ resolves, anchors included', () => {
     const anchorsOf = (text: string) =>
       new Set(
         [...text.matchAll(/^#+ (.+)$/gm)].map((m) =>
-          m[1]!
+          m[1]
             .toLowerCase()
             .replace(/[^\w\s-]/g, '')
             .trim()
@@ -130,7 +149,7 @@ describe('docs/', () => {
     let checked = 0;
     for (const [file, text] of files) {
       for (const [, target] of text.matchAll(/\]\((?!https?:)([^)\s]+)\)/g)) {
-        const [path, anchor] = target!.split('#');
+        const [path, anchor] = target.split('#');
         const resolved = path ? resolve(ROOT, dirname(file), path) : resolve(ROOT, file);
         expect(existsSync(resolved)).toBe(true);
         if (anchor) expect([file, target, anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)]).toEqual([file, target, true]);

@@ -62,15 +62,56 @@ beforeAll(async () => {
       CDK_OUTDIR: path.join(outdir, 'typo'),
       CDK_CONTEXT_JSON: JSON.stringify({ collaborationId: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01' }),
     }),
-    run('npx', ['cdk', 'synth', 'AudienceJobsExporter', '--quiet', '--output', path.join(outdir, 'sources'), '-c', `sources=${JSON.stringify(SOURCES)}`]),
-    run('npx', ['cdk', 'synth', 'AudienceJobsReaderRole', '--quiet', '--output', path.join(outdir, 'reader'), '-c', `exporterRoleArn=${EXPORTER_ROLE}`, '-c', 'externalId=exporter=7f3a']),
-    run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'bad-sources'), '-c', 'sources=[{"region":"nowhere","collaborationIds":"*"}]']),
-    run('npx', ['cdk', 'synth', '--quiet', '--output', path.join(outdir, 'both'), '-c', 'sources=[{"region":"eu-west-1","collaborationIds":"*"}]', '-c', 'collaborationIds=*']),
+    run('npx', [
+      'cdk',
+      'synth',
+      'AudienceJobsExporter',
+      '--quiet',
+      '--output',
+      path.join(outdir, 'sources'),
+      '-c',
+      `sources=${JSON.stringify(SOURCES)}`,
+    ]),
+    run('npx', [
+      'cdk',
+      'synth',
+      'AudienceJobsReaderRole',
+      '--quiet',
+      '--output',
+      path.join(outdir, 'reader'),
+      '-c',
+      `exporterRoleArn=${EXPORTER_ROLE}`,
+      '-c',
+      'externalId=exporter=7f3a',
+    ]),
+    run('npx', [
+      'cdk',
+      'synth',
+      '--quiet',
+      '--output',
+      path.join(outdir, 'bad-sources'),
+      '-c',
+      'sources=[{"region":"nowhere","collaborationIds":"*"}]',
+    ]),
+    run('npx', [
+      'cdk',
+      'synth',
+      '--quiet',
+      '--output',
+      path.join(outdir, 'both'),
+      '-c',
+      'sources=[{"region":"eu-west-1","collaborationIds":"*"}]',
+      '-c',
+      'collaborationIds=*',
+    ]),
     // The app with one resource cdk-nag flags, as the CLI starts it; cdk.json's context, and no bundling (not needed).
     run('npx', ['tsx', path.join('test', 'lib', 'app-with-unacknowledged-finding.ts')], {
       ...offlineEnv(),
       CDK_OUTDIR: path.join(outdir, 'finding'),
-      CDK_CONTEXT_JSON: JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context, 'aws:cdk:bundling-stacks': [] }),
+      CDK_CONTEXT_JSON: JSON.stringify({
+        ...JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context,
+        'aws:cdk:bundling-stacks': [],
+      }),
     }),
   ]);
 }, 180_000);
@@ -81,7 +122,12 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 it('cdk.json keeps the CLI quiet and offline', () => {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
-  expect(cdkJson).toMatchObject({ app: 'npx tsx bin/app.ts', notices: false, versionReporting: false, context: { 'cli-telemetry': false } });
+  expect(cdkJson).toMatchObject({
+    app: 'npx tsx bin/app.ts',
+    notices: false,
+    versionReporting: false,
+    context: { 'cli-telemetry': false },
+  });
 });
 
 it('`npx cdk synth` with no context succeeds offline, bundles with esbuild (not Docker) and warns about the placeholder', () => {
@@ -99,9 +145,14 @@ it('`npx cdk synth` with no context succeeds offline, bundles with esbuild (not 
 
 it('with no context both stacks are synthesized, the reader role with its placeholder trust and a warning', () => {
   const template = templateOf('ok', 'AudienceJobsReaderRole');
-  const [role] = Object.values(template.Resources) as any[];
+  const [role] = Object.values<any>(template.Resources);
   expect(role.Type).toBe('AWS::IAM::Role');
-  expect(role.Properties.AssumeRolePolicyDocument.Statement).toContainEqual({ Sid: 'PlaceholderTrustsNoOne', Effect: 'Deny', Action: 'sts:AssumeRole', Principal: { AWS: '*' } });
+  expect(role.Properties.AssumeRolePolicyDocument.Statement).toContainEqual({
+    Sid: 'PlaceholderTrustsNoOne',
+    Effect: 'Deny',
+    Action: 'sts:AssumeRole',
+    Principal: { AWS: '*' },
+  });
   expect(synth.stderr).toContain('exporterRoleArn is not set');
   expect(synth.stderr).toContain('-c exporterRoleArn=<the ExporterRoleArn output of the AudienceJobsExporter stack>');
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'ok', 'manifest.json'), 'utf8'));
@@ -131,9 +182,14 @@ it('`npx cdk synth AudienceJobsExporter -c sources=...` succeeds offline: EXPORT
 it('`npx cdk synth AudienceJobsReaderRole -c exporterRoleArn=... -c externalId=...` succeeds offline and trusts exactly that role', () => {
   expect({ code: reader.code, stderr: reader.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   expect(reader.stderr).not.toContain('exporterRoleArn is not set');
-  const [role] = Object.values(templateOf('reader', 'AudienceJobsReaderRole').Resources) as any[];
+  const [role] = Object.values<any>(templateOf('reader', 'AudienceJobsReaderRole').Resources);
   expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-    { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: EXPORTER_ROLE }, Condition: { StringEquals: { 'sts:ExternalId': 'exporter=7f3a' } } },
+    {
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: EXPORTER_ROLE },
+      Condition: { StringEquals: { 'sts:ExternalId': 'exporter=7f3a' } },
+    },
   ]);
   expect(role.Properties.RoleName).toBe('AudienceJobsReader');
 });
@@ -149,7 +205,9 @@ it('bad sources fail the synth with one message naming the key, the value and th
 
 it('sources with collaborationIds fail the synth with one message', () => {
   expect(bothForms.code).not.toBe(0);
-  expect(bothForms.stderr).toContain("Invalid context value sources='[{\"region\":\"eu-west-1\",\"collaborationIds\":\"*\"}]': cannot be combined with collaborationIds='*'");
+  expect(bothForms.stderr).toContain(
+    'Invalid context value sources=\'[{"region":"eu-west-1","collaborationIds":"*"}]\': cannot be combined with collaborationIds=\'*\'',
+  );
   expect(bothForms.stderr).not.toMatch(/\n\s+at /);
 });
 
@@ -164,7 +222,11 @@ it('the app runs cdk-nag AwsSolutions as a validation plugin: an unacknowledged 
   expect(unacknowledged.code).not.toBe(0);
   expect(unacknowledged.stderr).toContain("Acknowledge with 'AwsSolutions::AwsSolutions-S10'");
   const report = JSON.parse(fs.readFileSync(path.join(outdir, 'finding', 'validation-report.json'), 'utf8')) as {
-    pluginReports: { pluginName: string; conclusion: string; violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
+    pluginReports: {
+      pluginName: string;
+      conclusion: string;
+      violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+    }[];
   };
   const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
   expect(nag?.conclusion).toBe('failure');

@@ -7,7 +7,15 @@ import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, DEFAULTS, ENV, METRIC, REGION_DIMENSION, STATUS_EVENT } from '../../lambda/commons/constants';
+import {
+  ACCOUNT_DIMENSION,
+  COLLABORATION_DIMENSION,
+  DEFAULTS,
+  ENV,
+  METRIC,
+  REGION_DIMENSION,
+  STATUS_EVENT,
+} from '../../lambda/commons/constants';
 import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
 import { parseSourceList } from '../../lambda/config-rules/sources';
 import { PARTITION_COLUMN, SNAPSHOT_COLUMNS } from '../../lambda/snapshot/record-schema';
@@ -15,7 +23,12 @@ import { AudienceJobsExporterStack, METRICS_NAMESPACE, SERVICE_NAME } from '../.
 import { parseStackConfig, PLACEHOLDER_COLLABORATION_ID } from '../../lib/config';
 import { PROJECTION_START_DATE } from '../../lib/constructs/athena-analytics';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, SOURCES_FILE_NAME, sourcesJson } from '../../lib/constructs/exporter-function';
-import { FAILED_JOB_INPUT_PATHS, FAILED_JOB_RUNBOOK, failedJobEventPattern, failedJobRuleName } from '../../lib/constructs/failed-job-notifications';
+import {
+  FAILED_JOB_INPUT_PATHS,
+  FAILED_JOB_RUNBOOK,
+  failedJobEventPattern,
+  failedJobRuleName,
+} from '../../lib/constructs/failed-job-notifications';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The CLI's context: cdk.json (feature flags included), so that the tests synthesize what `cdk synth` does. */
@@ -112,7 +125,12 @@ beforeAll(() => {
   sourced = synth({ sources: JSON.stringify(SOURCES), alarmEmail: 'ops@example.com' });
   big = synth({ sources: BIG_SOURCES, existingBucketName: 'existing-snapshots' });
   // Two Regions, both read with the function's own credentials: no role to assume.
-  ownOnly = synth({ sources: [{ region: 'eu-central-1', collaborationIds: '*' }, { region: 'eu-west-1', collaborationIds: [COLLAB_A] }] });
+  ownOnly = synth({
+    sources: [
+      { region: 'eu-central-1', collaborationIds: '*' },
+      { region: 'eu-west-1', collaborationIds: [COLLAB_A] },
+    ],
+  });
   // The placeholder warning is expected; keep it out of the test output.
   const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
@@ -201,7 +219,11 @@ describe('cdk-nag AwsSolutions', () => {
     );
     const off = acknowledgedIn(eventsOff.app).map((a) => a.id);
     expect(off.filter((id) => id.includes('_state') || id.includes('ndjson'))).toEqual([]);
-    expect(off).toContain(acknowledgedIn(main.app).map((a) => a.id).find((id) => id.endsWith('/audience-generation-jobs/*]')));
+    expect(off).toContain(
+      acknowledgedIn(main.app)
+        .map((a) => a.id)
+        .find((id) => id.endsWith('/audience-generation-jobs/*]')),
+    );
   });
 });
 
@@ -295,7 +317,9 @@ describe('IAM: least privilege', () => {
 
   it('the function role has exactly the Clean Rooms ML, S3, logs and failure-queue statements', () => {
     const statements = policyStatements(main.template, /^ExporterRole/);
-    const bucketId = Object.keys(main.template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }))[0];
+    const bucketId = Object.keys(
+      main.template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }),
+    )[0];
     const logGroupId = Object.keys(main.template.findResources('AWS::Logs::LogGroup'))[0];
     const queueId = Object.keys(main.template.findResources('AWS::SQS::Queue')).find((id) => id.includes('FailedInvocations'))!;
     expect(statements).toEqual(
@@ -305,7 +329,12 @@ describe('IAM: least privilege', () => {
           Sid: 'GetAudienceGenerationJob',
           Effect: 'Allow',
           Action: 'cleanrooms-ml:GetAudienceGenerationJob',
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cleanrooms-ml:', { Ref: 'AWS::Region' }, ':*:audience-generation-job/*']] },
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':cleanrooms-ml:', { Ref: 'AWS::Region' }, ':*:audience-generation-job/*'],
+            ],
+          },
         },
         {
           Sid: 'WriteSnapshots',
@@ -313,7 +342,12 @@ describe('IAM: least privilege', () => {
           Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${DEFAULTS.SNAPSHOT_PREFIX}*`]] },
         },
-        { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+        {
+          Sid: 'WriteOwnLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
         {
           Effect: 'Allow',
           Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -436,10 +470,17 @@ describe('Schedule', () => {
 
 describe('Storage', () => {
   it('the snapshot bucket is private, TLS-only, encrypted, versioned, logged, with lifecycle rules', () => {
-    const [bucketId, bucket] = onlyResource(main.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    const [bucketId, bucket] = onlyResource(main.template, 'AWS::S3::Bucket', {
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
     const logsBucketId = refOf(bucket.Properties.LoggingConfiguration.DestinationBucketName);
     expect(bucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LifecycleConfiguration: {
@@ -454,7 +495,12 @@ describe('Storage', () => {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
           Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
         ]),
       },
@@ -464,9 +510,16 @@ describe('Storage', () => {
   it('every created bucket blocks public access, enforces TLS and encrypts', () => {
     for (const t of [main.template, imported.template]) {
       t.allResourcesProperties('AWS::S3::Bucket', {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]) },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]),
+        },
       });
       const buckets = Object.keys(t.findResources('AWS::S3::Bucket'));
       const enforced = Object.values(t.findResources('AWS::S3::BucketPolicy'))
@@ -545,7 +598,11 @@ describe('Athena', () => {
   it('five named queries run in the workgroup against the table', () => {
     const queries = main.template.findResources('AWS::Athena::NamedQuery');
     const [workGroupId] = onlyResource(main.template, 'AWS::Athena::WorkGroup');
-    expect(Object.values(queries).map((q: any) => q.Properties.Name).sort()).toEqual(
+    expect(
+      Object.values(queries)
+        .map((q: any) => q.Properties.Name)
+        .sort(),
+    ).toEqual(
       [
         'DELETE_FAILED jobs in the latest snapshot',
         'Job counts by status per day',
@@ -585,7 +642,11 @@ describe('Alarms', () => {
   });
 
   it('the periods follow the schedule: 3 days for a weekday cron', () => {
-    imported.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: METRIC.EXPORT_SUCCEEDED, Period: 3 * 86400, EvaluationPeriods: 2 });
+    imported.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: METRIC.EXPORT_SUCCEEDED,
+      Period: 3 * 86400,
+      EvaluationPeriods: 2,
+    });
     imported.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: METRIC.DELETE_FAILED_JOBS, Period: 3 * 86400 });
   });
 
@@ -602,7 +663,9 @@ describe('Alarms', () => {
     const queueAlarms = main.template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 },
     });
-    const queues = Object.values(queueAlarms).map((a: any) => refOf(a.Properties.Dimensions[0].Value)).sort();
+    const queues = Object.values(queueAlarms)
+      .map((a: any) => refOf(a.Properties.Dimensions[0].Value))
+      .sort();
     expect(queues).toEqual(Object.keys(main.template.findResources('AWS::SQS::Queue')).sort());
   });
 
@@ -622,7 +685,14 @@ describe('Alarms', () => {
     }
     // GitHub's anchor of a heading `## DeleteFailedJobs` is `deletefailedjobs`.
     const headings = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8').match(/^## .+$/gm) ?? [];
-    const runbookAnchors = headings.map((h) => h.slice(3).trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    const runbookAnchors = headings.map((h) =>
+      h
+        .slice(3)
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
     expect(runbookAnchors).toEqual(expect.arrayContaining(Object.values(anchors)));
   });
 
@@ -656,7 +726,11 @@ describe('Alarms', () => {
         ]),
       },
     });
-    main.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+    main.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topicId },
+    });
     imported.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
@@ -666,7 +740,9 @@ describe('Alarms', () => {
     for (const id of queueIds) {
       main.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       });
     }
   });
@@ -675,7 +751,12 @@ describe('Alarms', () => {
 describe('Dashboard', () => {
   function dashboardBody(stack: Stack, template: Template): any {
     const [, dashboard] = onlyResource(template, 'AWS::CloudWatch::Dashboard');
-    return JSON.parse(stack.resolve(dashboard.Properties.DashboardBody)['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+    return JSON.parse(
+      stack
+        .resolve(dashboard.Properties.DashboardBody)
+        ['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN'))
+        .join(''),
+    );
   }
 
   it('shows jobs, DELETE_FAILED, failures, run duration, last runs and the alarm status', () => {
@@ -706,7 +787,9 @@ describe('Dashboard', () => {
       ['Jobs (all statuses) per collaboration', METRIC.EXPORTED_JOBS],
     ] as const) {
       const search = JSON.stringify(metricsOf(title));
-      expect(search).toContain(`SEARCH('{\\"${METRICS_NAMESPACE}\\",${dimensions}} MetricName=\\"${metric}\\" service=\\"${SERVICE_NAME}\\"'`);
+      expect(search).toContain(
+        `SEARCH('{\\"${METRICS_NAMESPACE}\\",${dimensions}} MetricName=\\"${metric}\\" service=\\"${SERVICE_NAME}\\"'`,
+      );
     }
     expect(JSON.stringify(metricsOf('Run duration'))).toContain(METRIC.RUN_DURATION);
     const failures = JSON.stringify(metricsOf('Failures'));
@@ -774,7 +857,9 @@ describe('Sources', () => {
     });
     // The function parses it with the same rules into the same sources.
     const problems: string[] = [];
-    expect(parseSourceList(functionEnvironment(sourced.template)[ENV.EXPORT_SOURCES], ENV.EXPORT_SOURCES, problems)).toEqual(sourced.stack.exporter && parseStackConfig((k) => sourced.app.node.tryGetContext(k)).sources);
+    expect(parseSourceList(functionEnvironment(sourced.template)[ENV.EXPORT_SOURCES], ENV.EXPORT_SOURCES, problems)).toEqual(
+      sourced.stack.exporter && parseStackConfig((k) => sourced.app.node.tryGetContext(k)).sources,
+    );
     expect(problems).toEqual([]);
     expect(sourced.stack.exporter.sourcesDelivery).toBe('environment');
   });
@@ -790,10 +875,20 @@ describe('Sources', () => {
     const [bucketId] = onlyResource(sourced.template, 'AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } });
     const [logGroupId] = onlyResource(sourced.template, 'AWS::Logs::LogGroup');
     expect(exporterPolicy(sourced.template)).toEqual([
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+      },
       { Sid: 'AssumeSourceRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [ROLE_1, ROLE_2] },
       { Sid: 'ListAudienceGenerationJobs', Effect: 'Allow', Action: 'cleanrooms-ml:ListAudienceGenerationJobs', Resource: '*' },
-      { Sid: 'GetAudienceGenerationJob', Effect: 'Allow', Action: 'cleanrooms-ml:GetAudienceGenerationJob', Resource: [jobArn('eu-west-1'), jobArn('us-east-1')] },
+      {
+        Sid: 'GetAudienceGenerationJob',
+        Effect: 'Allow',
+        Action: 'cleanrooms-ml:GetAudienceGenerationJob',
+        Resource: [jobArn('eu-west-1'), jobArn('us-east-1')],
+      },
       {
         Sid: 'WriteSnapshots',
         Effect: 'Allow',
@@ -831,7 +926,9 @@ describe('Sources', () => {
     ]);
     expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([jobArn('eu-central-1'), jobArn('eu-west-1')]);
     for (const t of [main.template, imported.template, placeholder.template, ownOnly.template]) {
-      const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+      const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) =>
+        p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()),
+      );
       expect(actions.filter((a: string) => a.startsWith('sts:'))).toEqual([]);
     }
   });
@@ -866,7 +963,9 @@ describe('Sources', () => {
     expect(fs.readFileSync(path.join(dir, SOURCES_FILE_NAME), 'utf8')).toBe(json);
     // The function reads it with the same rules.
     const problems: string[] = [];
-    expect(parseSourceList(fs.readFileSync(path.join(dir, SOURCES_FILE_NAME), 'utf8'), ENV.EXPORT_SOURCES_FILE, problems)).toHaveLength(BIG_SOURCES.length);
+    expect(parseSourceList(fs.readFileSync(path.join(dir, SOURCES_FILE_NAME), 'utf8'), ENV.EXPORT_SOURCES_FILE, problems)).toHaveLength(
+      BIG_SOURCES.length,
+    );
     expect(problems).toEqual([]);
     // A different list is a different asset (the asset hash covers the bundle's output, the file included).
     const [, mainFn] = onlyResource(sourced.template, 'AWS::Lambda::Function');
@@ -876,7 +975,10 @@ describe('Sources', () => {
   it('a big list still grants exactly its roles and Regions', () => {
     const statements = exporterPolicy(big.template);
     expect(statements.find((st) => st.Sid === 'AssumeSourceRoles').Resource).toEqual(BIG_SOURCES.map((src) => src.roleArn).sort());
-    expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([jobArn('ap-southeast-2'), jobArn('eu-west-1')]);
+    expect(statements.find((st) => st.Sid === 'GetAudienceGenerationJob').Resource).toEqual([
+      jobArn('ap-southeast-2'),
+      jobArn('eu-west-1'),
+    ]);
   });
 });
 
@@ -907,8 +1009,12 @@ describe('Status events', () => {
   function eventsStatements(template: Template): { topic: any[]; key: any[] } {
     const isEvents = (st: any) => JSON.stringify(st.Principal ?? {}).includes('events.amazonaws.com');
     return {
-      topic: Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter(isEvents),
-      key: Object.values(template.findResources('AWS::KMS::Key')).flatMap((k: any) => k.Properties.KeyPolicy.Statement).filter(isEvents),
+      topic: Object.values(template.findResources('AWS::SNS::TopicPolicy'))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .filter(isEvents),
+      key: Object.values(template.findResources('AWS::KMS::Key'))
+        .flatMap((k: any) => k.Properties.KeyPolicy.Statement)
+        .filter(isEvents),
     };
   }
 
@@ -977,7 +1083,14 @@ describe('Status events', () => {
   it('the runbook has the section the message cites', () => {
     expect(FAILED_JOB_RUNBOOK).toBe('docs/runbook.md#new-failed-job');
     const headings = fs.readFileSync(path.join(ROOT, 'docs', 'runbook.md'), 'utf8').match(/^## .+$/gm) ?? [];
-    const anchors = headings.map((h) => h.slice(3).trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-'));
+    const anchors = headings.map((h) =>
+      h
+        .slice(3)
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
     expect(anchors).toContain('new-failed-job');
   });
 
@@ -1019,7 +1132,11 @@ describe('Status events', () => {
 
   it('a named bus: the rule is on it, the conditions name rule/<bus>/<name>, PutEvents is on that bus only', () => {
     const ruleArn = eventsArn(`rule/${NAMED_BUS}/${RULE_NAME}`);
-    imported.template.hasResourceProperties('AWS::Events::Rule', { Name: RULE_NAME, EventBusName: NAMED_BUS, EventPattern: Match.exact(PATTERN) });
+    imported.template.hasResourceProperties('AWS::Events::Rule', {
+      Name: RULE_NAME,
+      EventBusName: NAMED_BUS,
+      EventPattern: Match.exact(PATTERN),
+    });
     const statements = eventsStatements(imported.template);
     expect([...statements.topic, ...statements.key].map((st) => st.Condition)).toEqual([
       { ArnEquals: { 'aws:SourceArn': ruleArn } },
@@ -1053,7 +1170,12 @@ describe('Status events', () => {
     expect(fn.Properties.Environment.Variables[ENV.EVENT_BUS_NAME]).toBeUndefined();
     const [, policy] = resourceById(eventsOff.template, 'AWS::IAM::Policy', 'ExporterPolicy');
     const statements = policy.Properties.PolicyDocument.Statement;
-    expect(statements.map((st: any) => st.Sid)).toEqual(['WriteOwnLogs', 'ListAudienceGenerationJobs', 'GetAudienceGenerationJob', 'WriteSnapshots']);
+    expect(statements.map((st: any) => st.Sid)).toEqual([
+      'WriteOwnLogs',
+      'ListAudienceGenerationJobs',
+      'GetAudienceGenerationJob',
+      'WriteSnapshots',
+    ]);
     const actions = Object.values(eventsOff.template.findResources('AWS::IAM::Policy')).flatMap((p: any) =>
       p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()),
     );
@@ -1078,19 +1200,33 @@ describe('Status events', () => {
 
 describe('Outputs', () => {
   it('names what an operator needs', () => {
-    for (const id of ['SnapshotBucketName', 'SnapshotLocation', 'FunctionName', 'ExporterRoleArn', 'AthenaWorkGroup', 'GlueTable', 'AlarmTopicArn', 'DashboardName', 'StatusEventBusName', 'FailedJobRuleArn']) {
+    for (const id of [
+      'SnapshotBucketName',
+      'SnapshotLocation',
+      'FunctionName',
+      'ExporterRoleArn',
+      'AthenaWorkGroup',
+      'GlueTable',
+      'AlarmTopicArn',
+      'DashboardName',
+      'StatusEventBusName',
+      'FailedJobRuleArn',
+    ]) {
       main.template.hasOutput(id, Match.anyValue());
     }
     main.template.hasOutput('GlueTable', { Value: 'audience_jobs_exporter.audience_generation_jobs' });
   });
 
-  it('ExporterRoleArn is the function role: the principal the member accounts\' reader roles trust', () => {
+  it("ExporterRoleArn is the function role: the principal the member accounts' reader roles trust", () => {
     for (const t of [main.template, sourced.template]) {
       const [roleId] = resourceById(t, 'AWS::IAM::Role', 'ExporterRole');
       const [fnId, fn] = onlyResource(t, 'AWS::Lambda::Function');
       expect(fnId).toBeDefined();
       expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
-      t.hasOutput('ExporterRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] }, Description: Match.stringLikeRegexp('AudienceJobsReaderRole') });
+      t.hasOutput('ExporterRoleArn', {
+        Value: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        Description: Match.stringLikeRegexp('AudienceJobsReaderRole'),
+      });
     }
   });
 });

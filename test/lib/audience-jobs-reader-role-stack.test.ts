@@ -22,7 +22,9 @@ interface Synthesized {
 
 function synth(context: Record<string, unknown>): Synthesized {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
-  const stack = new AudienceJobsReaderRoleStack(app, READER_ROLE_STACK_NAME, { config: parseReaderRoleConfig((k) => app.node.tryGetContext(k)) });
+  const stack = new AudienceJobsReaderRoleStack(app, READER_ROLE_STACK_NAME, {
+    config: parseReaderRoleConfig((k) => app.node.tryGetContext(k)),
+  });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -62,7 +64,7 @@ const READ_POLICY = [
 function onlyRole(template: Template): [string, Record<string, any>] {
   const roles = Object.entries(template.findResources('AWS::IAM::Role'));
   expect(roles).toHaveLength(1);
-  return [roles[0]![0], (roles[0]![1] as { Properties: Record<string, any> }).Properties];
+  return [roles[0][0], (roles[0][1] as { Properties: Record<string, any> }).Properties];
 }
 
 describe.each([
@@ -156,7 +158,9 @@ describe('trust', () => {
     try {
       Annotations.fromStack(placeholder.stack).hasWarning(
         `/${READER_ROLE_STACK_NAME}`,
-        Match.stringLikeRegexp('exporterRoleArn is not set.*trusts no one.*-c exporterRoleArn=<the ExporterRoleArn output of the AudienceJobsExporter stack>'),
+        Match.stringLikeRegexp(
+          'exporterRoleArn is not set.*trusts no one.*-c exporterRoleArn=<the ExporterRoleArn output of the AudienceJobsExporter stack>',
+        ),
       );
     } finally {
       quiet.mockRestore();

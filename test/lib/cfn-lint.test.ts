@@ -47,7 +47,12 @@ const configurations: Array<[string, Record<string, unknown>]> = [
     'sources with roles and an external id; a trusted reader role',
     {
       sources: [
-        { region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:role/AudienceJobsReader', externalId: 'exporter-7f3a', collaborationIds: '*' },
+        {
+          region: 'eu-west-1',
+          roleArn: 'arn:aws:iam::444455556666:role/AudienceJobsReader',
+          externalId: 'exporter-7f3a',
+          collaborationIds: '*',
+        },
         { region: 'us-east-1', collaborationIds: ['3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'] },
       ],
       alarmEmail: 'ops@example.com',
@@ -57,7 +62,13 @@ const configurations: Array<[string, Record<string, unknown>]> = [
   ],
   [
     '* with an existing bucket, weekday cron, a named event bus',
-    { collaborationIds: '*', existingBucketName: 'existing-snapshots', schedule: 'cron(0 6 ? * MON-FRI *)', scheduleTimeZone: 'Europe/Paris', eventBusName: 'audience-jobs' },
+    {
+      collaborationIds: '*',
+      existingBucketName: 'existing-snapshots',
+      schedule: 'cron(0 6 ? * MON-FRI *)',
+      scheduleTimeZone: 'Europe/Paris',
+      eventBusName: 'audience-jobs',
+    },
   ],
   ['status events off', { collaborationIds: '*', statusEvents: 'off' }],
 ];
@@ -77,7 +88,9 @@ function accepted(match: LintMatch): boolean {
   const where = match.Location.Path.join('/');
   return (
     match.Level !== 'Error' &&
-    ACCEPTED_WARNINGS.some((w) => w.rule === match.Rule.Id && path.basename(match.Filename) === `${w.template}.template.json` && w.path.test(where))
+    ACCEPTED_WARNINGS.some(
+      (w) => w.rule === match.Rule.Id && path.basename(match.Filename) === `${w.template}.template.json` && w.path.test(where),
+    )
   );
 }
 
@@ -99,9 +112,15 @@ if (CFN_LINT.available) {
       }
       // A canary with a known error, linted in the same run: proves that cfn-lint read and checked the files.
       canary = path.join(outdir, 'canary.template.json');
-      fs.writeFileSync(canary, JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 'forever' } } } }));
+      fs.writeFileSync(
+        canary,
+        JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 'forever' } } } }),
+      );
       const templates = [...[...templatesOf.values()].flat(), canary];
-      const run = spawnSync('cfn-lint', ['--format', 'json', '--regions', ...LINT_REGIONS, '--', ...templates], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const run = spawnSync('cfn-lint', ['--format', 'json', '--regions', ...LINT_REGIONS, '--', ...templates], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       // Exit status: a bit field (2 errors, 4 warnings, 8 informational); 1 (or a signal) is a crash.
       if (run.status === null || (run.status & 1) !== 0) {
         throw new Error(`cfn-lint did not run cleanly (status ${run.status}): ${run.stderr || run.error?.message}`);
@@ -114,7 +133,8 @@ if (CFN_LINT.available) {
       const templates = templatesOf.get(name)!;
       expect(templates.map((t) => path.basename(t))).toEqual([`${STACK_NAME}.template.json`, `${READER_ROLE_STACK_NAME}.template.json`]);
       const mine = matches.filter((m) => templates.includes(path.resolve(m.Filename)));
-      const describeMatch = (m: LintMatch) => `${m.Level} ${m.Rule.Id} ${path.basename(m.Filename)} ${m.Location.Path.join('/')}: ${m.Message}`;
+      const describeMatch = (m: LintMatch) =>
+        `${m.Level} ${m.Rule.Id} ${path.basename(m.Filename)} ${m.Location.Path.join('/')}: ${m.Message}`;
       expect(mine.filter((m) => !accepted(m)).map(describeMatch)).toEqual([]);
       expect(mine.filter((m) => m.Level === 'Error')).toEqual([]);
     });

@@ -86,7 +86,9 @@ describe('parseStackConfig: defaults and placeholder', () => {
   });
 
   it('treats blank optional values as absent', () => {
-    const config = parseStackConfig(ctx({ collaborationIds: '*', alarmEmail: '', existingBucketName: ' ', schedule: '', eventBusName: ' ', statusEvents: '' }));
+    const config = parseStackConfig(
+      ctx({ collaborationIds: '*', alarmEmail: '', existingBucketName: ' ', schedule: '', eventBusName: ' ', statusEvents: '' }),
+    );
     expect(config.alarmEmail).toBeUndefined();
     expect(config.existingBucketName).toBeUndefined();
     expect(config.schedule).toBe('rate(1 hour)');
@@ -108,7 +110,10 @@ describe('collaborationIds', () => {
     [['*'], '*'],
     [A, [A]],
     [`${A},${B},${A}`, [B, A]], // sorted, deduplicated
-    [[A, B], [B, A]], // a list in cdk.json
+    [
+      [A, B],
+      [B, A],
+    ], // a list in cdk.json
     [`["${A}","${B}"]`, [B, A]], // a JSON list passed with -c
   ])('%j gives %j', (value, expected) => {
     expect(parseStackConfig(ctx({ collaborationIds: value })).collaborationIds).toEqual(expected);
@@ -163,8 +168,16 @@ describe('every invalid value fails with one message naming the key and the valu
     ['scheduleTimeZone', 'Mars/Olympus', 'not an IANA time zone'],
     ['scheduleTimeZone', 'europe/paris', "did you mean 'Europe/Paris'"],
     ['scheduleTimeZone', 'utc', "did you mean 'UTC'"],
-    ['configuredAudienceModelArn', 'arn:aws:cleanrooms-ml:us-east-1:123:configured-audience-model/x', 'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>'],
-    ['configuredAudienceModelArn', 'arn:aws:s3:::bucket', 'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>'],
+    [
+      'configuredAudienceModelArn',
+      'arn:aws:cleanrooms-ml:us-east-1:123:configured-audience-model/x',
+      'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>',
+    ],
+    [
+      'configuredAudienceModelArn',
+      'arn:aws:s3:::bucket',
+      'expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>',
+    ],
     ['snapshotPrefix', 'no-slash', 'not a valid key prefix: it must end with /'],
     ['snapshotPrefix', '', "must be a non-empty key prefix ending with '/'"],
     ['snapshotPrefix', ' ', "must be a non-empty key prefix ending with '/'"],
@@ -188,7 +201,11 @@ describe('every invalid value fails with one message naming the key and the valu
     ['existingBucketName', 'arn:aws:s3:::bucket', 'not a valid S3 bucket name'],
     ['existingBucketName', 's3://bucket', 'not a valid S3 bucket name'],
     ['existingBucketName', 'ab', '3 to 63 characters'],
-    ['eventBusName', 'arn:aws:events:eu-west-1:111122223333:event-bus/my-bus', "expected the name of an event bus of this stack's account and Region, not an ARN"],
+    [
+      'eventBusName',
+      'arn:aws:events:eu-west-1:111122223333:event-bus/my-bus',
+      "expected the name of an event bus of this stack's account and Region, not an ARN",
+    ],
     ['eventBusName', 'my bus', 'not a valid event bus name: it must be 1 to 256 letters, digits or the characters . - _ /'],
     ['eventBusName', 'bus*', 'not a valid event bus name: it must be 1 to 256 letters'],
     ['eventBusName', 'b'.repeat(257), 'not a valid event bus name: it must be 1 to 256 letters'],
@@ -267,10 +284,12 @@ describe('the rules the function applies too are the same rules (lambda/config-r
     const arn = 'arn:aws:s3:::bucket';
     const reason = stackErrorOf({ configuredAudienceModelArn: arn })?.reason;
     expect(reason).toBe('expected arn:aws:cleanrooms-ml:<region>:<12-digit account>:configured-audience-model/<id>');
-    expect(functionErrorOf({ CONFIGURED_AUDIENCE_MODEL_ARN: arn })?.message).toBe(`CONFIGURED_AUDIENCE_MODEL_ARN "${arn}" is not a configured audience model ARN: ${reason}`);
+    expect(functionErrorOf({ CONFIGURED_AUDIENCE_MODEL_ARN: arn })?.message).toBe(
+      `CONFIGURED_AUDIENCE_MODEL_ARN "${arn}" is not a configured audience model ARN: ${reason}`,
+    );
   });
 
-  it('event bus and status events: the stack uses the function\'s rules (lambda/config-rules/event-bus-name.ts)', () => {
+  it("event bus and status events: the stack uses the function's rules (lambda/config-rules/event-bus-name.ts)", () => {
     for (const name of ['my bus', 'bus*', 'b'.repeat(257)]) {
       expect(stackErrorOf({ eventBusName: name })?.reason).toBe(`not a valid event bus name: it ${eventBusNameProblem(name)}`);
     }
@@ -366,16 +385,51 @@ describe('sources', () => {
   });
 
   it.each([
-    ['a bad region', [{ region: 'EU-WEST-1', collaborationIds: '*' }], 'sources[0].region "EU-WEST-1" is not a Region name such as eu-west-1'],
+    [
+      'a bad region',
+      [{ region: 'EU-WEST-1', collaborationIds: '*' }],
+      'sources[0].region "EU-WEST-1" is not a Region name such as eu-west-1',
+    ],
     ['a missing region', [{ collaborationIds: '*' }], 'sources[0].region (missing) is not a Region name'],
-    ['a bad role ARN', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::4444:role/x', collaborationIds: '*' }], 'sources[0].roleArn "arn:aws:iam::4444:role/x" is not an IAM role ARN'],
-    ['a user ARN', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:user/x', collaborationIds: '*' }], 'sources[0].roleArn "arn:aws:iam::444455556666:user/x" is not an IAM role ARN'],
-    ['an unknown key', [{ region: 'eu-west-1', collaborationId: [A], collaborationIds: '*' }], 'sources[0] has an unknown key "collaborationId"; the keys are region, roleArn, externalId, collaborationIds'],
-    ['an externalId without a role', [{ region: 'eu-west-1', externalId: 'abc-123', collaborationIds: '*' }], 'sources[0].externalId is given without a roleArn'],
-    ['a bad externalId', [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:role/r', externalId: 'has space', collaborationIds: '*' }], 'sources[0].externalId "has space" must be 2 to 1224'],
-    ['an upper-case collaboration id', [{ region: 'eu-west-1', collaborationIds: ['3F1C2A4E-8B7D-4C6E-9A2F-1B3C5D7E9F01'] }], 'must be lowercase, as the API returns it: 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01'],
+    [
+      'a bad role ARN',
+      [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::4444:role/x', collaborationIds: '*' }],
+      'sources[0].roleArn "arn:aws:iam::4444:role/x" is not an IAM role ARN',
+    ],
+    [
+      'a user ARN',
+      [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:user/x', collaborationIds: '*' }],
+      'sources[0].roleArn "arn:aws:iam::444455556666:user/x" is not an IAM role ARN',
+    ],
+    [
+      'an unknown key',
+      [{ region: 'eu-west-1', collaborationId: [A], collaborationIds: '*' }],
+      'sources[0] has an unknown key "collaborationId"; the keys are region, roleArn, externalId, collaborationIds',
+    ],
+    [
+      'an externalId without a role',
+      [{ region: 'eu-west-1', externalId: 'abc-123', collaborationIds: '*' }],
+      'sources[0].externalId is given without a roleArn',
+    ],
+    [
+      'a bad externalId',
+      [{ region: 'eu-west-1', roleArn: 'arn:aws:iam::444455556666:role/r', externalId: 'has space', collaborationIds: '*' }],
+      'sources[0].externalId "has space" must be 2 to 1224',
+    ],
+    [
+      'an upper-case collaboration id',
+      [{ region: 'eu-west-1', collaborationIds: ['3F1C2A4E-8B7D-4C6E-9A2F-1B3C5D7E9F01'] }],
+      'must be lowercase, as the API returns it: 3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01',
+    ],
     ['no collaborationIds', [{ region: 'eu-west-1' }], 'sources[0].collaborationIds (missing) must be a list of collaboration ids, or "*"'],
-    ['a repeated source', [{ region: 'eu-west-1', collaborationIds: [A] }, { region: 'eu-west-1', collaborationIds: [B] }], 'sources[1] repeats the region eu-west-1'],
+    [
+      'a repeated source',
+      [
+        { region: 'eu-west-1', collaborationIds: [A] },
+        { region: 'eu-west-1', collaborationIds: [B] },
+      ],
+      'sources[1] repeats the region eu-west-1',
+    ],
     ['an empty list', [], 'sources is an empty list'],
     ['not a list', { region: 'eu-west-1', collaborationIds: '*' }, 'is not a list'],
     ['invalid JSON text', '[{"region":', 'sources is not valid JSON'],
@@ -404,7 +458,9 @@ describe('sources', () => {
   });
 
   it('the misspelling detector knows sources and the reader role keys', () => {
-    expect(findMisspeltContextKeys(['source', 'Sources', 'sources', 'exporterRoleARN', 'externalID', 'readerRoleNames', 'readerRoleName'])).toEqual([
+    expect(
+      findMisspeltContextKeys(['source', 'Sources', 'sources', 'exporterRoleARN', 'externalID', 'readerRoleNames', 'readerRoleName']),
+    ).toEqual([
       { key: 'source', didYouMean: 'sources' },
       { key: 'Sources', didYouMean: 'sources' },
       { key: 'exporterRoleARN', didYouMean: 'exporterRoleArn' },
@@ -414,7 +470,9 @@ describe('sources', () => {
   });
 
   it('the misspelling detector knows eventBusName and statusEvents', () => {
-    expect(findMisspeltContextKeys(['eventbusname', 'eventBusNames', 'statusEvent', 'StatusEvents', 'eventBusName', 'statusEvents'])).toEqual([
+    expect(
+      findMisspeltContextKeys(['eventbusname', 'eventBusNames', 'statusEvent', 'StatusEvents', 'eventBusName', 'statusEvents']),
+    ).toEqual([
       { key: 'eventbusname', didYouMean: 'eventBusName' },
       { key: 'eventBusNames', didYouMean: 'eventBusName' },
       { key: 'statusEvent', didYouMean: 'statusEvents' },
@@ -443,7 +501,9 @@ describe('parseReaderRoleConfig', () => {
   });
 
   it('reads every key', () => {
-    expect(parseReaderRoleConfig(ctx({ readerRoleName: 'CleanRoomsJobsReader', exporterRoleArn: EXPORTER, externalId: 'exporter-7f3a' }))).toEqual({
+    expect(
+      parseReaderRoleConfig(ctx({ readerRoleName: 'CleanRoomsJobsReader', exporterRoleArn: EXPORTER, externalId: 'exporter-7f3a' })),
+    ).toEqual({
       roleName: 'CleanRoomsJobsReader',
       exporterRoleArn: EXPORTER,
       externalId: 'exporter-7f3a',

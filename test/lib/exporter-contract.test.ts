@@ -56,12 +56,18 @@ function invokeDeployed(stack: DeployableStack, scheduledTime: string): Promise<
   const settings = functionSettings(stack.template, stack.functionLogicalId, TEST_BUCKET);
   const { emulator, s3Server, sts, eventBridge } = harness.aws;
   const endpoints = { cleanRoomsMl: emulator.endpoint, s3: s3Server.endpoint, sts: sts.endpoint, eventBridge: eventBridge.endpoint };
-  return invokeHandler({ ...localFunction(stack, settings, { functionName: FUNCTION_NAME, region: harness.aws.region, endpoints }), event: { scheduledTime } });
+  return invokeHandler({
+    ...localFunction(stack, settings, { functionName: FUNCTION_NAME, region: harness.aws.region, endpoints }),
+    event: { scheduledTime },
+  });
 }
 
 /** The function's variables as the template sets them (tokens unresolved). */
 function templateVariables(stack: DeployableStack): Record<string, unknown> {
-  return stack.template.Resources[stack.functionLogicalId]!.Properties!.Environment.Variables;
+  const properties = stack.template.Resources[stack.functionLogicalId].Properties as {
+    Environment: { Variables: Record<string, unknown> };
+  };
+  return properties.Environment.Variables;
 }
 
 beforeAll(async () => {
@@ -89,8 +95,15 @@ function handlerAlarms(): AlarmProperties[] {
 
 /** Per handler alarm (by metric): would its condition hold on this run's data point, as the runtime evaluates the template's alarms. */
 function breachedAlarms(run: HandlerRun): Record<string, boolean> {
-  const verdicts = new Map(evaluateAlarms(deployable.template, { emf: run.emf, invocationFailed: run.outcome.status !== 'resolved' }).map((v) => [v.name, v.verdict]));
-  return Object.fromEntries(handlerAlarms().map((a) => [a.MetricName, verdicts.get(a.AlarmName) === 'fires' || verdicts.get(a.AlarmName) === 'breaching']));
+  const verdicts = new Map(
+    evaluateAlarms(deployable.template, { emf: run.emf, invocationFailed: run.outcome.status !== 'resolved' }).map((v) => [
+      v.name,
+      v.verdict,
+    ]),
+  );
+  return Object.fromEntries(
+    handlerAlarms().map((a) => [a.MetricName, verdicts.get(a.AlarmName) === 'fires' || verdicts.get(a.AlarmName) === 'breaching']),
+  );
 }
 
 describe('the deployed bundle, run with the template environment', () => {
@@ -115,9 +128,11 @@ describe('the deployed bundle, run with the template environment', () => {
 
 describe('alarms select exactly what the handler emits', () => {
   it('the template has the three handler-metric alarms', () => {
-    expect(handlerAlarms().map((a) => a.MetricName).sort()).toEqual(
-      [METRIC.DELETE_FAILED_JOBS, METRIC.EXPORT_SUCCEEDED, METRIC.FAILED_COLLABORATIONS].sort(),
-    );
+    expect(
+      handlerAlarms()
+        .map((a) => a.MetricName)
+        .sort(),
+    ).toEqual([METRIC.DELETE_FAILED_JOBS, METRIC.EXPORT_SUCCEEDED, METRIC.FAILED_COLLABORATIONS].sort());
   });
 
   it.each([METRIC.DELETE_FAILED_JOBS, METRIC.FAILED_COLLABORATIONS, METRIC.EXPORT_SUCCEEDED])(
@@ -158,7 +173,12 @@ describe('alarms select exactly what the handler emits', () => {
     const region = harness.env().AWS_REGION!;
     for (const metric of [METRIC.EXPORTED_JOBS, METRIC.DELETE_FAILED_JOBS]) {
       // The account whose jobs were listed (GetCallerIdentity) and the Region read, as the handler emits them.
-      const perCollaboration = { service, [ACCOUNT_DIMENSION]: LOCAL_ACCOUNT_ID, [COLLABORATION_DIMENSION]: HEALTHY, [REGION_DIMENSION]: region };
+      const perCollaboration = {
+        service,
+        [ACCOUNT_DIMENSION]: LOCAL_ACCOUNT_ID,
+        [COLLABORATION_DIMENSION]: HEALTHY,
+        [REGION_DIMENSION]: region,
+      };
       expect(metricValues(healthy.emf, namespace, metric, perCollaboration)).toHaveLength(1);
       const set = [ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, REGION_DIMENSION, 'service'].join(',');
       expect(body).toContain(`{\\\\\\"${namespace}\\\\\\",${set}} MetricName=\\\\\\"${metric}\\\\\\"`);
@@ -187,18 +207,22 @@ describe('the Glue table reads what the handler wrote', () => {
     const snapshotKeys = keys.filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${prefix}_state/`));
     // {accountId}_{region}_{collaborationId}_{time}: the account whose jobs were listed, and the Region read.
     const owner = `${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}`;
-    expect(snapshotKeys).toEqual([
-      `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T090000Z.ndjson.gz`,
-      `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T100000Z.ndjson.gz`,
-      `${prefix}dt=2026-11-28/${owner}_${FLAKY}_20261128T090000Z.ndjson.gz`,
-    ].sort());
+    expect(snapshotKeys).toEqual(
+      [
+        `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T090000Z.ndjson.gz`,
+        `${prefix}dt=2026-11-28/${owner}_${HEALTHY}_20261128T100000Z.ndjson.gz`,
+        `${prefix}dt=2026-11-28/${owner}_${FLAKY}_20261128T090000Z.ndjson.gz`,
+      ].sort(),
+    );
     for (const key of snapshotKeys) {
       expect(`s3://${TEST_BUCKET}/${path.dirname(key)}/`).toBe(template.replace('${dt}', '2026-11-28'));
     }
     // The manifests sit beside the snapshots, hidden from Athena by their leading underscore.
     expect(keys.filter((k) => path.basename(k).startsWith('_manifest_'))).toHaveLength(2);
     // One pointer per account, Region and collaboration, in the _state/ folder, which no partition template names.
-    expect(keys.filter((k) => k.startsWith(`${prefix}_state/`))).toEqual([`${prefix}_state/${owner}_${FLAKY}.json`, `${prefix}_state/${owner}_${HEALTHY}.json`].sort());
+    expect(keys.filter((k) => k.startsWith(`${prefix}_state/`))).toEqual(
+      [`${prefix}_state/${owner}_${FLAKY}.json`, `${prefix}_state/${owner}_${HEALTHY}.json`].sort(),
+    );
     expect(template).toContain('/dt=${dt}/');
   });
 
@@ -208,7 +232,12 @@ describe('the Glue table reads what the handler wrote', () => {
     const keyPattern = (resource: unknown) => {
       const parts = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
       const key = String(parts[parts.length - 1]).replace(/^\//, '');
-      return new RegExp(`^${key.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      return new RegExp(
+        `^${key
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
     };
     const reads = [statements.find((st: any) => st.Sid === 'ReadPreviousSnapshots').Resource].flat().map(keyPattern);
     const writes = [statements.find((st: any) => st.Sid === 'WriteSnapshots').Resource].flat().map(keyPattern);
@@ -228,14 +257,17 @@ describe('the Glue table reads what the handler wrote', () => {
     // The pointers name snapshot objects the function may read.
     for (const key of pointers) {
       const pointer = JSON.parse((await harness.readObject(key)).toString('utf8')) as { snapshots: { key: string }[] };
-      for (const entry of pointer.snapshots) expect({ key: entry.key, readable: readable(entry.key) }).toEqual({ key: entry.key, readable: true });
+      for (const entry of pointer.snapshots)
+        expect({ key: entry.key, readable: readable(entry.key) }).toEqual({ key: entry.key, readable: true });
     }
   });
 
   it('the columns are exactly the keys of every written record, status_details fields included', async () => {
     const input = tableInput();
     const columns = input.StorageDescriptor.Columns as { Name: string; Type: string }[];
-    const records = await harness.readSnapshot(`audience-generation-jobs/dt=2026-11-28/${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}_${HEALTHY}_20261128T090000Z.ndjson.gz`);
+    const records = await harness.readSnapshot(
+      `audience-generation-jobs/dt=2026-11-28/${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}_${HEALTHY}_20261128T090000Z.ndjson.gz`,
+    );
     expect(records).toHaveLength(14);
     const structType = columns.find((c) => c.Name === 'status_details')!.Type;
     const structFields = [...structType.matchAll(/(\w+):\w+/g)].map((m) => m[1]);
@@ -281,7 +313,10 @@ describe('sources shipped in the function code (EXPORT_SOURCES_FILE)', () => {
     assetDir = path.dirname(sourced.bundleFile);
     for (const m of members) {
       harness.sts.addRole({ roleArn: m.roleArn, externalId: m.externalId });
-      harness.emulator.seed(HEALTHY, generateJobs({ collaborationId: HEALTHY, count: 3, accountId: m.accountId, region: m.region }), { accountId: m.accountId, region: m.region });
+      harness.emulator.seed(HEALTHY, generateJobs({ collaborationId: HEALTHY, count: 3, accountId: m.accountId, region: m.region }), {
+        accountId: m.accountId,
+        region: m.region,
+      });
     }
     // Lambda runs the code from /var/task and sets LAMBDA_TASK_ROOT to it: the runtime does the same with the asset folder.
     run = await invokeDeployed(sourced, SCHEDULED);
@@ -296,15 +331,20 @@ describe('sources shipped in the function code (EXPORT_SOURCES_FILE)', () => {
   });
 
   it('the handler assumed exactly the roles the policy allows (sts:AssumeRole resources), each with its external id', () => {
-    const statements = Object.values(sourcedTemplate.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const statements = Object.values(sourcedTemplate.findResources('AWS::IAM::Policy')).flatMap(
+      (p: any) => p.Properties.PolicyDocument.Statement,
+    );
     const allowed = statements.find((st: any) => st.Sid === 'AssumeSourceRoles').Resource as string[];
     expect(allowed).toEqual(members.map((m) => m.roleArn).sort());
-    for (const roleArn of allowed) expect({ roleArn, assumed: harness.sts.assumeRoleCount(roleArn) > 0 }).toEqual({ roleArn, assumed: true });
+    for (const roleArn of allowed)
+      expect({ roleArn, assumed: harness.sts.assumeRoleCount(roleArn) > 0 }).toEqual({ roleArn, assumed: true });
   });
 
   it('one object per account, Region and collaboration, at {accountId}_{region}_{collaborationId}_{time}, in the projected folder', async () => {
     const keys = (await harness.listKeys(PREFIX)).filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${PREFIX}_state/`));
-    expect(keys).toEqual(members.map((m) => `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`).sort());
+    expect(keys).toEqual(
+      members.map((m) => `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`).sort(),
+    );
     for (const m of members) {
       const records = await harness.readSnapshot(`${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`);
       expect(records.map((r) => [r.account_id, r.region])).toEqual(Array(3).fill([m.accountId, m.region]));

@@ -44,7 +44,16 @@ const ROLE_1 = 'arn:aws:iam::444455556666:role/AudienceJobsReader';
 const ROLE_2 = 'arn:aws:iam::777788889999:role/AudienceJobsReader';
 
 type Resource = { Type: string; Properties: Record<string, any> };
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: unknown; NotAction?: unknown; NotResource?: unknown; NotPrincipal?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+  NotAction?: unknown;
+  NotResource?: unknown;
+  NotPrincipal?: unknown;
+};
 
 function synth(context: Record<string, unknown>): Template {
   process.env.CDK_DOCKER = '/nonexistent/docker-must-not-be-used';
@@ -55,8 +64,14 @@ function synth(context: Record<string, unknown>): Template {
 }
 
 const configurations: Array<[string, Record<string, unknown>]> = [
-  ['listed collaborations, new bucket, alarm email', { collaborationIds: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01,00000000-0000-4000-8000-000000000002', alarmEmail: 'ops@example.com' }],
-  ['* with an existing bucket and prefix', { collaborationIds: '*', existingBucketName: 'existing-snapshots', snapshotPrefix: 'exports/jobs/' }],
+  [
+    'listed collaborations, new bucket, alarm email',
+    { collaborationIds: '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01,00000000-0000-4000-8000-000000000002', alarmEmail: 'ops@example.com' },
+  ],
+  [
+    '* with an existing bucket and prefix',
+    { collaborationIds: '*', existingBucketName: 'existing-snapshots', snapshotPrefix: 'exports/jobs/' },
+  ],
   ['the placeholder (no context)', {}],
   ['status events off, a named bus', { collaborationIds: '*', statusEvents: 'off', eventBusName: 'audience-jobs' }],
   [
@@ -133,11 +148,14 @@ describe.each(each)('%s', (name) => {
       const actions = [s.Action].flat();
       if (s.Resource === '*') expect(actions).toEqual(['cleanrooms-ml:ListAudienceGenerationJobs']); // the API has no resource-level permission for List
       // Only the configured roles, written out: no wildcard, no account root.
-      if (actions.includes('sts:AssumeRole')) expect({ actions, resources: s.Resource }).toEqual({ actions: ['sts:AssumeRole'], resources: assumable });
+      if (actions.includes('sts:AssumeRole'))
+        expect({ actions, resources: s.Resource }).toEqual({ actions: ['sts:AssumeRole'], resources: assumable });
       if (actions.some((a) => a.startsWith('s3:'))) {
         // Writes anywhere under the prefix; the one read only on the pointers and the snapshot objects.
         const keys = [s.Resource].flat().map((r) => JSON.stringify(r));
-        const allowed = actions.includes('s3:GetObject') ? /\/(audience-generation-jobs|exports\/jobs)\/(_state\/\*|dt=\*\/\*\.ndjson\*)"/ : /\/(audience-generation-jobs|exports\/jobs)\/\*"/;
+        const allowed = actions.includes('s3:GetObject')
+          ? /\/(audience-generation-jobs|exports\/jobs)\/(_state\/\*|dt=\*\/\*\.ndjson\*)"/
+          : /\/(audience-generation-jobs|exports\/jobs)\/\*"/;
         for (const key of keys) expect(key).toMatch(allowed);
         if (actions.includes('s3:GetObject')) expect({ actions, keys: keys.length }).toEqual({ actions: ['s3:GetObject'], keys: 2 });
       }
@@ -152,7 +170,10 @@ describe.each(each)('%s', (name) => {
   it('no resource policy allows everyone, no function URL, no public invoke permission, no ACLs', () => {
     for (const [where, statement] of resourcePolicyStatements(t())) {
       if (statement.Effect !== 'Allow') continue;
-      expect({ where, everyone: isEveryone(statement.Principal) || statement.NotPrincipal !== undefined }).toEqual({ where, everyone: false });
+      expect({ where, everyone: isEveryone(statement.Principal) || statement.NotPrincipal !== undefined }).toEqual({
+        where,
+        everyone: false,
+      });
     }
     expect(Object.keys(t().findResources('AWS::Lambda::Url'))).toEqual([]);
     for (const [, permission] of resourcesOf(t(), 'AWS::Lambda::Permission')) {
@@ -162,7 +183,12 @@ describe.each(each)('%s', (name) => {
     for (const [, bucket] of resourcesOf(t(), 'AWS::S3::Bucket')) {
       expect(bucket.Properties.AccessControl).toBeUndefined();
       expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
     }
   });
 
@@ -188,12 +214,19 @@ describe.each(each)('%s', (name) => {
     expect(queues.length).toBeGreaterThanOrEqual(2);
     expect(topics.length).toBeGreaterThanOrEqual(1);
     for (const [id, queue] of queues) {
-      expect({ id, encrypted: queue.Properties.SqsManagedSseEnabled === true || queue.Properties.KmsMasterKeyId !== undefined }).toEqual({ id, encrypted: true });
+      expect({ id, encrypted: queue.Properties.SqsManagedSseEnabled === true || queue.Properties.KmsMasterKeyId !== undefined }).toEqual({
+        id,
+        encrypted: true,
+      });
     }
     for (const [id, topic] of topics) expect({ id, key: topic.Properties.KmsMasterKeyId !== undefined }).toEqual({ id, key: true });
     const tlsDenied = (type: string, listProperty: string) =>
       resourcesOf(t(), type)
-        .filter(([, p]) => (p.Properties.PolicyDocument.Statement as Statement[]).some((s) => s.Effect === 'Deny' && (s.Condition as any)?.Bool?.['aws:SecureTransport'] === 'false'))
+        .filter(([, p]) =>
+          (p.Properties.PolicyDocument.Statement as Statement[]).some(
+            (s) => s.Effect === 'Deny' && (s.Condition as any)?.Bool?.['aws:SecureTransport'] === 'false',
+          ),
+        )
         .flatMap(([, p]) => (p.Properties[listProperty] as unknown[]).map(refOf));
     expect(tlsDenied('AWS::SQS::QueuePolicy', 'Queues').sort()).toEqual(queues.map(([id]) => id).sort());
     expect(tlsDenied('AWS::SNS::TopicPolicy', 'Topics').sort()).toEqual(topics.map(([id]) => id).sort());

@@ -4,7 +4,13 @@
  * reported in the manifest.
  */
 import { gunzipSync } from 'node:zlib';
-import { AbortMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
@@ -16,8 +22,12 @@ export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
 export const PREFIX = 'audience-generation-jobs/dt=2026-11-28/';
 export const MANIFEST_KEY = `${PREFIX}_manifest_20261128T090000Z.json`;
 /** Key of a collaboration's object, read with the local credentials (account 111122223333) in us-east-1 unless told. */
-export const objectKey = (id: string, time = '20261128T090000Z', ext = '.ndjson.gz', owner = { accountId: '111122223333', region: 'us-east-1' }) =>
-  `${PREFIX}${owner.accountId}_${owner.region}_${id}_${time}${ext}`;
+export const objectKey = (
+  id: string,
+  time = '20261128T090000Z',
+  ext = '.ndjson.gz',
+  owner = { accountId: '111122223333', region: 'us-east-1' },
+) => `${PREFIX}${owner.accountId}_${owner.region}_${id}_${time}${ext}`;
 
 /** Everything the process printed (Powertools writes logs and EMF to process.stdout / process.stderr). */
 export class CapturedOutput {
@@ -29,7 +39,10 @@ export class CapturedOutput {
       this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     };
-    this.spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    this.spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
   }
 
   /** Forgets what was captured so far. */
@@ -98,10 +111,12 @@ export function expectedRecord(job: EmulatorJob, queried: string, snapshotTime =
     create_time: new Date(job.createTime).toISOString(),
     update_time: new Date(job.updateTime).toISOString(),
     status_details:
-      failed && job.statusDetails ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null } : null,
+      failed && job.statusDetails
+        ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null }
+        : null,
     snapshot_time: snapshotTime,
-    account_id: account!,
-    region: region!,
+    account_id: account,
+    region: region,
   };
 }
 
@@ -287,5 +302,9 @@ export async function stopS3(s3: S3UnderTest | undefined): Promise<void> {
  */
 export function withLongArns(jobs: EmulatorJob[]): EmulatorJob[] {
   const pad = (arn: string) => arn + '/segment_v2.'.repeat(200).slice(0, 2048 - arn.length);
-  return jobs.map((job) => ({ ...job, audienceGenerationJobArn: pad(job.audienceGenerationJobArn), configuredAudienceModelArn: pad(job.configuredAudienceModelArn) }));
+  return jobs.map((job) => ({
+    ...job,
+    audienceGenerationJobArn: pad(job.audienceGenerationJobArn),
+    configuredAudienceModelArn: pad(job.configuredAudienceModelArn),
+  }));
 }

@@ -50,7 +50,14 @@ export interface S3Backend {
 
 /** A client for a local S3 server: path-style, no checksums unless required (s3rver stores aws-chunked framing). */
 export function s3ClientFor(endpoint: string, credentials: Credentials, options: { maxAttempts?: number } = {}): S3Client {
-  return new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', ...options });
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    ...options,
+  });
 }
 
 /** Starts the server with these buckets. */
@@ -122,6 +129,9 @@ export function describeEachS3Backend(secondOpinion: string, define: (name: S3Ba
   if (MOTO_SERVER.available) {
     describe('on moto_server (second opinion)', () => define('moto_server'));
   } else {
-    describeToolAbsent(MOTO_SERVER, { notRun: `the S3 second-opinion checks (${secondOpinion}, on moto_server)`, install: `moto[server] (pip install 'moto[server]')` });
+    describeToolAbsent(MOTO_SERVER, {
+      notRun: `the S3 second-opinion checks (${secondOpinion}, on moto_server)`,
+      install: `moto[server] (pip install 'moto[server]')`,
+    });
   }
 }

@@ -249,7 +249,7 @@ export class S3FaultProxy {
   }
 
   private take(operation: S3Operation, url: string): S3FaultKind | undefined {
-    const path = decodeURIComponent(url.split('?')[0]!);
+    const path = decodeURIComponent(url.split('?')[0]);
     const queued = this.queue.find((q) => q.operation === operation && (q.pathContains === undefined || path.includes(q.pathContains)));
     if (!queued) return undefined;
     queued.remaining -= 1;
@@ -262,7 +262,14 @@ export class S3FaultProxy {
     req.on('error', () => undefined);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: ProxiedRequest = { operation: classifyS3Request(method, url), method, url, status: 0, authorization: req.headers.authorization, ...objectOf(url) };
+    const record: ProxiedRequest = {
+      operation: classifyS3Request(method, url),
+      method,
+      url,
+      status: 0,
+      authorization: req.headers.authorization,
+      ...objectOf(url),
+    };
     this.requests.push(record);
     const fault = this.take(record.operation, url);
     record.fault = fault;
@@ -282,7 +289,11 @@ export class S3FaultProxy {
       }
       const { status, xml } = errorBody(fault, req);
       record.status = status;
-      res.writeHead(status, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)), 'x-amz-request-id': requestId() });
+      res.writeHead(status, {
+        'content-type': 'application/xml',
+        'content-length': String(Buffer.byteLength(xml)),
+        'x-amz-request-id': requestId(),
+      });
       res.end(xml);
     });
   }
@@ -404,7 +415,10 @@ function requestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
 
-function errorBody(kind: Exclude<S3FaultKind, 'resetBeforeForward' | 'resetAfterForward' | 'hang'>, req: IncomingMessage): { status: number; xml: string } {
+function errorBody(
+  kind: Exclude<S3FaultKind, 'resetBeforeForward' | 'resetAfterForward' | 'hang'>,
+  req: IncomingMessage,
+): { status: number; xml: string } {
   const id = requestId();
   if (kind === 'internalError') {
     return { status: 500, xml: s3Error('InternalError', 'We encountered an internal error. Please try again.', id) };
@@ -416,15 +430,21 @@ function errorBody(kind: Exclude<S3FaultKind, 'resetBeforeForward' | 'resetAfter
   const authorization = String(req.headers.authorization ?? '');
   const accessKeyId = /Credential=([^/]+)\//.exec(authorization)?.[1] ?? '';
   const signature = /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? '';
-  const canonicalRequest = `${req.method}\n${req.url}\n\nhost:${req.headers.host}\nx-amz-date:${req.headers['x-amz-date']}\n`;
-  const stringToSign = `AWS4-HMAC-SHA256\n${req.headers['x-amz-date']}\n${/Credential=[^/]+\/([^,]+)/.exec(authorization)?.[1] ?? ''}\n${'0'.repeat(64)}`;
+  const amzDate = String(req.headers['x-amz-date']);
+  const canonicalRequest = `${req.method}\n${req.url}\n\nhost:${req.headers.host}\nx-amz-date:${amzDate}\n`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${/Credential=[^/]+\/([^,]+)/.exec(authorization)?.[1] ?? ''}\n${'0'.repeat(64)}`;
   const extra =
     `<AWSAccessKeyId>${accessKeyId}</AWSAccessKeyId><StringToSign>${escapeXml(stringToSign)}</StringToSign>` +
     `<SignatureProvided>${signature}</SignatureProvided><StringToSignBytes>${Buffer.from(stringToSign).toString('hex').replace(/(..)/g, '$1 ').trim()}</StringToSignBytes>` +
     `<CanonicalRequest>${escapeXml(canonicalRequest)}</CanonicalRequest>`;
   return {
     status: 403,
-    xml: s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', id, extra),
+    xml: s3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      id,
+      extra,
+    ),
   };
 }
 

@@ -110,7 +110,11 @@ export function listJobs(emulator: CleanRoomsMLEmulator, query: ListQuery, optio
   return sendSigned(emulator, { ...options, path: LIST_AUDIENCE_GENERATION_JOBS_PATH, query: params });
 }
 
-export function getJob(emulator: CleanRoomsMLEmulator, audienceGenerationJobArn: string, options: Partial<SignedRequest> = {}): Promise<RawResponse> {
+export function getJob(
+  emulator: CleanRoomsMLEmulator,
+  audienceGenerationJobArn: string,
+  options: Partial<SignedRequest> = {},
+): Promise<RawResponse> {
   return sendSigned(emulator, { ...options, path: jobPath(audienceGenerationJobArn) });
 }
 

@@ -11,9 +11,21 @@ import type { SmithyMember, SmithyModel, SmithyShape } from './smithy-model';
 
 /** Shapes of the prelude that a model targets without defining them. */
 const PRELUDE: Record<string, SmithyShape> = Object.fromEntries(
-  ['String', 'Boolean', 'Integer', 'Long', 'Short', 'Byte', 'Float', 'Double', 'Timestamp', 'Blob', 'Document', 'BigInteger', 'BigDecimal'].map(
-    (name) => [`smithy.api#${name}`, { type: name.toLowerCase() }],
-  ),
+  [
+    'String',
+    'Boolean',
+    'Integer',
+    'Long',
+    'Short',
+    'Byte',
+    'Float',
+    'Double',
+    'Timestamp',
+    'Blob',
+    'Document',
+    'BigInteger',
+    'BigDecimal',
+  ].map((name) => [`smithy.api#${name}`, { type: name.toLowerCase() }]),
 );
 /** Unboxed primitives of Smithy 1.0 models. */
 for (const name of ['Boolean', 'Integer', 'Long', 'Short', 'Byte', 'Float', 'Double']) {

@@ -42,8 +42,10 @@ export function findTool(name: string, probeArgs: string[] = ['--version']): Too
   const path = onPath(name);
   if (path === undefined) return { name, available: false, detail: 'ENOENT: not found in any PATH directory' };
   const probe = spawnSync(path, probeArgs, { encoding: 'utf8', timeout: 60_000 });
-  if (probe.status === 0) return { name, available: true, detail: probe.stdout.split('\n')[0]!.trim() || path };
-  const why = probe.error ? String((probe.error as NodeJS.ErrnoException).code ?? probe.error.message) : `exit ${probe.status}: ${probe.stderr.trim().split('\n')[0]}`;
+  if (probe.status === 0) return { name, available: true, detail: probe.stdout.split('\n')[0].trim() || path };
+  const why = probe.error
+    ? String((probe.error as NodeJS.ErrnoException).code ?? probe.error.message)
+    : `exit ${probe.status}: ${probe.stderr.trim().split('\n')[0]}`;
   return { name, available: false, detail: `${path} does not run (${why})` };
 }
 
@@ -61,7 +63,9 @@ export function describeToolAbsent(tool: Tool, absence: ToolAbsence): void {
   describe(`${tool.name} (not on PATH)`, () => {
     if (isCi()) {
       it(`is on PATH (CI must run ${absence.notRun})`, () => {
-        throw new Error(`${tool.name} is not on PATH (${tool.detail}), so ${absence.notRun} cannot run; CI must install ${absence.install}`);
+        throw new Error(
+          `${tool.name} is not on PATH (${tool.detail}), so ${absence.notRun} cannot run; CI must install ${absence.install}`,
+        );
       });
     } else {
       it(`is absent here: ${absence.notRun} did NOT run`, () => {

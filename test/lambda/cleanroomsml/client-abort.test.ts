@@ -11,7 +11,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
   const { newClient } = harness;
 
   describe('retries', () => {
-    it('stops waiting for a retry when the abort signal fires, with the signal\'s reason', async () => {
+    it("stops waiting for a retry when the abort signal fires, with the signal's reason", async () => {
       // Retry-After 2 s: the retry would wait about 2 s; the signal fires during that wait. (The strategy's
       // own timer cannot be cancelled and runs out in the background, as in the SDK's retry middleware.)
       harness.emulator.faults.throttle(1, { retryAfterSeconds: 2 });
@@ -29,7 +29,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(harness.emulator.requests).toHaveLength(1);
     });
 
-    it('aborts a request in flight, with the signal\'s reason, and does not retry it', async () => {
+    it("aborts a request in flight, with the signal's reason, and does not retry it", async () => {
       harness.emulator.faults.slowResponse(1, 3_000);
       const controller = new AbortController();
       const reason = new Error('stop now');

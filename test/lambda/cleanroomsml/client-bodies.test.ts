@@ -5,7 +5,20 @@
 import { GetAudienceGenerationJobCommand, InvalidResponseError, ListAudienceGenerationJobsCommand } from '../../../lambda/cleanroomsml';
 import { generateJobs } from '../../../local/emulator';
 import { collaborationId } from '../../support/ids';
-import { EDGES, edgeJobs, jobsOfSize, listSmall, sizedCollaboration, smallJobs, TIMES, TIMESTAMPS, timeJobs, useSeededEmulatorClients, UUID, walk } from './client-harness';
+import {
+  EDGES,
+  edgeJobs,
+  jobsOfSize,
+  listSmall,
+  sizedCollaboration,
+  smallJobs,
+  TIMES,
+  TIMESTAMPS,
+  timeJobs,
+  useSeededEmulatorClients,
+  UUID,
+  walk,
+} from './client-harness';
 
 describe('CleanRoomsMLClient against the emulator', () => {
   const harness = useSeededEmulatorClients();
@@ -14,11 +27,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
   describe('ListAudienceGenerationJobs through the paginator', () => {
     it('deserializes every member of a summary, absent optional members as undefined', async () => {
       const [page] = await walk(newClient(), sizedCollaboration(250));
-      const jobs = page!.audienceGenerationJobs;
+      const jobs = page.audienceGenerationJobs;
       const wire = jobsOfSize(250);
 
       for (const [i, job] of jobs.entries()) {
-        const seeded = wire[i]!;
+        const seeded = wire[i];
         expect(job).toEqual({
           createTime: new Date(seeded.createTime),
           updateTime: new Date(seeded.updateTime),
@@ -53,15 +66,17 @@ describe('CleanRoomsMLClient against the emulator', () => {
     it('turns RFC 3339 timestamps of any fractional precision and offset into the right Date (List and Get)', async () => {
       const client = newClient();
       const [page] = await walk(client, TIMES);
-      const listed = page!.audienceGenerationJobs;
+      const listed = page.audienceGenerationJobs;
 
       expect(listed.map((job) => job.createTime.toISOString())).toEqual(TIMESTAMPS.map(([, iso]) => iso));
-      expect(listed.map((job) => job.updateTime.toISOString())).toEqual(TIMESTAMPS.map((_, i) => TIMESTAMPS[(i + 1) % TIMESTAMPS.length]![1]));
+      expect(listed.map((job) => job.updateTime.toISOString())).toEqual(
+        TIMESTAMPS.map((_, i) => TIMESTAMPS[(i + 1) % TIMESTAMPS.length][1]),
+      );
       for (const job of listed) expect(job.createTime).toBeInstanceOf(Date);
 
       for (const [i, job] of timeJobs.entries()) {
         const got = await client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
-        expect(got.createTime.toISOString()).toBe(TIMESTAMPS[i]![1]);
+        expect(got.createTime.toISOString()).toBe(TIMESTAMPS[i][1]);
       }
     });
   });
@@ -75,7 +90,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(error).toBeInstanceOf(InvalidResponseError);
       expect((error as InvalidResponseError).name).toBe('InvalidResponseError');
       expect((error as InvalidResponseError).message).toMatch(message);
-      expect((error as InvalidResponseError).$metadata).toMatchObject({ httpStatusCode: 200, requestId: expect.stringMatching(UUID), attempts: 1 });
+      expect((error as InvalidResponseError).$metadata).toMatchObject({
+        httpStatusCode: 200,
+        requestId: expect.stringMatching(UUID),
+        attempts: 1,
+      });
       expect(harness.emulator.requests).toHaveLength(1);
     };
 
@@ -102,7 +121,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
     it('a Get output without createTime', async () => {
       harness.emulator.faults.missingRequiredField(2, 'createTime');
       await expectInvalidResponse(
-        newClient().send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[0]!.audienceGenerationJobArn })),
+        newClient().send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[0].audienceGenerationJobArn })),
         /GetAudienceGenerationJobResponse\.createTime is required/,
       );
     });
@@ -110,7 +129,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
     it('a timestamp that is not RFC 3339', async () => {
       const collaboration = collaborationId(4);
       const [job] = generateJobs({ collaborationId: collaboration, count: 1 });
-      harness.emulator.seed(collaboration, [{ ...job!, createTime: '2024-03-01 09:00:00' }]);
+      harness.emulator.seed(collaboration, [{ ...job, createTime: '2024-03-01 09:00:00' }]);
       await expectInvalidResponse(
         newClient().send(new ListAudienceGenerationJobsCommand({ collaborationId: collaboration })),
         /createTime is not an RFC 3339 date-time: "2024-03-01 09:00:00"/,
@@ -120,14 +139,14 @@ describe('CleanRoomsMLClient against the emulator', () => {
 
   describe('service behaviours passed through', () => {
     it('passes a status outside the model through as-is (List and Get)', async () => {
-      const job = smallJobs[1]!;
+      const job = smallJobs[1];
       harness.emulator.faults.unknownStatus('ARCHIVED', job.audienceGenerationJobArn);
       const client = newClient();
 
       const listed = await listSmall(client);
       const got = await client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
 
-      expect(listed.audienceGenerationJobs.map((j) => j.status)).toEqual([smallJobs[0]!.status, 'ARCHIVED', smallJobs[2]!.status]);
+      expect(listed.audienceGenerationJobs.map((j) => j.status)).toEqual([smallJobs[0].status, 'ARCHIVED', smallJobs[2].status]);
       expect(got.status).toBe('ARCHIVED');
     });
   });

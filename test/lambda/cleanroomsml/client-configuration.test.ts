@@ -19,7 +19,9 @@ describe('CleanRoomsMLClient against the emulator', () => {
       try {
         delete process.env.AWS_REGION;
         delete process.env.AWS_DEFAULT_REGION;
-        expect(() => new CleanRoomsMLClient({ endpoint: harness.emulator.endpoint, credentials: harness.emulator.credentials })).toThrow(/no AWS region/);
+        expect(() => new CleanRoomsMLClient({ endpoint: harness.emulator.endpoint, credentials: harness.emulator.credentials })).toThrow(
+          /no AWS region/,
+        );
         process.env.AWS_REGION = 'eu-central-1';
         const client = new CleanRoomsMLClient({ endpoint: harness.emulator.endpoint, credentials: harness.emulator.credentials });
         harness.track(client);

@@ -2,7 +2,11 @@
  * Typed service errors from the emulator, not retried: the name, message, fault and $metadata of each, after
  * exactly one request (access denied, validation, not found, and signatures the emulator refuses).
  */
-import { CleanRoomsMLServiceException, GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand } from '../../../lambda/cleanroomsml';
+import {
+  CleanRoomsMLServiceException,
+  GetAudienceGenerationJobCommand,
+  ListAudienceGenerationJobsCommand,
+} from '../../../lambda/cleanroomsml';
 import { listSmall, SMALL, UNKNOWN_JOB_ARN, useSeededEmulatorClients, UUID } from './client-harness';
 
 describe('CleanRoomsMLClient against the emulator', () => {
@@ -66,7 +70,9 @@ describe('CleanRoomsMLClient against the emulator', () => {
     });
 
     it('a wrong secret key: 403 InvalidSignatureException from the emulator, one request', async () => {
-      const client = newClient({ credentials: { ...harness.emulator.credentials, secretAccessKey: 'not-the-secret-key-at-all-000000000000000' } });
+      const client = newClient({
+        credentials: { ...harness.emulator.credentials, secretAccessKey: 'not-the-secret-key-at-all-000000000000000' },
+      });
 
       await expectServiceError(listSmall(client), 'InvalidSignatureException', 403, /signature we calculated does not match/);
 

@@ -11,16 +11,18 @@ describe('CleanRoomsMLClient against the emulator', () => {
 
   describe('GetAudienceGenerationJob', () => {
     it('sends the ARN percent-encoded as one path label and reads the job with its statusDetails', async () => {
-      const job = smallJobs[2]!;
+      const job = smallJobs[2];
       expect(job.status).toBe('CREATE_FAILED');
 
-      const output = await newClient().send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
+      const output = await newClient().send(
+        new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }),
+      );
 
       expect(harness.emulator.requests).toHaveLength(1);
       const [request] = harness.emulator.requests;
       const encodedLabel = job.audienceGenerationJobArn.replace(/:/g, '%3A').replace(/\//g, '%2F');
-      expect(request!.path).toBe(`/audience-generation-job/${encodedLabel}`);
-      expect(request!.path.split('/')).toHaveLength(3);
+      expect(request.path).toBe(`/audience-generation-job/${encodedLabel}`);
+      expect(request.path.split('/')).toHaveLength(3);
       expect(request).toMatchObject({ operation: 'GetAudienceGenerationJob', status: 200 });
       expect(output).toEqual({
         createTime: new Date(job.createTime),
@@ -40,13 +42,15 @@ describe('CleanRoomsMLClient against the emulator', () => {
     });
 
     it('gets a job whose 2048-character ARN has several / and . in its resource part', async () => {
-      const job = edgeJobs[2]!;
+      const job = edgeJobs[2];
       expect(job.audienceGenerationJobArn).toHaveLength(2048);
 
-      const output = await newClient().send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
+      const output = await newClient().send(
+        new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }),
+      );
 
       expect(output.audienceGenerationJobArn).toBe(job.audienceGenerationJobArn);
-      expect(harness.emulator.requests[0]!.path).not.toMatch(/^\/audience-generation-job\/.*\//);
+      expect(harness.emulator.requests[0].path).not.toMatch(/^\/audience-generation-job\/.*\//);
     });
 
     it('rejects an empty ARN before sending anything', async () => {

@@ -1,6 +1,7 @@
 /**
  * The client's retry loop with the standard strategy and a per-operation pacer, over HTTP against the emulator:
- * what the pacer is told and when, operations kept apart on the wire, Retry-After, and the 10-attempt default.
+ * what the pacer is told and when, places freed on abort and error, operations kept apart on the wire, the bound on
+ * throttled requests waiting for a retry, Retry-After, and the 10-attempt default.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -32,9 +33,9 @@ class RecordingPacer implements RequestPacer {
     this.calls.push(`acquire ${operation}`);
     await this.inner?.acquire(operation, signal);
   }
-  record(operation: string, outcome: AttemptOutcome): void {
+  record(operation: string, outcome: AttemptOutcome, attempt?: number): void {
     this.calls.push(`record ${operation} ${outcome}`);
-    this.inner?.record(operation, outcome);
+    this.inner?.record(operation, outcome, attempt);
   }
 }
 
@@ -44,8 +45,8 @@ class SharedLanePacer implements RequestPacer {
   acquire(_operation: string, signal?: AbortSignal): Promise<void> {
     return this.inner.acquire('shared', signal);
   }
-  record(_operation: string, outcome: AttemptOutcome): void {
-    this.inner.record('shared', outcome);
+  record(_operation: string, outcome: AttemptOutcome, attempt?: number): void {
+    this.inner.record('shared', outcome, attempt);
   }
 }
 
@@ -57,7 +58,18 @@ class FixedRate implements PaceController {
   onAttemptStart(): void {}
   record(): void {}
   get state(): RateControllerState {
-    return { rate: this.value, phase: 'paced', ceiling: undefined, decreases: 0, holds: 0, holdUntil: undefined, inFlight: 0, successes: 0, throttles: 0, errors: 0 };
+    return {
+      rate: this.value,
+      phase: 'paced',
+      ceiling: undefined,
+      decreases: 0,
+      holds: 0,
+      holdUntil: undefined,
+      inFlight: 0,
+      successes: 0,
+      throttles: 0,
+      errors: 0,
+    };
   }
 }
 
@@ -69,7 +81,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
   const { newClient } = harness;
   const listSmall = (client: CleanRoomsMLClient) => client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }));
   const getJob = (client: CleanRoomsMLClient, i = 0, abortSignal?: AbortSignal) =>
-    client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[i]!.audienceGenerationJobArn }), { abortSignal });
+    client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[i].audienceGenerationJobArn }), { abortSignal });
 
   describe('what the pacer is told', () => {
     it('acquires before every attempt and records after it: throttled for a 429, success for a 2xx', async () => {
@@ -97,7 +109,7 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
 
       harness.emulator.faults.serverErrors(1, { status: 503 }).resetConnections(1, { at: 'before-response' });
       await getJob(client);
-      const unknownArn = smallJobs[0]!.audienceGenerationJobArn.replace(/.{4}$/, 'dead');
+      const unknownArn = smallJobs[0].audienceGenerationJobArn.replace(/.{4}$/, 'dead');
       await expect(client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: unknownArn }))).rejects.toMatchObject({
         name: 'ResourceNotFoundException',
       });
@@ -131,7 +143,9 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
       const controller = new AbortController();
       const reason = new Error('deadline');
 
-      const sending = client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }), { abortSignal: controller.signal }).catch((err: unknown) => err);
+      const sending = client
+        .send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }), { abortSignal: controller.signal })
+        .catch((err: unknown) => err);
       await sleep(50);
       expect(pacer.state(LIST)!.queued).toBe(1);
       controller.abort(reason);
@@ -163,7 +177,12 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
      * Gets succeed at about 5/s for a second, then every Get is throttled: the Get lane comes down to about
      * 4.5/s with retries queued behind it. Resolves once that is so.
      */
-    const throttleGets = async (client: CleanRoomsMLClient, pacer: { state(operation: string): { decreases: number; queued: number } | undefined }, lane: string, signal: AbortSignal) => {
+    const throttleGets = async (
+      client: CleanRoomsMLClient,
+      pacer: { state(operation: string): { decreases: number; queued: number } | undefined },
+      lane: string,
+      signal: AbortSignal,
+    ) => {
       const warmUpUntil = Date.now() + 1_100;
       while (Date.now() < warmUpUntil) {
         await getJob(client, 0, signal);
@@ -220,6 +239,63 @@ describe('CleanRoomsMLClient with a pacer, against the emulator', () => {
 
       // Behind at least the queued Gets, each a spacing apart.
       expect(elapsed).toBeGreaterThanOrEqual(1_000 / rate);
+    });
+  });
+
+  describe("the pacer's probe: an attempt holds its place until recorded", () => {
+    it('frees the place of an attempt aborted in flight: the next attempt starts at once, not after the probe (1 s)', async () => {
+      emulator.faults.slowResponse(1, 3_000);
+      const pacer = new OperationPacer({ probeAttempts: 1 });
+      const client = newClient({ pacer });
+      const controller = new AbortController();
+
+      const aborted = getJob(client, 0, controller.signal).catch((err: unknown) => err);
+      const next = getJob(client, 1);
+      while (emulator.requests.length < 1) await sleep(5);
+      expect(pacer.state(GET)).toMatchObject({ started: 1, queued: 1 });
+      const started = Date.now();
+      controller.abort(new Error('stop'));
+
+      expect(await aborted).toEqual(new Error('stop'));
+      await next;
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(pacer.state(GET)).toMatchObject({ started: 0, queued: 0, errors: 1, successes: 1 });
+    });
+
+    it('frees the place of an attempt that failed: its retry starts at once', async () => {
+      emulator.faults.serverErrors(1, { status: 503 });
+      jest.spyOn(Math, 'random').mockReturnValue(0);
+      const pacer = new OperationPacer({ probeAttempts: 1 });
+
+      const started = Date.now();
+      const output = await getJob(newClient({ pacer }));
+
+      expect(output.$metadata.attempts).toBe(2);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(pacer.state(GET)).toMatchObject({ started: 0, errors: 1, successes: 1 });
+    });
+  });
+
+  describe('throttled requests waiting for their retry', () => {
+    it('are 90 at most: with 150 Gets whose first attempts are all throttled, the rest wait for a place, and the retry quota holds', async () => {
+      // 150 throttled retries at once would take 750 of the standard strategy's 500 tokens: a third would be refused.
+      emulator.faults.throttleFirstAttempts({ operation: GET });
+      jest.spyOn(Math, 'random').mockReturnValue(0.5); // every first retry waits 500 ms
+      const client = newClient();
+
+      const started = Date.now();
+      const outputs = await Promise.all(
+        bigJobs.slice(0, 150).map((job) => client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }))),
+      );
+      const elapsed = Date.now() - started;
+
+      expect(outputs.every((output) => output.$metadata.attempts === 2)).toBe(true);
+      expect(emulator.requests.filter((request) => request.status === 429)).toHaveLength(150);
+      // 90 waited 500 ms from the start; the 60 others waited for their places, then 500 ms.
+      expect(elapsed).toBeGreaterThanOrEqual(1_000);
+      const delays = outputs.map((output) => output.$metadata.totalRetryDelay!).sort((a, b) => a - b);
+      expect(delays[89]).toBeLessThan(900);
+      expect(delays[90]).toBeGreaterThanOrEqual(950);
     });
   });
 

@@ -2,7 +2,12 @@
  * Paging through the paginator against the emulator: every job once and in order, page sizes and a filter, tokens
  * passed back intact, a listing that moves or whose token expires, and the guard against a repeated token.
  */
-import { CleanRoomsMLServiceException, PaginationLoopError, paginateListAudienceGenerationJobs, type ListAudienceGenerationJobsCommandOutput } from '../../../lambda/cleanroomsml';
+import {
+  CleanRoomsMLServiceException,
+  PaginationLoopError,
+  paginateListAudienceGenerationJobs,
+  type ListAudienceGenerationJobsCommandOutput,
+} from '../../../lambda/cleanroomsml';
 import { jobsOfSize, SIZES, sizedCollaboration, useSeededEmulatorClients, walk } from './client-harness';
 
 describe('CleanRoomsMLClient against the emulator', () => {
@@ -21,7 +26,12 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(pages.at(-1)!.nextToken).toBeUndefined();
       expect(harness.emulator.requests).toHaveLength(expectedPages);
       for (const request of harness.emulator.requests) {
-        expect(request).toMatchObject({ method: 'GET', path: '/audience-generation-job', operation: 'ListAudienceGenerationJobs', status: 200 });
+        expect(request).toMatchObject({
+          method: 'GET',
+          path: '/audience-generation-job',
+          operation: 'ListAudienceGenerationJobs',
+          status: 200,
+        });
         expect(request.query.collaborationId).toEqual([sizedCollaboration(size)]);
         expect(request.query.maxResults).toEqual(['100']);
       }
@@ -44,7 +54,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
     });
 
     it('walks small pages with a configuredAudienceModelArn filter (an ARN in the query)', async () => {
-      const modelArn = jobsOfSize(250)[1]!.configuredAudienceModelArn;
+      const modelArn = jobsOfSize(250)[1].configuredAudienceModelArn;
       const client = newClient();
       const pages: ListAudienceGenerationJobsCommandOutput[] = [];
       for await (const page of paginateListAudienceGenerationJobs(
@@ -68,13 +78,13 @@ describe('CleanRoomsMLClient against the emulator', () => {
   });
 
   describe('service behaviours passed through', () => {
-    it('yields a job repeated across pages as the service sent it (deduplication is the exporter\'s job)', async () => {
+    it("yields a job repeated across pages as the service sent it (deduplication is the exporter's job)", async () => {
       harness.emulator.faults.duplicateAcrossPages(sizedCollaboration(250));
 
       const pages = await walk(newClient(), sizedCollaboration(250));
 
-      const first = pages[0]!.audienceGenerationJobs;
-      expect(pages[1]!.audienceGenerationJobs[0]!.audienceGenerationJobArn).toBe(first.at(-1)!.audienceGenerationJobArn);
+      const first = pages[0].audienceGenerationJobs;
+      expect(pages[1].audienceGenerationJobs[0].audienceGenerationJobArn).toBe(first.at(-1)!.audienceGenerationJobArn);
       const listed = pages.flatMap((page) => page.audienceGenerationJobs.map((job) => job.audienceGenerationJobArn));
       expect(listed).toHaveLength(251);
       expect(new Set(listed).size).toBe(250);
@@ -92,7 +102,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
       })().catch((err: unknown) => err);
 
       expect(error).toBeInstanceOf(CleanRoomsMLServiceException);
-      expect(error).toMatchObject({ name: 'ValidationException', message: 'The pagination token has expired.', $metadata: { httpStatusCode: 400, attempts: 1 } });
+      expect(error).toMatchObject({
+        name: 'ValidationException',
+        message: 'The pagination token has expired.',
+        $metadata: { httpStatusCode: 400, attempts: 1 },
+      });
       expect(pages).toHaveLength(1);
       expect(harness.emulator.requests).toHaveLength(2);
     });
@@ -113,14 +127,14 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(error).toBeInstanceOf(PaginationLoopError);
       expect(error).toMatchObject({ name: 'PaginationLoopError', pageNumber: 2 });
       expect(pages).toHaveLength(1);
-      expect(pages[0]!.audienceGenerationJobs.map((job) => job.audienceGenerationJobArn)).toEqual(
+      expect(pages[0].audienceGenerationJobs.map((job) => job.audienceGenerationJobArn)).toEqual(
         jobsOfSize(250)
           .slice(0, 100)
           .map((job) => job.audienceGenerationJobArn),
       );
       // The repeated page was fetched (that is how the loop shows), but no third request followed.
       expect(harness.emulator.requests).toHaveLength(2);
-      expect(harness.emulator.requests[1]!.query.nextToken).toEqual([pages[0]!.nextToken]);
+      expect(harness.emulator.requests[1].query.nextToken).toEqual([pages[0].nextToken]);
     });
   });
 });

@@ -40,9 +40,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
     it('retries Get as well as List', async () => {
       harness.emulator.faults.serverErrors(2, { status: 503, operation: 'GetAudienceGenerationJob' });
 
-      const output = await newClient().send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[0]!.audienceGenerationJobArn }));
+      const output = await newClient().send(
+        new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: smallJobs[0].audienceGenerationJobArn }),
+      );
 
-      expect(output.name).toBe(smallJobs[0]!.name);
+      expect(output.name).toBe(smallJobs[0].name);
       expect(output.$metadata.attempts).toBe(3);
       expect(harness.emulator.requests.map((request) => request.status)).toEqual([503, 503, 200]);
     });
@@ -94,7 +96,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
       );
       expect(output.$metadata.attempts).toBe(2);
       expect(harness.emulator.requests).toHaveLength(2);
-      expect(harness.emulator.requests[0]!.fault).toBe('resetConnection');
+      expect(harness.emulator.requests[0].fault).toBe('resetConnection');
     });
 
     it('retries a response slower than requestTimeoutMs and succeeds', async () => {
@@ -106,8 +108,8 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(output.audienceGenerationJobs).toHaveLength(smallJobs.length);
       expect(output.$metadata.attempts).toBe(2);
       expect(harness.emulator.requests).toHaveLength(2);
-      expect(harness.emulator.requests[0]!.fault).toBe('slowResponse');
-      expect(harness.emulator.requests[1]!.status).toBe(200);
+      expect(harness.emulator.requests[0].fault).toBe('slowResponse');
+      expect(harness.emulator.requests[1].status).toBe(200);
     });
 
     it('gives up with a TimeoutError when every attempt is slower than requestTimeoutMs', async () => {
@@ -142,7 +144,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
-        const client = newClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requestTimeoutMs: 300, maxAttempts: 1 });
+        const client = newClient({
+          endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          requestTimeoutMs: 300,
+          maxAttempts: 1,
+        });
         // About 1.5 s of body at one byte per 50 ms, never 300 ms without a byte.
         await expect(listSmall(client)).rejects.toMatchObject({ name: 'TimeoutError' });
       } finally {
@@ -163,9 +169,9 @@ describe('CleanRoomsMLClient against the emulator', () => {
 
       expect(output.$metadata.attempts).toBe(2);
       expect(harness.emulator.requests.map((request) => request.status)).toEqual([429, 200]);
-      expect(harness.emulator.requests[0]!.fault).toBe('throttle');
+      expect(harness.emulator.requests[0].fault).toBe('throttle');
       expect(arrivals).toHaveLength(2);
-      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(2_990);
+      expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(2_990);
       expect(elapsed).toBeGreaterThanOrEqual(2_990);
       expect(output.$metadata.totalRetryDelay).toBeGreaterThanOrEqual(2_950);
     });

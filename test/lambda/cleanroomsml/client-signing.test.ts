@@ -17,7 +17,9 @@ describe('CleanRoomsMLClient against the emulator', () => {
       expect(harness.emulator.requests).toHaveLength(2);
       for (const request of harness.emulator.requests) {
         expect(request.headers.authorization).toMatch(
-          new RegExp(`^AWS4-HMAC-SHA256 Credential=${harness.emulator.credentials.accessKeyId}/\\d{8}/us-east-1/cleanrooms-ml/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$`),
+          new RegExp(
+            `^AWS4-HMAC-SHA256 Credential=${harness.emulator.credentials.accessKeyId}/\\d{8}/us-east-1/cleanrooms-ml/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$`,
+          ),
         );
         expect(request.headers['amz-sdk-request']).toBe('attempt=1');
         expect(request.status).toBe(200);
@@ -29,7 +31,11 @@ describe('CleanRoomsMLClient against the emulator', () => {
 
   describe('service behaviours passed through', () => {
     it('signs with temporary credentials from a provider (x-amz-security-token), as on Lambda', async () => {
-      const credentials = { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE+/=' };
+      const credentials = {
+        accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+        sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE+/=',
+      };
       const sessionEmulator = await CleanRoomsMLEmulator.start({ region: 'eu-west-1', credentials });
       try {
         sessionEmulator.seed(SMALL, smallJobs);
@@ -46,7 +52,7 @@ describe('CleanRoomsMLClient against the emulator', () => {
         const output = await client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SMALL }));
         expect(output.audienceGenerationJobs).toHaveLength(smallJobs.length);
         expect(calls).toBeGreaterThanOrEqual(1);
-        expect(sessionEmulator.requests[0]!.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+        expect(sessionEmulator.requests[0].headers['x-amz-security-token']).toBe(credentials.sessionToken);
 
         const withoutToken = new CleanRoomsMLClient({
           region: 'eu-west-1',

@@ -14,7 +14,8 @@ const summary = (createTime: string) => ({
   status: 'ACTIVE',
   configuredAudienceModelArn: 'arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/def',
 });
-const createTimeOf = (value: string) => deserializeListAudienceGenerationJobs({ audienceGenerationJobs: [summary(value)] }, $metadata).audienceGenerationJobs[0]!.createTime;
+const createTimeOf = (value: string) =>
+  deserializeListAudienceGenerationJobs({ audienceGenerationJobs: [summary(value)] }, $metadata).audienceGenerationJobs[0].createTime;
 
 describe('timestamps', () => {
   it.each([
@@ -30,11 +31,14 @@ describe('timestamps', () => {
     expect(date.toISOString()).toBe(iso);
   });
 
-  it.each(['2024-02-30T00:00:00.000Z', '2023-02-29T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-03-01 09:00:00'])(
-    '%s is refused, not rolled over',
-    (value) => {
-      expect(() => createTimeOf(value)).toThrow(InvalidResponseError);
-      expect(() => createTimeOf(value)).toThrow(/createTime is not an RFC 3339 date-time/);
-    },
-  );
+  it.each([
+    '2024-02-30T00:00:00.000Z',
+    '2023-02-29T00:00:00.000Z',
+    '2024-01-01T24:00:00.000Z',
+    '2024-13-01T00:00:00.000Z',
+    '2024-03-01 09:00:00',
+  ])('%s is refused, not rolled over', (value) => {
+    expect(() => createTimeOf(value)).toThrow(InvalidResponseError);
+    expect(() => createTimeOf(value)).toThrow(/createTime is not an RFC 3339 date-time/);
+  });
 });

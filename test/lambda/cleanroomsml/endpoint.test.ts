@@ -27,14 +27,17 @@ describe('resolveEndpoint', () => {
     it('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores both variables, but not an explicit endpoint', () => {
       const ignoring = { ...both, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' };
       expect(resolveEndpoint('eu-west-1', undefined, ignoring).href).toBe('https://cleanrooms-ml.eu-west-1.amazonaws.com/');
-      expect(resolveEndpoint('eu-west-1', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).href).toBe(
-        'https://cleanrooms-ml.eu-west-1.amazonaws.com/',
-      );
+      expect(
+        resolveEndpoint('eu-west-1', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' })
+          .href,
+      ).toBe('https://cleanrooms-ml.eu-west-1.amazonaws.com/');
       expect(resolveEndpoint('eu-west-1', 'http://127.0.0.1:6000', ignoring).href).toBe('http://127.0.0.1:6000/');
     });
 
     it('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false keeps the variables', () => {
-      expect(resolveEndpoint('us-east-1', undefined, { ...both, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }).href).toBe('http://127.0.0.1:4000/');
+      expect(resolveEndpoint('us-east-1', undefined, { ...both, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }).href).toBe(
+        'http://127.0.0.1:4000/',
+      );
     });
 
     it('keeps a path and port of a configured endpoint', () => {

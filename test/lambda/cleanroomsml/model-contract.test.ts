@@ -257,7 +257,10 @@ function describeContract(smithyModel: SmithyModel): void {
     it('List pages conform to the output shape, for scoped, filtered and unscoped walks', async () => {
       const walks = [
         await listAllPages(emulator, { collaborationId: boundary, maxResults: 7 }),
-        await listAllPages(emulator, { collaborationId: realistic, configuredAudienceModelArn: realisticJobs[0].configuredAudienceModelArn }),
+        await listAllPages(emulator, {
+          collaborationId: realistic,
+          configuredAudienceModelArn: realisticJobs[0].configuredAudienceModelArn,
+        }),
         await listAllPages(emulator, { maxResults: 50 }),
       ];
 
@@ -269,10 +272,9 @@ function describeContract(smithyModel: SmithyModel): void {
     it('Get answers conform to the output shape, for every job', async () => {
       for (const job of [...boundaryJobs, ...realisticJobs]) {
         const response = await getJob(emulator, job.audienceGenerationJobArn);
-        expect([job.audienceGenerationJobArn, validator.validate(outputOf('GetAudienceGenerationJob'), JSON.parse(response.body))]).toEqual([
-          job.audienceGenerationJobArn,
-          [],
-        ]);
+        expect([job.audienceGenerationJobArn, validator.validate(outputOf('GetAudienceGenerationJob'), JSON.parse(response.body))]).toEqual(
+          [job.audienceGenerationJobArn, []],
+        );
       }
     });
 
@@ -280,7 +282,11 @@ function describeContract(smithyModel: SmithyModel): void {
       ['ValidationException', 'ListAudienceGenerationJobs', (e: CleanRoomsMLEmulator) => listJobs(e, { maxResults: 0 })],
       ['AccessDeniedException', 'ListAudienceGenerationJobs', (e: CleanRoomsMLEmulator) => listJobs(e, { collaborationId: denied })],
       ['ValidationException', 'GetAudienceGenerationJob', (e: CleanRoomsMLEmulator) => getJob(e, 'not-an-arn-but-long-enough')],
-      ['ResourceNotFoundException', 'GetAudienceGenerationJob', (e: CleanRoomsMLEmulator) => getJob(e, `${boundaryJobs[1].audienceGenerationJobArn}-gone`)],
+      [
+        'ResourceNotFoundException',
+        'GetAudienceGenerationJob',
+        (e: CleanRoomsMLEmulator) => getJob(e, `${boundaryJobs[1].audienceGenerationJobArn}-gone`),
+      ],
     ])('answers %s of %s as the model declares it', async (errorName, operation, call) => {
       const response = await call(emulator);
 
@@ -340,14 +346,22 @@ function describeContract(smithyModel: SmithyModel): void {
 
     const listInput = () => ns.shape('ListAudienceGenerationJobs').input!.target;
     const queryBindings = () =>
-      new Map(Object.entries(ns.model.shapes[listInput()].members!).map(([name, m]) => [m.traits!['smithy.api#httpQuery'] as string, { name, m }]));
+      new Map(
+        Object.entries(ns.model.shapes[listInput()].members!).map(([name, m]) => [
+          m.traits!['smithy.api#httpQuery'] as string,
+          { name, m },
+        ]),
+      );
 
     it('List: GET on the uri, only httpQuery names, values valid for their members, tokens passed back intact', async () => {
       const pages: ListAudienceGenerationJobsCommandOutput[] = [];
       for await (const page of paginateListAudienceGenerationJobs({ client }, { collaborationId: collaboration })) pages.push(page);
       const filtered = [];
       const modelArn = jobs[0].configuredAudienceModelArn;
-      for await (const page of paginateListAudienceGenerationJobs({ client, pageSize: 1 }, { collaborationId: collaboration, configuredAudienceModelArn: modelArn })) {
+      for await (const page of paginateListAudienceGenerationJobs(
+        { client, pageSize: 1 },
+        { collaborationId: collaboration, configuredAudienceModelArn: modelArn },
+      )) {
         filtered.push(page);
         if (filtered.length === 3) break;
       }
@@ -402,10 +416,14 @@ function describeContract(smithyModel: SmithyModel): void {
      */
     function expectHeadersFollowBindings(request: RecordedRequest): void {
       const names = Object.keys(request.headers);
-      const inputMembers = [listInput(), ns.shape('GetAudienceGenerationJob').input!.target].flatMap((id) => Object.values(ns.model.shapes[id].members!));
+      const inputMembers = [listInput(), ns.shape('GetAudienceGenerationJob').input!.target].flatMap((id) =>
+        Object.values(ns.model.shapes[id].members!),
+      );
       expect(inputMembers.filter((m) => m.traits?.['smithy.api#httpHeader'] !== undefined)).toEqual([]);
       expect(names).toEqual(expect.arrayContaining(['host', 'authorization', 'x-amz-date', 'x-amz-security-token']));
-      expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDCONTRACT\/\d{8}\/eu-west-2\/cleanrooms-ml\/aws4_request, /);
+      expect(request.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDCONTRACT\/\d{8}\/eu-west-2\/cleanrooms-ml\/aws4_request, /,
+      );
       expect(names.filter((name) => !ALLOWED_REQUEST_HEADERS.has(name))).toEqual([]);
       expect(request.headers['content-type']).toBeUndefined();
     }

@@ -8,9 +8,14 @@ const ROOT = resolve(__dirname, '../../..');
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'lambda/cli/export-cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'lambda/cli/export-cli.ts', ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH, ...env } },
+      (error, stdout, stderr) => {
+        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,13 +41,19 @@ test('exits 0 and prints the summary and the DeleteFailedJobs metric when every 
   expect(result.stdout).toContain('Export SUCCEEDED for scheduled time 2026-11-28T09:00:00.000Z');
   expect(result.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1`));
   expect(result.stdout).toContain(`Manifest: s3://snapshots-test/audience-generation-jobs/dt=2026-11-28/_manifest_20261128T090000Z.json`);
-  const emf = result.stdout.split('\n').filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+  const emf = result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"_aws"'))
+    .map((l) => JSON.parse(l));
   expect(emf.some((doc) => doc.DeleteFailedJobs === 2 && doc.CollaborationId === undefined)).toBe(true);
   expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${good}`)).toHaveLength(1);
 });
 
 test('--collaboration-ids overrides the environment; exits 1 when a collaboration failed', async () => {
-  const result = await runCli(['--scheduled-time', '2026-11-28T11:00:00Z', '--collaboration-ids', `${good},${denied}`], harness.env({ COLLABORATION_IDS: good }));
+  const result = await runCli(
+    ['--scheduled-time', '2026-11-28T11:00:00Z', '--collaboration-ids', `${good},${denied}`],
+    harness.env({ COLLABORATION_IDS: good }),
+  );
 
   expect(result.code).toBe(1);
   expect(result.stdout).toContain('Export FAILED (collaboration_failed)');

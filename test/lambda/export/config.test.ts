@@ -14,11 +14,10 @@ const VALID = { COLLABORATION_IDS: A, SNAPSHOT_BUCKET: 'my-snapshots', AWS_REGIO
 const ownSource = (collaborations: ExporterConfig['sources'][number]['collaborations']) => [
   { region: 'us-east-1', roleArn: undefined, externalId: undefined, collaborations },
 ];
-const collaborationsOf = (config: ExporterConfig) => config.sources[0]!.collaborations;
+const collaborationsOf = (config: ExporterConfig) => config.sources[0].collaborations;
 
 /** `n` distinct lowercase UUIDs. */
-const uuids = (n: number): string[] =>
-  Array.from({ length: n }, (_, i) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`);
+const uuids = (n: number): string[] => Array.from({ length: n }, (_, i) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`);
 
 /** The ConfigurationError that this environment raises; fails the test if there is none. */
 function configurationErrorOf(env: NodeJS.ProcessEnv): ConfigurationError {
@@ -67,7 +66,13 @@ describe('loadExporterConfig', () => {
         CLEANROOMSML_MAX_ATTEMPTS: '',
         CLEANROOMSML_REQUEST_TIMEOUT_MS: '',
       });
-      expect(config).toMatchObject({ configuredAudienceModelArn: undefined, compression: 'gzip', maxConcurrency: 4, maxAttempts: 10, requestTimeoutMs: 30_000 });
+      expect(config).toMatchObject({
+        configuredAudienceModelArn: undefined,
+        compression: 'gzip',
+        maxConcurrency: 4,
+        maxAttempts: 10,
+        requestTimeoutMs: 30_000,
+      });
     });
 
     it('* selects every collaboration', () => {
@@ -83,7 +88,10 @@ describe('loadExporterConfig', () => {
 
     it('accepts 500 collaborations, the limit', () => {
       const ids = uuids(500);
-      expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }))).toEqual({ kind: 'listed', collaborationIds: ids });
+      expect(collaborationsOf(loadExporterConfig({ ...VALID, COLLABORATION_IDS: ids.join(',') }))).toEqual({
+        kind: 'listed',
+        collaborationIds: ids,
+      });
     });
 
     it('reads every optional variable', () => {
@@ -158,7 +166,11 @@ describe('loadExporterConfig', () => {
       ['a UUID one character short', A.slice(0, -1), `COLLABORATION_IDS item 1 "${A.slice(0, -1)}" is not a collaboration id`],
       ['a UUID with a non-hex digit', A.replace('f', 'g'), `COLLABORATION_IDS item 1 "${A.replace('f', 'g')}" is not a collaboration id`],
       ['a UUID without hyphens', A.replace(/-/g, ''), `COLLABORATION_IDS item 1 "${A.replace(/-/g, '')}" is not a collaboration id`],
-      ['an uppercase UUID', A.toUpperCase(), `COLLABORATION_IDS item 1 "${A.toUpperCase()}" must be lowercase, as the API returns it: ${A}`],
+      [
+        'an uppercase UUID',
+        A.toUpperCase(),
+        `COLLABORATION_IDS item 1 "${A.toUpperCase()}" must be lowercase, as the API returns it: ${A}`,
+      ],
       ['an uppercase UUID in a list', `${B},${C.toUpperCase()}`, `COLLABORATION_IDS item 2 "${C.toUpperCase()}" must be lowercase`],
       ['a space after a comma', `${A}, ${B}`, `COLLABORATION_IDS item 2 " ${B}" contains whitespace`],
       ['a trailing newline', `${A}\n`, `COLLABORATION_IDS item 1 ${JSON.stringify(`${A}\n`)} contains whitespace`],
@@ -246,16 +258,21 @@ describe('loadExporterConfig', () => {
 
   describe('COMPRESSION', () => {
     it.each(['zip', 'GZIP', 'gz', 'None', 'brotli'])('%j: names the variable and the value', (value) => {
-      expect(configurationErrorOf({ ...VALID, COMPRESSION: value }).message).toBe(`COMPRESSION ${JSON.stringify(value)} must be gzip or none`);
+      expect(configurationErrorOf({ ...VALID, COMPRESSION: value }).message).toBe(
+        `COMPRESSION ${JSON.stringify(value)} must be gzip or none`,
+      );
     });
   });
 
   describe('integers', () => {
-    it.each(['0', '-1', '1.5', 'abc', '65', ' 4', '1e1', '0x10', '99999999999999999999'])('MAX_CONCURRENCY %j: names the variable and the value', (value) => {
-      expect(configurationErrorOf({ ...VALID, MAX_CONCURRENCY: value }).message).toBe(
-        `MAX_CONCURRENCY ${JSON.stringify(value)} must be an integer from 1 to 64`,
-      );
-    });
+    it.each(['0', '-1', '1.5', 'abc', '65', ' 4', '1e1', '0x10', '99999999999999999999'])(
+      'MAX_CONCURRENCY %j: names the variable and the value',
+      (value) => {
+        expect(configurationErrorOf({ ...VALID, MAX_CONCURRENCY: value }).message).toBe(
+          `MAX_CONCURRENCY ${JSON.stringify(value)} must be an integer from 1 to 64`,
+        );
+      },
+    );
 
     it.each(['0', '21', 'ten'])('CLEANROOMSML_MAX_ATTEMPTS %j: names the variable and the value', (value) => {
       expect(configurationErrorOf({ ...VALID, CLEANROOMSML_MAX_ATTEMPTS: value }).message).toBe(
@@ -286,10 +303,22 @@ describe('loadExporterConfig', () => {
   });
 
   it('collects every problem into one error', () => {
-    const error = configurationErrorOf({ AWS_REGION: 'us-east-1', SNAPSHOT_BUCKET: 'Bad_Bucket', COMPRESSION: 'zip', MAX_CONCURRENCY: '0', SNAPSHOT_PREFIX: '/x/' });
+    const error = configurationErrorOf({
+      AWS_REGION: 'us-east-1',
+      SNAPSHOT_BUCKET: 'Bad_Bucket',
+      COMPRESSION: 'zip',
+      MAX_CONCURRENCY: '0',
+      SNAPSHOT_PREFIX: '/x/',
+    });
     expect(error.problems).toHaveLength(5);
     expect(error.message).toMatch(/^Invalid configuration: /);
-    for (const name of ['COLLABORATION_IDS', 'SNAPSHOT_BUCKET "Bad_Bucket"', 'COMPRESSION "zip"', 'MAX_CONCURRENCY "0"', 'SNAPSHOT_PREFIX "/x/"']) {
+    for (const name of [
+      'COLLABORATION_IDS',
+      'SNAPSHOT_BUCKET "Bad_Bucket"',
+      'COMPRESSION "zip"',
+      'MAX_CONCURRENCY "0"',
+      'SNAPSHOT_PREFIX "/x/"',
+    ]) {
       expect(error.message).toContain(name);
     }
   });

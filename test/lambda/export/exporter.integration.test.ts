@@ -34,7 +34,10 @@ afterEach(() => {
 });
 
 let nextCollaboration = 1;
-function seededCollaboration(count: number, overrides: Partial<Parameters<typeof generateJobs>[0]> = {}): { id: string; jobs: EmulatorJob[] } {
+function seededCollaboration(
+  count: number,
+  overrides: Partial<Parameters<typeof generateJobs>[0]> = {},
+): { id: string; jobs: EmulatorJob[] } {
   const id = collaborationId(nextCollaboration++);
   const jobs = generateJobs({ collaborationId: id, count, ...overrides });
   harness.emulator.seed(id, jobs);
@@ -54,7 +57,13 @@ describe('export job over the wire', () => {
       const records = await harness.readSnapshot(objectKey(id));
       expect(records).toEqual(jobs.map((job) => expectedRecord(job, id)));
       const entry = manifest.collaborations.find((c) => c.collaboration_id === id)!;
-      expect(entry).toMatchObject({ status: 'succeeded', job_count: jobs.length, pages: Math.max(1, Math.ceil(jobs.length / 100)), object_key: objectKey(id), error: null });
+      expect(entry).toMatchObject({
+        status: 'succeeded',
+        job_count: jobs.length,
+        pages: Math.max(1, Math.ceil(jobs.length / 100)),
+        object_key: objectKey(id),
+        error: null,
+      });
     }
     expect(await harness.readManifest(MANIFEST)).toEqual(manifest);
   });
@@ -64,9 +73,17 @@ describe('export job over the wire', () => {
     const base = generateJobs({ collaborationId: id, count: 7 }); // one per status
     const jobs: EmulatorJob[] = base.map((job, i) => ({
       ...job,
-      name: ['Quote " and \\ backslash', 'Tab\there', 'Émoji 🎯 日本語', "Apostrophe's", '{"json":"inside"}', 'line\u2028sep', 'plain'][i]!,
+      name: ['Quote " and \\ backslash', 'Tab\there', 'Émoji 🎯 日本語', "Apostrophe's", '{"json":"inside"}', 'line\u2028sep', 'plain'][i],
       description: ['line one\nline two', 'carriage\r\nreturn', '\ttabbed', 'ünïcödé ✓', '', '</script>', 'x'.repeat(255)][i],
-      createTime: ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.1Z', '2026-01-02T03:04:05.123456Z', '2026-01-02T05:04:05.5+02:00', '2026-01-01T22:04:05.999-05:00', '2026-01-02T03:04:05.000Z', '2026-01-02T03:04:05.120Z'][i]!,
+      createTime: [
+        '2026-01-02T03:04:05Z',
+        '2026-01-02T03:04:05.1Z',
+        '2026-01-02T03:04:05.123456Z',
+        '2026-01-02T05:04:05.5+02:00',
+        '2026-01-01T22:04:05.999-05:00',
+        '2026-01-02T03:04:05.000Z',
+        '2026-01-02T03:04:05.120Z',
+      ][i],
     }));
     harness.emulator.seed(id, jobs);
     const env = harness.applyEnv({ COLLABORATION_IDS: id });
@@ -80,10 +97,12 @@ describe('export job over the wire', () => {
     for (const [i, line] of lines.entries()) {
       const record = JSON.parse(line);
       expect(Object.keys(record)).toEqual(SNAPSHOT_COLUMNS.map((c) => c.name));
-      expect(record).toEqual(expectedRecord(jobs[i]!, id));
+      expect(record).toEqual(expectedRecord(jobs[i], id));
     }
     const statuses = lines.map((l) => JSON.parse(l).status);
-    expect(new Set(statuses)).toEqual(new Set(['CREATE_PENDING', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'ACTIVE', 'DELETE_PENDING', 'DELETE_IN_PROGRESS', 'DELETE_FAILED']));
+    expect(new Set(statuses)).toEqual(
+      new Set(['CREATE_PENDING', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'ACTIVE', 'DELETE_PENDING', 'DELETE_IN_PROGRESS', 'DELETE_FAILED']),
+    );
     const failed = lines.map((l) => JSON.parse(l)).filter((r) => r.status.endsWith('_FAILED'));
     expect(failed.every((r) => r.status_details && typeof r.status_details.message === 'string')).toBe(true);
   });
@@ -91,7 +110,7 @@ describe('export job over the wire', () => {
   test('missing optional fields become null, and a summary without collaborationId gets the queried one', async () => {
     const id = collaborationId(nextCollaboration++);
     const [job] = generateJobs({ collaborationId: id, count: 1, statuses: ['ACTIVE'] });
-    const bare: EmulatorJob = { ...job!, description: undefined, startedBy: undefined, omitCollaborationIdInSummary: true };
+    const bare: EmulatorJob = { ...job, description: undefined, startedBy: undefined, omitCollaborationIdInSummary: true };
     harness.emulator.seed(id, [bare]);
     const env = harness.applyEnv({ COLLABORATION_IDS: id });
 
@@ -152,7 +171,11 @@ describe('export job over the wire', () => {
     expect(keys).not.toContain(objectKey(denied.id));
     expect(await harness.readSnapshot(objectKey(ok1.id))).toHaveLength(150);
     const manifest = await harness.readManifest(MANIFEST);
-    expect(manifest).toMatchObject({ status: 'failed', reason: 'collaboration_failed', totals: { collaborations: 3, succeeded: 2, failed: 1, jobs: 153 } });
+    expect(manifest).toMatchObject({
+      status: 'failed',
+      reason: 'collaboration_failed',
+      totals: { collaborations: 3, succeeded: 2, failed: 1, jobs: 153 },
+    });
     expect(manifest.collaborations.find((c) => c.collaboration_id === denied.id)).toMatchObject({
       status: 'failed',
       object_key: null,
@@ -175,7 +198,11 @@ describe('export job over the wire', () => {
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('failed');
-    expect(manifest.collaborations[0]).toMatchObject({ collaboration_id: looping.id, status: 'failed', error: { name: 'PaginationLoopError' } });
+    expect(manifest.collaborations[0]).toMatchObject({
+      collaboration_id: looping.id,
+      status: 'failed',
+      error: { name: 'PaginationLoopError' },
+    });
     expect(manifest.collaborations[1]).toMatchObject({ collaboration_id: fine.id, status: 'succeeded', job_count: 5 });
     expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${looping.id}`)).toEqual([]);
   });
@@ -187,7 +214,12 @@ describe('export job over the wire', () => {
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', pages: 2, job_count: 200, error: { name: 'ValidationException' } });
+    expect(manifest.collaborations[0]).toMatchObject({
+      status: 'failed',
+      pages: 2,
+      job_count: 200,
+      error: { name: 'ValidationException' },
+    });
     expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
   });
 
@@ -226,7 +258,7 @@ describe('export job over the wire', () => {
 
   test('CONFIGURED_AUDIENCE_MODEL_ARN is passed to the API as the filter; COMPRESSION=none writes plain .ndjson', async () => {
     const { id, jobs } = seededCollaboration(9);
-    const modelArn = jobs[0]!.configuredAudienceModelArn;
+    const modelArn = jobs[0].configuredAudienceModelArn;
     const env = harness.applyEnv({ COLLABORATION_IDS: id, CONFIGURED_AUDIENCE_MODEL_ARN: modelArn, COMPRESSION: 'none' });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
@@ -237,7 +269,7 @@ describe('export job over the wire', () => {
     const records = await harness.readSnapshot(key);
     expect(records).toEqual(jobs.filter((j) => j.configuredAudienceModelArn === modelArn).map((j) => expectedRecord(j, id)));
     expect(manifest.configured_audience_model_arn).toBe(modelArn);
-    expect(manifest.collaborations[0]!.object_bytes).toBe((await harness.readObject(key)).length);
+    expect(manifest.collaborations[0].object_bytes).toBe((await harness.readObject(key)).length);
   });
 
   test('metrics: ExportedJobs and DeleteFailedJobs per collaboration and in total, DeleteFailedJobs even when 0', async () => {
@@ -266,7 +298,9 @@ describe('export job over the wire', () => {
     const env = harness.applyEnv({ COLLABORATION_IDS: 'not-a-uuid' });
 
     await expect(runExportJob({ scheduledTime: SCHEDULED }, env)).rejects.toThrow(/COLLABORATION_IDS item 1 "not-a-uuid"/);
-    await expect(runExportJob({ scheduledTime: 'yesterday' }, harness.env({ COLLABORATION_IDS: collaborationId(1) }))).rejects.toThrow(/"yesterday"/);
+    await expect(runExportJob({ scheduledTime: 'yesterday' }, harness.env({ COLLABORATION_IDS: collaborationId(1) }))).rejects.toThrow(
+      /"yesterday"/,
+    );
 
     expect(harness.emulator.requests).toHaveLength(0);
     expect(await harness.listKeys()).toHaveLength(before);

@@ -33,7 +33,7 @@ class RecordingSource<T> implements AsyncIterable<T>, AsyncIterator<T> {
     await this.gates.get(index);
     if (index === this.options.failAt) throw this.options.error ?? new Error(`item ${index} failed`);
     if (index >= this.items.length) return { done: true, value: undefined };
-    return { done: false, value: this.items[index]! };
+    return { done: false, value: this.items[index] };
   }
 
   async return(): Promise<IteratorResult<T>> {

@@ -83,7 +83,9 @@ describe('resolveScheduledTime', () => {
       expect(errorOf(eventBridgeEvent('soon')).message).toBe(
         'time "soon" is not an ISO-8601 date-time with a time zone, such as 2026-11-28T09:00:00Z',
       );
-      expect(errorOf(eventBridgeEvent(1714467600)).message).toContain('time must be an ISO-8601 date-time string such as 2026-11-28T09:00:00Z, got 1714467600');
+      expect(errorOf(eventBridgeEvent(1714467600)).message).toContain(
+        'time must be an ISO-8601 date-time string such as 2026-11-28T09:00:00Z, got 1714467600',
+      );
     });
   });
 

@@ -47,7 +47,11 @@ beforeEach(() => {
 
 afterEach(() => output.restore());
 
-function seed(count: number, where: { accountId: string; region: string }, id = collaborationId(next++)): { id: string; jobs: EmulatorJob[] } {
+function seed(
+  count: number,
+  where: { accountId: string; region: string },
+  id = collaborationId(next++),
+): { id: string; jobs: EmulatorJob[] } {
   const jobs = generateJobs({ collaborationId: id, count, accountId: where.accountId, region: where.region });
   harness.emulator.seed(id, jobs, where);
   return { id, jobs };
@@ -79,7 +83,14 @@ describe('sources over the wire', () => {
     expect(await harness.readSnapshot(key(member.id, MEMBER, 'eu-west-1'))).toEqual(member.jobs.map((j) => expectedRecord(j, member.id)));
     expect(await harness.readSnapshot(key(memberOtherRegion.id, MEMBER, 'eu-central-1'))).toHaveLength(5);
     expect(manifest.sources).toEqual([
-      { region: 'us-east-1', role_arn: null, account_id: LOCAL_ACCOUNT_ID, collaboration_selection: [own.id], status: 'succeeded', error: null },
+      {
+        region: 'us-east-1',
+        role_arn: null,
+        account_id: LOCAL_ACCOUNT_ID,
+        collaboration_selection: [own.id],
+        status: 'succeeded',
+        error: null,
+      },
       { region: 'eu-west-1', role_arn: ROLE, account_id: MEMBER, collaboration_selection: [member.id], status: 'succeeded', error: null },
       { region: 'eu-central-1', role_arn: ROLE, account_id: MEMBER, collaboration_selection: '*', status: 'succeeded', error: null },
     ]);
@@ -99,7 +110,13 @@ describe('sources over the wire', () => {
     expect(harness.sts.requests.filter((r) => r.action === 'GetCallerIdentity')).toHaveLength(3);
     // Per-collaboration metrics carry the account and the Region.
     const perCollaboration = output.metrics().filter((m) => m.name === 'ExportedJobs' && m.dimensions.CollaborationId === member.id);
-    expect(perCollaboration).toEqual([{ name: 'ExportedJobs', value: 230, dimensions: { AccountId: MEMBER, CollaborationId: member.id, Region: 'eu-west-1', service: expect.any(String) } }]);
+    expect(perCollaboration).toEqual([
+      {
+        name: 'ExportedJobs',
+        value: 230,
+        dimensions: { AccountId: MEMBER, CollaborationId: member.id, Region: 'eu-west-1', service: expect.any(String) },
+      },
+    ]);
   });
 
   test('a warm second run reuses the assumed session: no second AssumeRole', async () => {
@@ -123,17 +140,32 @@ describe('sources over the wire', () => {
       { region: 'eu-west-2', roleArn: ROLE, externalId: 'member-external-id', collaborationIds: [member.id] },
     ]);
 
-    expect(manifest).toMatchObject({ status: 'failed', reason: 'collaboration_failed', totals: { collaborations: 5, succeeded: 2, failed: 3 } });
+    expect(manifest).toMatchObject({
+      status: 'failed',
+      reason: 'collaboration_failed',
+      totals: { collaborations: 5, succeeded: 2, failed: 3 },
+    });
     const denied = manifest.collaborations.filter((c) => c.role_arn === DENIED_ROLE);
     expect(denied.map((c) => c.collaboration_id)).toEqual([unreachable, member.id]);
     for (const entry of denied) {
-      expect(entry).toMatchObject({ status: 'failed', account_id: OTHER, region: 'eu-west-1', object_key: null, error: { name: 'SourceUnavailableError' } });
+      expect(entry).toMatchObject({
+        status: 'failed',
+        account_id: OTHER,
+        region: 'eu-west-1',
+        object_key: null,
+        error: { name: 'SourceUnavailableError' },
+      });
       expect(entry.error!.message).toContain(`The role ${DENIED_ROLE} could not be assumed in eu-west-1 (AccessDenied:`);
     }
     const wrongExternalId = manifest.collaborations.find((c) => c.role_arn === ROLE && c.region === 'eu-west-1')!;
-    expect(wrongExternalId).toMatchObject({ collaboration_id: '*', status: 'failed', account_id: MEMBER, error: { name: 'SourceUnavailableError' } });
+    expect(wrongExternalId).toMatchObject({
+      collaboration_id: '*',
+      status: 'failed',
+      account_id: MEMBER,
+      error: { name: 'SourceUnavailableError' },
+    });
     expect(manifest.sources.map((s) => s.status)).toEqual(['succeeded', 'failed', 'failed', 'succeeded']);
-    expect(manifest.sources[1]!.error!.message).toContain(DENIED_ROLE);
+    expect(manifest.sources[1].error!.message).toContain(DENIED_ROLE);
     // The other sources completed; eu-west-2 of the member has no jobs of that collaboration: an empty object.
     expect(await harness.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toHaveLength(10);
     expect(await harness.readSnapshot(key(member.id, MEMBER, 'eu-west-2'))).toEqual([]);
@@ -195,7 +227,10 @@ describe('sources over the wire', () => {
 
   test('EXPORT_SOURCES and COLLABORATION_IDS together: one clear error, before any request', async () => {
     const keysBefore = await harness.listKeys();
-    const env = harness.applyEnv({ EXPORT_SOURCES: JSON.stringify([{ region: 'us-east-1', collaborationIds: '*' }]), COLLABORATION_IDS: collaborationId(1) });
+    const env = harness.applyEnv({
+      EXPORT_SOURCES: JSON.stringify([{ region: 'us-east-1', collaborationIds: '*' }]),
+      COLLABORATION_IDS: collaborationId(1),
+    });
     // A time no other test writes: had the run started, its manifest would be a new key.
     const event = { scheduledTime: '2026-11-28T23:00:00Z' };
     await expect(runExportJob(event, env)).rejects.toThrow(ConfigurationError);

@@ -53,15 +53,39 @@ describe('parseSourceList', () => {
     ['an item that is not an object', '["eu-west-1"]', 'EXPORT_SOURCES[0] "eu-west-1" is not an object'],
     ['a missing region', `[{"collaborationIds":"*"}]`, 'EXPORT_SOURCES[0].region (missing) is not a Region name'],
     ['a bad region', `[{"region":"EU-WEST-1","collaborationIds":"*"}]`, 'EXPORT_SOURCES[0].region "EU-WEST-1" is not a Region name'],
-    ['a role that is not a role ARN', `[{"region":"eu-west-1","roleArn":"arn:aws:iam::4444:user/x","collaborationIds":"*"}]`, 'EXPORT_SOURCES[0].roleArn "arn:aws:iam::4444:user/x" is not an IAM role ARN'],
-    ['an external id without a role', `[{"region":"eu-west-1","externalId":"abc","collaborationIds":"*"}]`, 'EXPORT_SOURCES[0].externalId is given without a roleArn'],
-    ['a too short external id', `[{"region":"eu-west-1","roleArn":"${ROLE}","externalId":"a","collaborationIds":"*"}]`, 'EXPORT_SOURCES[0].externalId "a" must be 2 to 1224'],
+    [
+      'a role that is not a role ARN',
+      `[{"region":"eu-west-1","roleArn":"arn:aws:iam::4444:user/x","collaborationIds":"*"}]`,
+      'EXPORT_SOURCES[0].roleArn "arn:aws:iam::4444:user/x" is not an IAM role ARN',
+    ],
+    [
+      'an external id without a role',
+      `[{"region":"eu-west-1","externalId":"abc","collaborationIds":"*"}]`,
+      'EXPORT_SOURCES[0].externalId is given without a roleArn',
+    ],
+    [
+      'a too short external id',
+      `[{"region":"eu-west-1","roleArn":"${ROLE}","externalId":"a","collaborationIds":"*"}]`,
+      'EXPORT_SOURCES[0].externalId "a" must be 2 to 1224',
+    ],
     ['an unknown key', `[{"region":"eu-west-1","collaborationIds":"*","role":"x"}]`, 'EXPORT_SOURCES[0] has an unknown key "role"'],
-    ['missing collaborationIds', `[{"region":"eu-west-1"}]`, 'EXPORT_SOURCES[0].collaborationIds (missing) must be a list of collaboration ids, or "*"'],
+    [
+      'missing collaborationIds',
+      `[{"region":"eu-west-1"}]`,
+      'EXPORT_SOURCES[0].collaborationIds (missing) must be a list of collaboration ids, or "*"',
+    ],
     ['a comma-separated string', `[{"region":"eu-west-1","collaborationIds":"${A},${B}"}]`, 'must be a list of collaboration ids, or "*"'],
     ['an empty id list', `[{"region":"eu-west-1","collaborationIds":[]}]`, 'EXPORT_SOURCES[0].collaborationIds lists no collaboration'],
-    ['a bad id', `[{"region":"eu-west-1","collaborationIds":["nope"]}]`, 'EXPORT_SOURCES[0].collaborationIds item 1 "nope" is not a collaboration id'],
-    ['an uppercase id', `[{"region":"eu-west-1","collaborationIds":["${A.toUpperCase()}"]}]`, `must be lowercase, as the API returns it: ${A}`],
+    [
+      'a bad id',
+      `[{"region":"eu-west-1","collaborationIds":["nope"]}]`,
+      'EXPORT_SOURCES[0].collaborationIds item 1 "nope" is not a collaboration id',
+    ],
+    [
+      'an uppercase id',
+      `[{"region":"eu-west-1","collaborationIds":["${A.toUpperCase()}"]}]`,
+      `must be lowercase, as the API returns it: ${A}`,
+    ],
     ['* in a list', `[{"region":"eu-west-1","collaborationIds":["${A}","*"]}]`, 'item 2 "*": * must stand alone'],
     ['a repeated id', `[{"region":"eu-west-1","collaborationIds":["${A}","${A}"]}]`, `item 2 "${A}" is listed twice`],
     [
@@ -107,12 +131,17 @@ describe('loadExporterConfig: sources', () => {
 
   it('COLLABORATION_IDS is one source: the function’s own credentials and Region', () => {
     const config = loadExporterConfig({ ...BASE, COLLABORATION_IDS: A });
-    expect(config.sources).toEqual([{ region: 'us-east-1', roleArn: undefined, externalId: undefined, collaborations: { kind: 'listed', collaborationIds: [A] } }]);
+    expect(config.sources).toEqual([
+      { region: 'us-east-1', roleArn: undefined, externalId: undefined, collaborations: { kind: 'listed', collaborationIds: [A] } },
+    ]);
     expect(config.sourcesConfigured).toBe(false);
   });
 
   it('EXPORT_SOURCES inline', () => {
-    const config = loadExporterConfig({ ...BASE, EXPORT_SOURCES: JSON.stringify([{ region: 'eu-west-1', roleArn: ROLE, collaborationIds: '*' }]) });
+    const config = loadExporterConfig({
+      ...BASE,
+      EXPORT_SOURCES: JSON.stringify([{ region: 'eu-west-1', roleArn: ROLE, collaborationIds: '*' }]),
+    });
     expect(config.sources).toEqual([{ region: 'eu-west-1', roleArn: ROLE, externalId: undefined, collaborations: { kind: 'all' } }]);
     expect(config.sourcesConfigured).toBe(true);
     expect(config.region).toBe('us-east-1');
@@ -123,11 +152,13 @@ describe('loadExporterConfig: sources', () => {
     try {
       writeFileSync(path.join(dir, 'export-sources.json'), JSON.stringify([{ region: 'eu-west-1', collaborationIds: [A] }]));
       const config = loadExporterConfig({ ...BASE, EXPORT_SOURCES_FILE: 'export-sources.json', LAMBDA_TASK_ROOT: dir });
-      expect(config.sources[0]!.collaborations).toEqual({ kind: 'listed', collaborationIds: [A] });
+      expect(config.sources[0].collaborations).toEqual({ kind: 'listed', collaborationIds: [A] });
       const error = errorOf({ ...BASE, EXPORT_SOURCES_FILE: 'missing.json', LAMBDA_TASK_ROOT: dir });
       expect(error.message).toContain(`EXPORT_SOURCES_FILE "missing.json" cannot be read (ENOENT: ${path.join(dir, 'missing.json')})`);
       writeFileSync(path.join(dir, 'bad.json'), '[{"region":"x","collaborationIds":"*"}]');
-      expect(errorOf({ ...BASE, EXPORT_SOURCES_FILE: path.join(dir, 'bad.json') }).message).toContain(`EXPORT_SOURCES_FILE ${path.join(dir, 'bad.json')}[0].region "x"`);
+      expect(errorOf({ ...BASE, EXPORT_SOURCES_FILE: path.join(dir, 'bad.json') }).message).toContain(
+        `EXPORT_SOURCES_FILE ${path.join(dir, 'bad.json')}[0].region "x"`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -145,6 +176,9 @@ describe('loadExporterConfig: sources', () => {
 
   it('no Region is a configuration problem, collected with the others', () => {
     const error = errorOf({ SNAPSHOT_BUCKET: 'snapshots-test', COLLABORATION_IDS: 'bad' });
-    expect(error.problems).toEqual([expect.stringContaining('AWS_REGION is not set'), expect.stringContaining('COLLABORATION_IDS item 1 "bad"')]);
+    expect(error.problems).toEqual([
+      expect.stringContaining('AWS_REGION is not set'),
+      expect.stringContaining('COLLABORATION_IDS item 1 "bad"'),
+    ]);
   });
 });

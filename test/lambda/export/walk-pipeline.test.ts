@@ -38,7 +38,10 @@ function recordArrivals(): Array<{ operation: RecordedRequest['operation']; getP
   const push = requests.push.bind(requests);
   requests.push = (...items: RecordedRequest[]) => {
     for (const item of items) {
-      arrivals.push({ operation: item.operation, getPending: requests.some((r) => r.operation === 'GetAudienceGenerationJob' && r.status === undefined) });
+      arrivals.push({
+        operation: item.operation,
+        getPending: requests.some((r) => r.operation === 'GetAudienceGenerationJob' && r.status === undefined),
+      });
     }
     return push(...items);
   };

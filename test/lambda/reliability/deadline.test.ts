@@ -96,7 +96,13 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
   test('the deadline also cuts a retry wait short (a 429 with Retry-After: 30)', async () => {
     const c = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
     harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
-    const env = harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none', MAX_CONCURRENCY: undefined });
+    const env = harness.applyEnv({
+      COLLABORATION_IDS: c.id,
+      SNAPSHOT_BUCKET: BUCKET,
+      AWS_ENDPOINT_URL_S3: proxy.endpoint,
+      COMPRESSION: 'none',
+      MAX_CONCURRENCY: undefined,
+    });
     const started = Date.now();
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 1_500, deadlineMarginMs: 1_000 });
@@ -149,12 +155,34 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect([harness.emulator.requests.length, proxy.requests.length]).toEqual(sentAtReturn);
 
     const manifest = await reader.readManifest(MANIFEST_KEY);
-    expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline', totals: { collaborations: 4, succeeded: 1, failed: 3, jobs: 7 } });
+    expect(manifest).toMatchObject({
+      status: 'failed',
+      reason: 'deadline',
+      totals: { collaborations: 4, succeeded: 1, failed: 3, jobs: 7 },
+    });
     const entry = (id: string) => manifest.collaborations.find((e) => e.collaboration_id === id)!;
-    expect(entry(a.id)).toMatchObject({ status: 'failed', pages: 20, job_count: 2_000, object_key: null, error: { name: 'DeadlineExceededError' } });
+    expect(entry(a.id)).toMatchObject({
+      status: 'failed',
+      pages: 20,
+      job_count: 2_000,
+      object_key: null,
+      error: { name: 'DeadlineExceededError' },
+    });
     expect(entry(b.id)).toMatchObject({ status: 'succeeded', job_count: 7, object_key: KEY(b.id) });
-    expect(entry(c.id)).toMatchObject({ status: 'failed', pages: 1, job_count: 100, object_key: null, error: { name: 'DeadlineExceededError' } });
-    expect(entry(d.id)).toMatchObject({ status: 'failed', pages: 0, job_count: 0, object_key: null, error: { name: 'DeadlineExceededError', message: expect.stringMatching(/^Not started: /) } });
+    expect(entry(c.id)).toMatchObject({
+      status: 'failed',
+      pages: 1,
+      job_count: 100,
+      object_key: null,
+      error: { name: 'DeadlineExceededError' },
+    });
+    expect(entry(d.id)).toMatchObject({
+      status: 'failed',
+      pages: 0,
+      job_count: 0,
+      object_key: null,
+      error: { name: 'DeadlineExceededError', message: expect.stringMatching(/^Not started: /) },
+    });
 
     const records = await expectRunInvariant(reader, manifest);
     expect(records.get(b.id)).toEqual(b.jobs.map((j) => expectedRecord(j, b.id)));
@@ -177,7 +205,13 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     // Two pages of the unfiltered listing, then it hangs (page size 100: the first page spans two collaborations).
     const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: ANY_COLLABORATION } as const;
     harness.emulator.faults.slowResponse(2, 1, scope).slowResponse(1_000, HANG_MS, scope);
-    const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'gzip', MAX_CONCURRENCY: undefined });
+    const env = harness.applyEnv({
+      COLLABORATION_IDS: '*',
+      SNAPSHOT_BUCKET: BUCKET,
+      AWS_ENDPOINT_URL_S3: proxy.endpoint,
+      COMPRESSION: 'gzip',
+      MAX_CONCURRENCY: undefined,
+    });
 
     // A margin injected through runExportJob: 3 s left, stop 1 s before.
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, { remainingTimeMs: () => 3_000, deadlineMarginMs: 1_000 });
@@ -225,9 +259,12 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${m.id}`)).toEqual([]);
     expectRunMetrics(output, manifest);
     // S3 never answered, so the writer could not wait for the abort: it says so, once per snapshot.
-    expect(output.errorLogs().filter((l) => l.message === 'Could not abort the snapshot upload').map((l) => l.key)).toEqual(
-      expect.arrayContaining([KEY(h.id), KEY(m.id)]),
-    );
+    expect(
+      output
+        .errorLogs()
+        .filter((l) => l.message === 'Could not abort the snapshot upload')
+        .map((l) => l.key),
+    ).toEqual(expect.arrayContaining([KEY(h.id), KEY(m.id)]));
     // M's multipart upload is the one left open (the bucket's lifecycle rule removes it after a day).
     expect((await reader.openUploads()).every((key) => key === KEY(m.id))).toBe(true);
     await reader.abortOpenUploads();

@@ -18,7 +18,16 @@ import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
 import { ExportHarness, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, collaborationId } from '../../support/export-harness';
-import { BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../../support/run-checks';
+import {
+  BucketReader,
+  CapturedOutput,
+  MANIFEST_KEY,
+  SCHEDULED,
+  expectRunInvariant,
+  expectRunMetrics,
+  expectedRecord,
+  objectKey,
+} from '../../support/run-checks';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -150,7 +159,11 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
   });
 
   it('a sustained rate limit (token bucket, not listed in the issue): every collaboration completes', async () => {
-    const collaborations = [seeded(90, { statuses: ['ACTIVE'] }), seeded(90, { statuses: ['ACTIVE'] }), seeded(90, { statuses: ['ACTIVE'] })];
+    const collaborations = [
+      seeded(90, { statuses: ['ACTIVE'] }),
+      seeded(90, { statuses: ['ACTIVE'] }),
+      seeded(90, { statuses: ['ACTIVE'] }),
+    ];
     harness.emulator.faults.rateLimit({ requestsPerSecond: 4, burst: 1 }); // three first pages at once: two are over
 
     const outcome = await runHandler(collaborations.map((c) => c.id));
@@ -216,8 +229,16 @@ describe('bodies the client cannot trust: that collaboration fails with a clear 
   const cases: Array<[string, (id: string) => void, RegExp]> = [
     ['a truncated body on page 2', (id) => onSecondPage(id, (s) => harness.emulator.faults.truncateBody(1, s)), /not valid JSON/],
     ['malformed JSON on page 2', (id) => onSecondPage(id, (s) => harness.emulator.faults.malformedJson(1, s)), /not valid JSON/],
-    ['a summary without its required name on page 2', (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'name', s)), /audienceGenerationJobs\[0\]\.name is required/],
-    ['a page without audienceGenerationJobs', (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'audienceGenerationJobs', s)), /audienceGenerationJobs is required/],
+    [
+      'a summary without its required name on page 2',
+      (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'name', s)),
+      /audienceGenerationJobs\[0\]\.name is required/,
+    ],
+    [
+      'a page without audienceGenerationJobs',
+      (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'audienceGenerationJobs', s)),
+      /audienceGenerationJobs is required/,
+    ],
     [
       'a GetAudienceGenerationJob answer without createTime',
       (id) => harness.emulator.faults.missingRequiredField(1, 'createTime', { operation: 'GetAudienceGenerationJob', collaborationId: id }),
@@ -242,20 +263,22 @@ describe('bodies the client cannot trust: that collaboration fails with a clear 
 
   it('a status outside the model is exported as-is, with a warning; the snapshot is complete', async () => {
     const c = seeded(12);
-    const arn = c.jobs[3]!.audienceGenerationJobArn;
+    const arn = c.jobs[3].audienceGenerationJobArn;
     harness.emulator.faults.unknownStatus('ARCHIVED_BY_A_NEWER_API', arn);
 
     const outcome = await runHandler([c.id]);
 
-    const expected = c.jobs.map((job) => expectedRecord(job.audienceGenerationJobArn === arn ? { ...job, status: 'ARCHIVED_BY_A_NEWER_API' } : job, c.id));
+    const expected = c.jobs.map((job) =>
+      expectedRecord(job.audienceGenerationJobArn === arn ? { ...job, status: 'ARCHIVED_BY_A_NEWER_API' } : job, c.id),
+    );
     expect(outcome.records.get(c.id)).toEqual(expected);
-    expect(outcome.manifest.collaborations[0]!.status_counts.ARCHIVED_BY_A_NEWER_API).toBe(1);
+    expect(outcome.manifest.collaborations[0].status_counts.ARCHIVED_BY_A_NEWER_API).toBe(1);
     expect(output.logs().filter((l) => l.level === 'WARN' && l.status === 'ARCHIVED_BY_A_NEWER_API')).toHaveLength(1);
   });
 
   it('a job deleted between List and Get is exported with status_details null', async () => {
     const c = seeded(7); // one job per status; index 2 is CREATE_FAILED
-    const vanished = c.jobs[2]!;
+    const vanished = c.jobs[2];
     expect(vanished.status).toBe('CREATE_FAILED');
     // The emulator has no delete: drop the job from its Get index only, so that List still serves it.
     (harness.emulator as unknown as { store: { byArn: Map<string, unknown> } }).store.byArn.delete(vanished.audienceGenerationJobArn);
@@ -311,7 +334,12 @@ describe('credentials: one clear message, not one failure per collaboration', ()
   async function runWithoutUsableCredentials(credentials: Record<string, string | undefined>): Promise<Error> {
     const ids = [seeded(3).id, seeded(3).id, seeded(3).id];
     const before = await reader.listKeys();
-    harness.applyEnv({ COLLABORATION_IDS: ids.join(','), AWS_SESSION_TOKEN: undefined, AWS_CREDENTIAL_EXPIRATION: undefined, ...credentials });
+    harness.applyEnv({
+      COLLABORATION_IDS: ids.join(','),
+      AWS_SESSION_TOKEN: undefined,
+      AWS_CREDENTIAL_EXPIRATION: undefined,
+      ...credentials,
+    });
     const context = { getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
     const thrown = await handler({ scheduledTime: SCHEDULED }, context).then(
       () => undefined,
@@ -329,20 +357,28 @@ describe('credentials: one clear message, not one failure per collaboration', ()
     const thrown = await runWithoutUsableCredentials({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
 
     expect(thrown).toMatchObject({ name: 'CredentialsError', message: expect.stringMatching(/^No AWS credentials could be resolved/) });
-    expect(output.errorLogs()[0]).toMatchObject({ message: 'Export not started: no usable AWS credentials', error: { name: 'CredentialsError' } });
+    expect(output.errorLogs()[0]).toMatchObject({
+      message: 'Export not started: no usable AWS credentials',
+      error: { name: 'CredentialsError' },
+    });
   });
 
   it('credentials that have expired (AWS_CREDENTIAL_EXPIRATION in the past): the same, before any request', async () => {
     const thrown = await runWithoutUsableCredentials({ AWS_CREDENTIAL_EXPIRATION: '2026-01-01T00:00:00Z' });
 
-    expect(thrown).toMatchObject({ name: 'CredentialsError', message: 'The AWS credentials expired at 2026-01-01T00:00:00.000Z; refresh them and run again' });
+    expect(thrown).toMatchObject({
+      name: 'CredentialsError',
+      message: 'The AWS credentials expired at 2026-01-01T00:00:00.000Z; refresh them and run again',
+    });
   });
 
   it('credentials the service rejects (a stale session token): the run stops after the first answer, one error log', async () => {
     // An emulator that expects the current session token; the exporter holds a stale one (s3rver ignores tokens).
     const strict = await CleanRoomsMLEmulator.start({ credentials: { ...LOCAL_CREDENTIALS, sessionToken: 'current-session-token' } });
     // STS still knows the stale session (it was valid when the role session began), so the source opens.
-    const sts = await StsEmulator.start({ identities: new LocalIdentities([{ ...LOCAL_CREDENTIALS, sessionToken: 'stale-session-token', accountId: LOCAL_ACCOUNT_ID }]) });
+    const sts = await StsEmulator.start({
+      identities: new LocalIdentities([{ ...LOCAL_CREDENTIALS, sessionToken: 'stale-session-token', accountId: LOCAL_ACCOUNT_ID }]),
+    });
     try {
       const ids = Array.from({ length: 6 }, () => collaborationId(next++));
       for (const id of ids) strict.seed(id, generateJobs({ collaborationId: id, count: 3 }));
@@ -362,7 +398,10 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       expect(names.filter((n) => n === 'CredentialsRejectedError').length).toBeGreaterThanOrEqual(4);
       expect(names.every((n) => n === 'CredentialsRejectedError' || n === 'UnrecognizedClientException')).toBe(true);
       const errors = output.errorLogs().map((l) => l.message);
-      expect(errors).toEqual(['Export stopped: the credentials were rejected; the remaining collaborations are not exported', 'Export finished']);
+      expect(errors).toEqual([
+        'Export stopped: the credentials were rejected; the remaining collaborations are not exported',
+        'Export finished',
+      ]);
     } finally {
       await Promise.all([strict.stop(), sts.stop()]);
     }
@@ -374,7 +413,10 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       execFile(
         process.execPath,
         [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'lambda/cli/export-cli.ts', '--scheduled-time', SCHEDULED],
-        { cwd: ROOT, env: { PATH: process.env.PATH, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...stripUndefined(env) } },
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...stripUndefined(env) },
+        },
         (error, _stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
       );
     });
@@ -401,7 +443,10 @@ describe('reruns and scheduled times', () => {
     expect((await reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
     expect(second.records.get(c.id)).toEqual(first.records.get(c.id));
     expect(manifestBytes.map((e) => e.object_key)).toEqual([objectKey(c.id)]);
-    expect(await reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${c.id}`)).toEqual([objectKey(c.id), objectKey(c.id, '20261128T100000Z')]);
+    expect(await reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${c.id}`)).toEqual([
+      objectKey(c.id),
+      objectKey(c.id, '20261128T100000Z'),
+    ]);
     const later = await reader.readSnapshot(objectKey(c.id, '20261128T100000Z'));
     expect(later.map((r) => r.audience_generation_job_arn)).toEqual(c.jobs.map((j) => j.audienceGenerationJobArn));
     expect(later.every((r) => r.snapshot_time === '2026-11-28T10:00:00.000Z')).toBe(true);
@@ -421,7 +466,7 @@ describe('reruns and scheduled times', () => {
   });
 });
 
-describe('reruns and scheduled times: an earlier attempt\'s object', () => {
+describe("reruns and scheduled times: an earlier attempt's object", () => {
   it('a later attempt of the same time that fails leaves the earlier complete object in place; its manifest reports the failure', async () => {
     const c = seeded(40);
     await runHandler([c.id]);
@@ -429,12 +474,18 @@ describe('reruns and scheduled times: an earlier attempt\'s object', () => {
     harness.emulator.faults.denyCollaboration(c.id);
     harness.applyEnv({ COLLABORATION_IDS: c.id });
 
-    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toThrow(/AccessDenied/);
+    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toThrow(
+      /AccessDenied/,
+    );
 
     // The function may not delete (least privilege): the object of the earlier attempt stays, complete and
     // unchanged; the latest manifest, which overwrote the earlier one, says this attempt exported nothing.
     expect((await reader.readObject(objectKey(c.id))).equals(before)).toBe(true);
-    expect((await reader.readManifest()).collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'AccessDeniedException' } });
+    expect((await reader.readManifest()).collaborations[0]).toMatchObject({
+      status: 'failed',
+      object_key: null,
+      error: { name: 'AccessDeniedException' },
+    });
   });
 });
 

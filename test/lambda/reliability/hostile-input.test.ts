@@ -11,7 +11,15 @@ import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { ExportHarness, collaborationId } from '../../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../../support/run-checks';
+import {
+  BucketReader,
+  CapturedOutput,
+  SCHEDULED,
+  expectRunInvariant,
+  expectedRecord,
+  objectKey,
+  parseNdjson,
+} from '../../support/run-checks';
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 let harness: ExportHarness;
@@ -45,7 +53,10 @@ afterEach(() => {
  * Runs the job and expects it to stop with a ConfigurationError before doing anything: no request to the
  * emulator, no object written, one error log, ExportSucceeded 0. Returns the error.
  */
-async function expectRejectedBeforeAnyCall(event: unknown, overrides: Record<string, string | undefined>): Promise<{ message: string; problems: readonly string[] }> {
+async function expectRejectedBeforeAnyCall(
+  event: unknown,
+  overrides: Record<string, string | undefined>,
+): Promise<{ message: string; problems: readonly string[] }> {
   const before = await reader.listKeys();
   const env = harness.applyEnv({ COLLABORATION_IDS: A, SNAPSHOT_PREFIX: undefined, ...overrides });
   const error = await runExportJob(event, env).then(
@@ -75,7 +86,11 @@ describe('configuration: a clear error before any call', () => {
     ['* inside a list', { COLLABORATION_IDS: `${A},*` }, /\* must stand alone/],
     ['a NUL byte', { COLLABORATION_IDS: `${A}\u0000` }, /is not a collaboration id/],
     ['a thousand collaborations', { COLLABORATION_IDS: thousand }, /lists 1000 collaborations; at most 500 are supported per run/],
-    ['a prefix with ..', { SNAPSHOT_PREFIX: 'exports/../other/' }, /SNAPSHOT_PREFIX "exports\/..\/other\/" is not a valid key prefix: it must not contain empty, \. or \.\. path segments/],
+    [
+      'a prefix with ..',
+      { SNAPSHOT_PREFIX: 'exports/../other/' },
+      /SNAPSHOT_PREFIX "exports\/..\/other\/" is not a valid key prefix: it must not contain empty, \. or \.\. path segments/,
+    ],
     ['a prefix that is ..', { SNAPSHOT_PREFIX: '../' }, /must not contain empty, \. or \.\. path segments/],
     ['a prefix with a leading /', { SNAPSHOT_PREFIX: '/exports/' }, /must not start with \//],
     ['a prefix with //', { SNAPSHOT_PREFIX: 'exports//jobs/' }, /must not contain empty/],
@@ -94,20 +109,48 @@ describe('configuration: a clear error before any call', () => {
     ['a negative attempt count', { CLEANROOMSML_MAX_ATTEMPTS: '-1' }, /must be an integer from 1 to 20/],
     ['a timeout in exponent form', { CLEANROOMSML_REQUEST_TIMEOUT_MS: '1e3' }, /must be an integer from 100 to 300000/],
     ['an unknown compression', { COMPRESSION: 'brotli' }, /COMPRESSION "brotli" must be gzip or none/],
-    ['a model ARN of another resource type', { CONFIGURED_AUDIENCE_MODEL_ARN: 'arn:aws:s3:::bucket' }, /is not a configured audience model ARN/],
+    [
+      'a model ARN of another resource type',
+      { CONFIGURED_AUDIENCE_MODEL_ARN: 'arn:aws:s3:::bucket' },
+      /is not a configured audience model ARN/,
+    ],
   ])('%s', async (_, overrides, message) => {
-    const error = await expectRejectedBeforeAnyCall({ scheduledTime: SCHEDULED }, { MAX_CONCURRENCY: undefined, CLEANROOMSML_MAX_ATTEMPTS: undefined, CLEANROOMSML_REQUEST_TIMEOUT_MS: undefined, COMPRESSION: undefined, CONFIGURED_AUDIENCE_MODEL_ARN: undefined, ...overrides });
+    const error = await expectRejectedBeforeAnyCall(
+      { scheduledTime: SCHEDULED },
+      {
+        MAX_CONCURRENCY: undefined,
+        CLEANROOMSML_MAX_ATTEMPTS: undefined,
+        CLEANROOMSML_REQUEST_TIMEOUT_MS: undefined,
+        COMPRESSION: undefined,
+        CONFIGURED_AUDIENCE_MODEL_ARN: undefined,
+        ...overrides,
+      },
+    );
     expect(error.message).toMatch(message);
   });
 
   it('every problem at once: one error that lists each of them', async () => {
     const error = await expectRejectedBeforeAnyCall(
       { scheduledTime: SCHEDULED },
-      { COLLABORATION_IDS: `${A.toUpperCase()},,x`, SNAPSHOT_BUCKET: 'Bad_Bucket', SNAPSHOT_PREFIX: '/../', COMPRESSION: 'zip', MAX_CONCURRENCY: '999' },
+      {
+        COLLABORATION_IDS: `${A.toUpperCase()},,x`,
+        SNAPSHOT_BUCKET: 'Bad_Bucket',
+        SNAPSHOT_PREFIX: '/../',
+        COMPRESSION: 'zip',
+        MAX_CONCURRENCY: '999',
+      },
     );
     expect(error.problems).toHaveLength(7);
     expect(error.message).toMatch(/^Invalid configuration: /);
-    for (const fragment of ['must be lowercase', 'is empty', 'is not a collaboration id', 'SNAPSHOT_BUCKET', 'SNAPSHOT_PREFIX', 'COMPRESSION', 'MAX_CONCURRENCY']) {
+    for (const fragment of [
+      'must be lowercase',
+      'is empty',
+      'is not a collaboration id',
+      'SNAPSHOT_BUCKET',
+      'SNAPSHOT_PREFIX',
+      'COMPRESSION',
+      'MAX_CONCURRENCY',
+    ]) {
       expect(error.message).toContain(fragment);
     }
   });
@@ -171,13 +214,30 @@ describe('data from the API at the edges of the model', () => {
     const jobs: EmulatorJob[] = base.map((job, i) => {
       switch (i) {
         case 0: // the model's maximum lengths
-          return { ...job, name: fill('Zielgruppe été 日本 ', 63), description: fill('Line one ✓\r\nline two\t', 255), audienceGenerationJobArn: longArn(job.audienceGenerationJobArn), configuredAudienceModelArn: longArn(job.configuredAudienceModelArn) };
+          return {
+            ...job,
+            name: fill('Zielgruppe été 日本 ', 63),
+            description: fill('Line one ✓\r\nline two\t', 255),
+            audienceGenerationJobArn: longArn(job.audienceGenerationJobArn),
+            configuredAudienceModelArn: longArn(job.configuredAudienceModelArn),
+          };
         case 1: // line and paragraph separators, NEL and a BOM, allowed by NameString and ResourceDescription
           return { ...job, name: `a\u2028b\u2029c\u0085d\ufeff`, description: 'x\u2028\r\n\u2029\u0085y' };
         case 2: // lone surrogates, which the patterns' \uD800, \uDBFF-\uDC00 and \uDFFF allow
-          return { ...job, name: `lone ${LONE.join(' ')}`, description: LONE.join('') + '\ud800\udc00', statusDetails: { statusCode: '\udfff', message: `bad ${LONE.join('')}` } };
+          return {
+            ...job,
+            name: `lone ${LONE.join(' ')}`,
+            description: LONE.join('') + '\ud800\udc00',
+            statusDetails: { statusCode: '\udfff', message: `bad ${LONE.join('')}` },
+          };
         case 3: // every C0 control character and DEL, in the unconstrained statusDetails
-          return { ...job, statusDetails: { statusCode: 'CTRL', message: Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).join('') + '\u007f' } };
+          return {
+            ...job,
+            statusDetails: {
+              statusCode: 'CTRL',
+              message: Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)).join('') + '\u007f',
+            },
+          };
         case 4: // JSON and HTML inside strings
           return { ...job, name: '{"name":"inner"}\\"', description: '</script><script>alert(1)</script>\n"]}' };
         case 5: // a 1-character name and an empty description
@@ -210,7 +270,7 @@ describe('data from the API at the edges of the model', () => {
     const id = collaborationId(next++);
     const [job] = generateJobs({ collaborationId: id, count: 1, statuses: ['ACTIVE'] });
     // Only this collaboration is visible to the * walk: every other one is denied.
-    const hostile: EmulatorJob = { ...job!, collaborationId: '../../../evil\n' };
+    const hostile: EmulatorJob = { ...job, collaborationId: '../../../evil\n' };
     harness.emulator.seed(id, [hostile]);
     for (const other of seededIds) harness.emulator.faults.denyCollaboration(other);
     const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_PREFIX: 'hostile/' });
@@ -218,7 +278,11 @@ describe('data from the API at the edges of the model', () => {
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('failed');
-    expect(manifest.collaborations[0]).toMatchObject({ collaboration_id: '*', status: 'failed', error: { message: expect.stringContaining('is not a collaboration id') } });
+    expect(manifest.collaborations[0]).toMatchObject({
+      collaboration_id: '*',
+      status: 'failed',
+      error: { message: expect.stringContaining('is not a collaboration id') },
+    });
     expect(await reader.listKeys('hostile/')).toEqual(['hostile/dt=2026-11-28/_manifest_20261128T090000Z.json']);
   });
 
@@ -236,7 +300,10 @@ describe('data from the API at the edges of the model', () => {
         const url = new URL(req.url!, 'http://localhost');
         const nextToken = url.searchParams.get('nextToken');
         if (nextToken !== null) received.push(nextToken);
-        const page = nextToken === null ? { audienceGenerationJobs: [wire(jobs[0]!)], nextToken: token } : { audienceGenerationJobs: jobs.slice(1).map(wire) };
+        const page =
+          nextToken === null
+            ? { audienceGenerationJobs: [wire(jobs[0])], nextToken: token }
+            : { audienceGenerationJobs: jobs.slice(1).map(wire) };
         const body = JSON.stringify(page);
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
       });

@@ -23,7 +23,12 @@ import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import { type BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
 
 const BUCKET = 'snapshots-log-secrets';
-const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Z0-9]/g, '').slice(0, n).padEnd(n, 'Q');
+const alnum = (n: number) =>
+  randomBytes(n * 2)
+    .toString('base64')
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, n)
+    .padEnd(n, 'Q');
 const CREDENTIALS = {
   accessKeyId: `ASIA${alnum(16)}`,
   secretAccessKey: randomBytes(30).toString('base64'),
@@ -56,7 +61,12 @@ async function run(collaborations: string[]): Promise<unknown> {
     (e: unknown) => e,
   );
   thrown.push(error);
-  manifests.push(await reader.readObject(MANIFEST_KEY).then((b) => b.toString('utf8'), () => ''));
+  manifests.push(
+    await reader.readObject(MANIFEST_KEY).then(
+      (b) => b.toString('utf8'),
+      () => '',
+    ),
+  );
   return error;
 }
 
@@ -114,9 +124,9 @@ describeEachS3Backend('the log-secret checks of test/lambda/reliability/log-secr
     });
 
     it('a run with Clean Rooms ML failures: AccessDenied, server errors past the budget, a malformed body', async () => {
-      emulator.faults.denyCollaboration(ids[0]!);
-      emulator.faults.serverErrors(2, { collaborationId: ids[1]!, status: 500 });
-      emulator.faults.malformedJson(1, { collaborationId: ids[2]! });
+      emulator.faults.denyCollaboration(ids[0]);
+      emulator.faults.serverErrors(2, { collaborationId: ids[1], status: 500 });
+      emulator.faults.malformedJson(1, { collaborationId: ids[2] });
 
       expect(await run(ids)).toMatchObject({ name: 'ExportFailedError' });
       emulator.faults.reset();
@@ -125,21 +135,21 @@ describeEachS3Backend('the log-secret checks of test/lambda/reliability/log-secr
     it('a run whose snapshot upload S3 refuses with SignatureDoesNotMatch (the string to sign echoed back)', async () => {
       proxy.fail('PutObject', 1, 'signatureDoesNotMatch', { pathContains: ids[3] });
 
-      expect(await run([ids[3]!])).toMatchObject({ name: 'ExportFailedError' });
+      expect(await run([ids[3]])).toMatchObject({ name: 'ExportFailedError' });
       expect(proxy.requests.some((r) => r.fault === 'signatureDoesNotMatch')).toBe(true);
     });
 
     it('a run whose manifest S3 refuses with SignatureDoesNotMatch: the handler throws the S3 error', async () => {
       proxy.fail('PutObject', 1, 'signatureDoesNotMatch', { pathContains: '_manifest_' });
 
-      expect(await run([ids[2]!])).toMatchObject({ name: 'SignatureDoesNotMatch' });
+      expect(await run([ids[2]])).toMatchObject({ name: 'SignatureDoesNotMatch' });
     });
 
     it('a run whose signature is rejected (a wrong secret key): STS GetCallerIdentity refuses it first', async () => {
       process.env.AWS_SECRET_ACCESS_KEY = `${CREDENTIALS.secretAccessKey}x`;
       destroyAwsClients();
       try {
-        expect(await run([ids[1]!])).toMatchObject({ name: 'ExportFailedError' });
+        expect(await run([ids[1]])).toMatchObject({ name: 'ExportFailedError' });
         expect(sts.requests.some((r) => r.errorCode === 'SignatureDoesNotMatch')).toBe(true);
       } finally {
         process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
@@ -186,7 +196,7 @@ describeEachS3Backend('the log-secret checks of test/lambda/reliability/log-secr
       ['a Credential= parameter', () => /Credential=[A-Z0-9]/],
       ['the SigV4 algorithm (a string to sign or an Authorization header)', () => 'AWS4-HMAC-SHA256'],
       ['a session token header', () => /x-amz-security-token/i],
-      ['S3\'s echo fields', () => /StringToSign|SignatureProvided|CanonicalRequest/],
+      ["S3's echo fields", () => /StringToSign|SignatureProvided|CanonicalRequest/],
     ])('none contains %s', (_, pattern) => {
       const p = pattern();
       for (const [where, text] of haystacks()) {

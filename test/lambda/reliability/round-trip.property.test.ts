@@ -5,7 +5,12 @@
  * the lengths up to the model's maxima, the timestamps in any offset and fractional precision.
  */
 import fc from 'fast-check';
-import { AUDIENCE_GENERATION_JOB_STATUSES, ARN_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH } from '../../../lambda/cleanroomsml/model-constants';
+import {
+  AUDIENCE_GENERATION_JOB_STATUSES,
+  ARN_MAX_LENGTH,
+  DESCRIPTION_MAX_LENGTH,
+  NAME_MAX_LENGTH,
+} from '../../../lambda/cleanroomsml/model-constants';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
@@ -37,7 +42,24 @@ const patternChar = (extra: string[]) =>
     { weight: 6, arbitrary: code(0x20, 0x7e) },
     { weight: 2, arbitrary: code(0x20, 0xd7ff) },
     { weight: 1, arbitrary: code(0xe000, 0xfffd) },
-    { weight: 2, arbitrary: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\t', '\u2028', '\u2029', '\u0085', '\u007f', '\ufeff', '"', '\\', ...extra) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '\ud800',
+        '\udbff',
+        '\udc00',
+        '\udfff',
+        '\t',
+        '\u2028',
+        '\u2029',
+        '\u0085',
+        '\u007f',
+        '\ufeff',
+        '"',
+        '\\',
+        ...extra,
+      ),
+    },
   );
 const nameArb = fc
   .array(patternChar([]), { minLength: 1, maxLength: NAME_MAX_LENGTH })
@@ -59,7 +81,10 @@ function rfc3339(ms: number, offsetMinutes: number, fractionDigits: number, extr
   if (fractionDigits > 0) fraction = `.${(local.slice(20, 23) + extraDigits).slice(0, fractionDigits)}`;
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
-  const zone = offsetMinutes === 0 && fractionDigits % 2 === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  const zone =
+    offsetMinutes === 0 && fractionDigits % 2 === 0
+      ? 'Z'
+      : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   const text = `${local.slice(0, 19)}${fraction}${zone}`;
   return lowercase ? text.replace('T', 't').replace('Z', 'z') : text;
 }
@@ -98,7 +123,10 @@ const jobArb = fc.record({
   createTime: timestampArb,
   updateTime: timestampArb,
   statusDetails: fc.option(
-    fc.record({ statusCode: fc.option(anyString(40), { nil: undefined }), message: fc.option(anyString(300), { nil: undefined }) }, { requiredKeys: [] }),
+    fc.record(
+      { statusCode: fc.option(anyString(40), { nil: undefined }), message: fc.option(anyString(300), { nil: undefined }) },
+      { requiredKeys: [] },
+    ),
     { nil: undefined },
   ),
 });
@@ -137,7 +165,10 @@ function expected(job: GeneratedJob, wire: EmulatorJob, collaboration: string): 
     started_by: job.startedBy ?? null,
     create_time: job.createTime.iso,
     update_time: job.updateTime.iso,
-    status_details: failed && job.statusDetails ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null } : null,
+    status_details:
+      failed && job.statusDetails
+        ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null }
+        : null,
     snapshot_time: SNAPSHOT_TIME,
     account_id: job.account,
     region: job.region,
@@ -146,21 +177,29 @@ function expected(job: GeneratedJob, wire: EmulatorJob, collaboration: string): 
 
 test('emulator → client → NDJSON → parse gives back the same values, one valid JSON object per line', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(jobArb, { minLength: 0, maxLength: 130 }), fc.constantFrom('gzip', 'none'), async (generated, compression) => {
-      const id = collaborationId(next++);
-      const wire = generated.map((job, i) => toEmulatorJob(job, i, id));
-      harness.emulator.seed(id, wire);
-      const env = harness.applyEnv({ COLLABORATION_IDS: id, COMPRESSION: compression });
+    fc.asyncProperty(
+      fc.array(jobArb, { minLength: 0, maxLength: 130 }),
+      fc.constantFrom('gzip', 'none'),
+      async (generated, compression) => {
+        const id = collaborationId(next++);
+        const wire = generated.map((job, i) => toEmulatorJob(job, i, id));
+        harness.emulator.seed(id, wire);
+        const env = harness.applyEnv({ COLLABORATION_IDS: id, COMPRESSION: compression });
 
-      const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
+        const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-      expect(manifest.collaborations[0]).toMatchObject({ status: 'succeeded', job_count: generated.length, pages: Math.max(1, Math.ceil(generated.length / 100)) });
-      const text = await reader.readSnapshotText(objectKey(id, '20261128T090000Z', compression === 'gzip' ? '.ndjson.gz' : '.ndjson'));
-      // Only \n ends a line; nothing inside a line that any reader could take for one.
-      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u0085\u2028\u2029]/);
-      expect(text.split('\n')).toHaveLength(generated.length + 1);
-      expect(parseNdjson(text)).toEqual(generated.map((job, i) => expected(job, wire[i]!, id)));
-    }),
+        expect(manifest.collaborations[0]).toMatchObject({
+          status: 'succeeded',
+          job_count: generated.length,
+          pages: Math.max(1, Math.ceil(generated.length / 100)),
+        });
+        const text = await reader.readSnapshotText(objectKey(id, '20261128T090000Z', compression === 'gzip' ? '.ndjson.gz' : '.ndjson'));
+        // Only \n ends a line; nothing inside a line that any reader could take for one.
+        expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u0085\u2028\u2029]/);
+        expect(text.split('\n')).toHaveLength(generated.length + 1);
+        expect(parseNdjson(text)).toEqual(generated.map((job, i) => expected(job, wire[i], id)));
+      },
+    ),
     { numRuns: 50, endOnFailure: true },
   );
 });

@@ -102,7 +102,7 @@ function expectComplete(outcome: RunOutcome, { id, jobs }: { id: string; jobs: E
   expect(records).toHaveLength(jobs.length);
   // Field by field for the large ones would print megabytes on failure; the ARNs in order, then a sample.
   expect(records.map((r) => r.audience_generation_job_arn)).toEqual(jobs.map((j) => j.audienceGenerationJobArn));
-  for (const i of [0, Math.floor(jobs.length / 2), jobs.length - 1]) expect(records[i]).toEqual(expectedRecord(jobs[i]!, id));
+  for (const i of [0, Math.floor(jobs.length / 2), jobs.length - 1]) expect(records[i]).toEqual(expectedRecord(jobs[i], id));
 }
 
 function expectFailed(outcome: RunOutcome, id: string, errorName: string): void {
@@ -209,7 +209,9 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
       harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
+      await expect(
+        handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
+      ).rejects.toMatchObject({
         name: 'ExportFailedError',
       });
 
@@ -228,7 +230,9 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
       harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toMatchObject({
+      await expect(
+        handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
+      ).rejects.toMatchObject({
         name: 'InternalError',
       });
 

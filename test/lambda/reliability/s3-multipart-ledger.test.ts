@@ -31,7 +31,10 @@ async function outcome(request: Promise<{ $metadata: { httpStatusCode?: number }
 }
 
 /** One upload with two parts, not completed. */
-async function createWithParts(s3: S3Client, key: string): Promise<{ uploadId: string; parts: Array<{ PartNumber: number; ETag: string }> }> {
+async function createWithParts(
+  s3: S3Client,
+  key: string,
+): Promise<{ uploadId: string; parts: Array<{ PartNumber: number; ETag: string }> }> {
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
   const parts = [];
   for (const [n, body] of [PART, Buffer.from('tail')].entries()) {
@@ -42,7 +45,9 @@ async function createWithParts(s3: S3Client, key: string): Promise<{ uploadId: s
 }
 
 const complete = (s3: S3Client, key: string, upload: { uploadId: string; parts: Array<{ PartNumber: number; ETag: string }> }) =>
-  s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: upload.uploadId, MultipartUpload: { Parts: upload.parts } }));
+  s3.send(
+    new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: upload.uploadId, MultipartUpload: { Parts: upload.parts } }),
+  );
 
 describe('s3rver 3.7 without the proxy: the multipart gaps the proxy fills', () => {
   let backend: S3Backend;
@@ -54,9 +59,14 @@ describe('s3rver 3.7 without the proxy: the multipart gaps the proxy fills', () 
   test('Create, UploadPart and Complete work; a repeated Complete is a 500; Abort is a 405; the listing a 501', async () => {
     const s3 = backend.s3;
     const upload = await createWithParts(s3, 'raw');
-    expect(await outcome(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'raw', UploadId: 'never-issued', PartNumber: 1, Body: 'x' })))).toEqual(['ok', 200]);
+    expect(
+      await outcome(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'raw', UploadId: 'never-issued', PartNumber: 1, Body: 'x' }))),
+    ).toEqual(['ok', 200]);
     expect(await outcome(s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET })))).toEqual(['NotImplemented', 501]);
-    expect(await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'raw', UploadId: upload.uploadId })))).toEqual(['MethodNotAllowed', 405]);
+    expect(await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'raw', UploadId: upload.uploadId })))).toEqual([
+      'MethodNotAllowed',
+      405,
+    ]);
     // The refused abort left the upload as it was: it still completes, byte for byte.
     expect(await outcome(complete(s3, 'raw', upload))).toEqual(['ok', 200]);
     const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'raw' }))).Body!.transformToByteArray());
@@ -65,7 +75,7 @@ describe('s3rver 3.7 without the proxy: the multipart gaps the proxy fills', () 
   });
 });
 
-describe('the fault proxy\'s ledger of multipart uploads', () => {
+describe("the fault proxy's ledger of multipart uploads", () => {
   describeEachS3Backend('the ledger checks of test/lambda/reliability/s3-multipart-ledger.test.ts', (name) => {
     let server: S3UnderTest | undefined;
     let s3: S3Client;
@@ -94,23 +104,34 @@ describe('the fault proxy\'s ledger of multipart uploads', () => {
 
     test('aborted: answered 204, none open; the upload is then gone (UploadPart and Complete refused)', async () => {
       const upload = await createWithParts(s3, 'dropped');
-      expect(await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'dropped', UploadId: upload.uploadId })))).toEqual(['ok', 204]);
+      expect(
+        await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'dropped', UploadId: upload.uploadId }))),
+      ).toEqual(['ok', 204]);
 
       expect(server!.proxy.multipartUploads()).toEqual([{ bucket: BUCKET, key: 'dropped', created: 1, completed: 0, aborted: 1, open: 0 }]);
       expect(await server!.reader.openUploads()).toEqual([]);
-      const partAfterAbort = await outcome(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'dropped', UploadId: upload.uploadId, PartNumber: 3, Body: 'x' })));
+      const partAfterAbort = await outcome(
+        s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'dropped', UploadId: upload.uploadId, PartNumber: 3, Body: 'x' })),
+      );
       const completeAfterAbort = await outcome(complete(s3, 'dropped', upload));
       // S3 answers both 404 NoSuchUpload, and so does the proxy for s3rver; moto_server (5.2) answers both 500 (an
       // error of its own): refused either way, and nothing is completed.
       expect([partAfterAbort[0], completeAfterAbort[0]]).not.toContain('ok');
-      if (name === 's3rver') expect([partAfterAbort, completeAfterAbort]).toEqual([['NoSuchUpload', 404], ['NoSuchUpload', 404]]);
+      if (name === 's3rver')
+        expect([partAfterAbort, completeAfterAbort]).toEqual([
+          ['NoSuchUpload', 404],
+          ['NoSuchUpload', 404],
+        ]);
       expect(server!.proxy.multipartUploads()).toEqual([{ bucket: BUCKET, key: 'dropped', created: 1, completed: 0, aborted: 1, open: 0 }]);
     });
 
     test('an abort that failed does not count: the upload is open until an abort succeeds', async () => {
       const upload = await createWithParts(s3, 'stuck');
       server!.proxy.fail('AbortMultipartUpload', 1, 'internalError');
-      expect(await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'stuck', UploadId: upload.uploadId })))).toEqual(['InternalError', 500]);
+      expect(await outcome(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'stuck', UploadId: upload.uploadId })))).toEqual([
+        'InternalError',
+        500,
+      ]);
 
       expect(await server!.reader.openUploads()).toEqual(['stuck']);
       await server!.reader.abortOpenUploads();

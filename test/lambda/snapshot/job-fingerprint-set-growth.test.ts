@@ -1,6 +1,7 @@
 import { JobFingerprintSet } from '../../../lambda/snapshot/job-fingerprint-set';
 
-const arn = (i: number) => `arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/${i.toString(16).padStart(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
+const arn = (i: number) =>
+  `arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/${i.toString(16).padStart(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
 /** The table's size in bytes (a private field: the point of this test is the memory it takes). */
 const bytesOf = (set: JobFingerprintSet) => (set as unknown as { slots: Uint32Array }).slots.byteLength;
 

@@ -19,7 +19,15 @@ describe('JobFingerprintSet', () => {
   it('tells apart ARNs that differ in one character, in case, or in the account', () => {
     const set = new JobFingerprintSet();
     const base = 'arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/abc';
-    const variants = [base, `${base}d`, base.toUpperCase(), base.replace('abc', 'abd'), base.replace('111122223333', '111122223334'), '', ' '];
+    const variants = [
+      base,
+      `${base}d`,
+      base.toUpperCase(),
+      base.replace('abc', 'abd'),
+      base.replace('111122223333', '111122223334'),
+      '',
+      ' ',
+    ];
     for (const value of variants) expect(set.add(value)).toBe(true);
     for (const value of variants) expect(set.add(value)).toBe(false);
     expect(set.size).toBe(variants.length);

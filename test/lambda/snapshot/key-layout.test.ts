@@ -1,10 +1,4 @@
-import {
-  compactTimestamp,
-  manifestKey,
-  partitionPrefix,
-  snapshotDate,
-  snapshotObjectKey,
-} from '../../../lambda/snapshot/key-layout';
+import { compactTimestamp, manifestKey, partitionPrefix, snapshotDate, snapshotObjectKey } from '../../../lambda/snapshot/key-layout';
 
 const COLLABORATION = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
 const OWNER = { accountId: '444455556666', region: 'eu-west-1', collaborationId: COLLABORATION };

@@ -101,12 +101,21 @@ describe('NdjsonObjectWriter multipart, through the fault proxy', () => {
       expect(done.bytes).toBe(stored.length);
       // It was a multipart upload (three parts of at most 5 MiB), completed: none left open.
       expect(server!.proxy.count('UploadPart')).toBe(3);
-      expect(server!.proxy.multipartUploads()).toEqual([{ bucket: BUCKET, key: 'big.ndjson', created: 1, completed: 1, aborted: 0, open: 0 }]);
+      expect(server!.proxy.multipartUploads()).toEqual([
+        { bucket: BUCKET, key: 'big.ndjson', created: 1, completed: 1, aborted: 0, open: 0 },
+      ]);
       expect(await server!.reader.openUploads()).toEqual([]);
     });
 
     test('abort after parts were uploaded: no object and no open multipart upload', async () => {
-      const writer = new NdjsonObjectWriter({ s3, bucket: BUCKET, key: 'half.ndjson', compression: 'none', partSize: 5 * MiB, queueSize: 1 });
+      const writer = new NdjsonObjectWriter({
+        s3,
+        bucket: BUCKET,
+        key: 'half.ndjson',
+        compression: 'none',
+        partSize: 5 * MiB,
+        queueSize: 1,
+      });
       for (let i = 0; i < 16; i++) await writer.write(chunk); // backpressure: parts went out meanwhile
       expect(server!.proxy.count('UploadPart')).toBeGreaterThanOrEqual(1);
       expect(await server!.reader.openUploads()).toEqual(['half.ndjson']);

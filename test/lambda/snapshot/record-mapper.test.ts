@@ -92,7 +92,9 @@ describe('toSnapshotRecord', () => {
   });
 
   it('keeps an empty description as an empty string, not null', () => {
-    expect(toSnapshotRecord({ ...minimalJob, description: '' }, { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME }).description).toBe('');
+    expect(
+      toSnapshotRecord({ ...minimalJob, description: '' }, { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME }).description,
+    ).toBe('');
   });
 
   it('puts every column on every record, in the column order, whatever is absent', () => {
@@ -118,7 +120,10 @@ describe('toSnapshotRecord', () => {
   it('maps statusDetails when given, absent members as null', () => {
     const context = { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME };
     const failed = { ...fullJob, status: 'CREATE_FAILED' };
-    expect(toSnapshotRecord(failed, { ...context, statusDetails: { statusCode: 'INSUFFICIENT_SEED_SIZE', message: 'Too few users.' } }).status_details).toEqual({
+    expect(
+      toSnapshotRecord(failed, { ...context, statusDetails: { statusCode: 'INSUFFICIENT_SEED_SIZE', message: 'Too few users.' } })
+        .status_details,
+    ).toEqual({
       status_code: 'INSUFFICIENT_SEED_SIZE',
       message: 'Too few users.',
     });
@@ -132,7 +137,9 @@ describe('toSnapshotRecord', () => {
   });
 
   it('passes a status outside the model through as-is', () => {
-    expect(toSnapshotRecord({ ...fullJob, status: 'ARCHIVED' }, { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME }).status).toBe('ARCHIVED');
+    expect(
+      toSnapshotRecord({ ...fullJob, status: 'ARCHIVED' }, { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME }).status,
+    ).toBe('ARCHIVED');
   });
 
   it('takes account and region from the job ARN, not from the model ARN or startedBy', () => {
@@ -146,7 +153,10 @@ describe('toSnapshotRecord', () => {
 
   it('throws on a job ARN without region or account', () => {
     expect(() =>
-      toSnapshotRecord({ ...fullJob, audienceGenerationJobArn: 'arn:aws:cleanrooms-ml:::job/x' }, { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME }),
+      toSnapshotRecord(
+        { ...fullJob, audienceGenerationJobArn: 'arn:aws:cleanrooms-ml:::job/x' },
+        { queriedCollaborationId: QUERIED, snapshotTime: SNAPSHOT_TIME },
+      ),
     ).toThrow(/has no region and account id/);
   });
 

@@ -58,7 +58,7 @@ class FakeS3 {
     const key = command.input.Key;
     this.requests.push({ command: name, key });
     const failure = this.failures.findIndex((f) => f.command === name && (f.key === undefined || f.key === key));
-    if (failure >= 0) throw this.failures.splice(failure, 1)[0]!.error;
+    if (failure >= 0) throw this.failures.splice(failure, 1)[0].error;
     if (name === 'PutObjectCommand') {
       this.put(key, command.input.Body!);
       return {};

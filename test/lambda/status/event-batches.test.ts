@@ -87,7 +87,7 @@ describe('batches', () => {
           expect(batch.entries.length).toBeGreaterThan(0);
           if (batch.oversized) {
             expect(batch.entries).toHaveLength(1);
-            expect(entrySize(batch.entries[0]!)).toBeGreaterThan(MAX_REQUEST_BYTES);
+            expect(entrySize(batch.entries[0])).toBeGreaterThan(MAX_REQUEST_BYTES);
             continue;
           }
           expect(batch.entries.length).toBeLessThanOrEqual(MAX_ENTRIES_PER_REQUEST);
@@ -95,7 +95,7 @@ describe('batches', () => {
           // Greedy: a batch closed early could not have taken the next entry.
           const next = batches[k + 1];
           if (next && !next.oversized && batch.entries.length < MAX_ENTRIES_PER_REQUEST) {
-            expect(batch.bytes + entrySize(next.entries[0]!)).toBeGreaterThan(MAX_REQUEST_BYTES);
+            expect(batch.bytes + entrySize(next.entries[0])).toBeGreaterThan(MAX_REQUEST_BYTES);
           }
         }
       }),

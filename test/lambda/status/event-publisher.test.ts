@@ -67,7 +67,7 @@ describe('EventPublisher', () => {
     const client = new FakeEventBridge(
       (list, call) =>
         list.map((e) =>
-          (call === 1 && [2, 5].includes(ids([e])[0]!)) || (call === 2 && ids([e])[0] === 5) ? 'ThrottlingException' : undefined,
+          (call === 1 && [2, 5].includes(ids([e])[0])) || (call === 2 && ids([e])[0] === 5) ? 'ThrottlingException' : undefined,
         ),
       clock,
     );

@@ -51,6 +51,6 @@ describe('EventSpool', () => {
     expect(back).toEqual(Array.from({ length: 2_000 }, (_, i) => detail(i)));
     const [spillDirectory] = readdirSync(directory);
     await spool.dispose();
-    expect(existsSync(path.join(directory, spillDirectory!))).toBe(false);
+    expect(existsSync(path.join(directory, spillDirectory))).toBe(false);
   });
 });

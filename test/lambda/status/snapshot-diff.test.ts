@@ -195,7 +195,7 @@ describe('readArnAndStatus', () => {
   });
 
   it('is not fooled by the status key quoted inside a name or description', () => {
-    const tricky = record(1, 'ACTIVE', { name: ',"status":"FAKE"', description: '\\",\"status\":\"FAKE' });
+    const tricky = record(1, 'ACTIVE', { name: ',"status":"FAKE"', description: '\\","status":"FAKE' });
     expect(readArnAndStatus(line(tricky), 1)).toEqual({ arn: arn(1), status: 'ACTIVE' });
   });
 

@@ -94,8 +94,8 @@ function setStatus(job: EmulatorJob, status: string, where: Where = OWN): Emulat
 /** The event id the specification describes, computed here independently of the exporter. */
 function expectedEventId(fields: [string, string, string, string, string, string | null, string, string]): string {
   const digest = createHash('sha256').update(JSON.stringify(fields), 'utf8').digest();
-  digest[6] = (digest[6]! & 0x0f) | 0x80;
-  digest[8] = (digest[8]! & 0x3f) | 0x80;
+  digest[6] = (digest[6] & 0x0f) | 0x80;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
   const hex = digest.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
@@ -202,7 +202,7 @@ describe('status-change events over the wire', () => {
     ].sort(byArn);
     const events = eventsOf(id);
     expect(detailsOf(events)).toEqual(expected);
-    expect(Object.keys(events[0]!.detail)).toEqual(Object.keys(expected[0]!));
+    expect(Object.keys(events[0].detail)).toEqual(Object.keys(expected[0]));
     expect(events.map((e) => e.detail.audience_generation_job_arn)).not.toContain(unchanged.audienceGenerationJobArn);
     for (const event of events) {
       expect(event).toMatchObject({
@@ -281,8 +281,8 @@ describe('status-change events over the wire', () => {
   test('a rerun of the same scheduled time finds the same previous snapshot and sends the same event ids', async () => {
     const { id, jobs } = seed(['ACTIVE', 'CREATE_IN_PROGRESS', 'ACTIVE']);
     await runListed(T1, [id]);
-    setStatus(jobs[1]!, 'ACTIVE');
-    harness.emulator.removeJob(jobs[2]!.audienceGenerationJobArn);
+    setStatus(jobs[1], 'ACTIVE');
+    harness.emulator.removeJob(jobs[2].audienceGenerationJobArn);
 
     await runListed(T2, [id]);
     const first = detailsOf(eventsOf(id));
@@ -304,8 +304,8 @@ describe('status-change events over the wire', () => {
     const failing = seed(['ACTIVE', 'ACTIVE']);
     const healthy = seed(['ACTIVE']);
     await runListed(T1, [failing.id, healthy.id]);
-    const changed = setStatus(failing.jobs[0]!, 'DELETE_PENDING');
-    setStatus(healthy.jobs[0]!, 'DELETE_PENDING');
+    const changed = setStatus(failing.jobs[0], 'DELETE_PENDING');
+    setStatus(healthy.jobs[0], 'DELETE_PENDING');
     const pointerBefore = await pointerOf(failing.id);
     harness.emulator.faults.denyCollaboration(failing.id);
 
@@ -352,8 +352,8 @@ describe('status-change events over the wire', () => {
     async (_what, failure, code) => {
       const { id, jobs } = seed(['ACTIVE', 'ACTIVE', 'CREATE_IN_PROGRESS']);
       await runListed(T1, [id]);
-      setStatus(jobs[0]!, 'DELETE_PENDING');
-      setStatus(jobs[2]!, 'CREATE_FAILED');
+      setStatus(jobs[0], 'DELETE_PENDING');
+      setStatus(jobs[2], 'CREATE_FAILED');
       eventBridge.faults.failAlways(failure);
       harness.applyEnv({ COLLABORATION_IDS: id, EXPORT_SOURCES: undefined });
       output.clear();
@@ -401,7 +401,7 @@ describe('status-change events over the wire', () => {
             LOCAL_ACCOUNT_ID,
             'us-east-1',
             id,
-            jobs[0]!.audienceGenerationJobArn,
+            jobs[0].audienceGenerationJobArn,
             'status_changed',
             'ACTIVE',
             'DELETE_PENDING',
@@ -411,7 +411,7 @@ describe('status-change events over the wire', () => {
             LOCAL_ACCOUNT_ID,
             'us-east-1',
             id,
-            jobs[2]!.audienceGenerationJobArn,
+            jobs[2].audienceGenerationJobArn,
             'status_changed',
             'CREATE_IN_PROGRESS',
             'CREATE_FAILED',
@@ -452,7 +452,7 @@ describe('status-change events over the wire', () => {
   test('STATUS_EVENTS=off: nothing compared or sent, no WARN; pointers still advance, so turning events on compares with the last snapshot', async () => {
     const { id, jobs } = seed(['ACTIVE', 'ACTIVE']);
     await runListed(T1, [id], { STATUS_EVENTS: 'off' });
-    setStatus(jobs[0]!, 'DELETE_PENDING');
+    setStatus(jobs[0], 'DELETE_PENDING');
     expect(warnings()).toEqual([]);
     output.clear();
     const manifest = await runListed(T2, [id], { STATUS_EVENTS: 'off' });
@@ -464,7 +464,7 @@ describe('status-change events over the wire', () => {
     expect(output.total('StatusEventsFailed')).toBe(0);
     expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
 
-    setStatus(jobs[1]!, 'DELETE_PENDING');
+    setStatus(jobs[1], 'DELETE_PENDING');
     await runListed(T3, [id]);
     // Only the change since T2: the one of T1 → T2 happened while events were off.
     expect(
@@ -472,7 +472,7 @@ describe('status-change events over the wire', () => {
         d.audience_generation_job_arn,
         (d as unknown as { previous_snapshot_time: string }).previous_snapshot_time,
       ]),
-    ).toEqual([[jobs[1]!.audienceGenerationJobArn, iso(T2)]]);
+    ).toEqual([[jobs[1].audienceGenerationJobArn, iso(T2)]]);
   });
 
   test('* mode: each collaboration of the walk compared at upload time, with its own pointer', async () => {
@@ -482,20 +482,20 @@ describe('status-change events over the wire', () => {
     const sources = JSON.stringify([{ region: where.region, roleArn: OTHER_ROLE, collaborationIds: '*' }]);
     await run(T1, { EXPORT_SOURCES: sources });
     expect(warnings().filter((w) => w.message === LOG_MESSAGE.NO_PREVIOUS_SNAPSHOT)).toHaveLength(2);
-    setStatus(a.jobs[2]!, 'CREATE_FAILED', where);
-    harness.emulator.removeJob(a.jobs[0]!.audienceGenerationJobArn, where);
-    setStatus(b.jobs[1]!, 'DELETE_FAILED', where);
+    setStatus(a.jobs[2], 'CREATE_FAILED', where);
+    harness.emulator.removeJob(a.jobs[0].audienceGenerationJobArn, where);
+    setStatus(b.jobs[1], 'DELETE_FAILED', where);
     output.clear();
 
     const manifest = await run(T2, { EXPORT_SOURCES: sources });
 
     expect(manifest.status).toBe('succeeded');
     const times = { snapshot: T2, previous: T1 };
-    const currentA2 = harness.emulator.updateJob(a.jobs[2]!.audienceGenerationJobArn, {}, where);
-    const currentB1 = harness.emulator.updateJob(b.jobs[1]!.audienceGenerationJobArn, {}, where);
+    const currentA2 = harness.emulator.updateJob(a.jobs[2].audienceGenerationJobArn, {}, where);
+    const currentB1 = harness.emulator.updateJob(b.jobs[1].audienceGenerationJobArn, {}, where);
     expect(detailsOf(eventsOf(a.id))).toEqual(
       [
-        expectedDetail('removed', a.jobs[0]!, 'ACTIVE', { ...where, collaborationId: a.id }, times),
+        expectedDetail('removed', a.jobs[0], 'ACTIVE', { ...where, collaborationId: a.id }, times),
         expectedDetail('status_changed', currentA2, 'CREATE_IN_PROGRESS', { ...where, collaborationId: a.id }, times),
       ].sort(byArn),
     );
@@ -527,13 +527,13 @@ describe('status-change events over the wire', () => {
         .map((w) => w.accountId)
         .sort(),
     ).toEqual([LOCAL_ACCOUNT_ID, OTHER]);
-    setStatus(theirs.jobs[0]!, 'DELETE_PENDING', { accountId: OTHER, region: eu });
+    setStatus(theirs.jobs[0], 'DELETE_PENDING', { accountId: OTHER, region: eu });
     output.clear();
 
     const manifest = await run(T2, { EXPORT_SOURCES: sources });
 
     expect(eventsOf(id).map((e) => [e.detail.account_id, e.detail.region, e.detail.audience_generation_job_arn, e.detail.change])).toEqual([
-      [OTHER, eu, theirs.jobs[0]!.audienceGenerationJobArn, 'status_changed'],
+      [OTHER, eu, theirs.jobs[0].audienceGenerationJobArn, 'status_changed'],
     ]);
     expect(entryOf(manifest, id, LOCAL_ACCOUNT_ID)).toMatchObject({ status_events_sent: 0, status_events_failed: 0 });
     expect(entryOf(manifest, id, OTHER)).toMatchObject({ status_events_sent: 1, status_events_failed: 0 });
@@ -556,8 +556,8 @@ describe('status-change events over the wire', () => {
     const badPointer = seed(['ACTIVE']);
     const badPrevious = seed(['ACTIVE']);
     await runListed(T1, [badPointer.id, badPrevious.id]);
-    setStatus(badPointer.jobs[0]!, 'DELETE_PENDING');
-    setStatus(badPrevious.jobs[0]!, 'DELETE_PENDING');
+    setStatus(badPointer.jobs[0], 'DELETE_PENDING');
+    setStatus(badPrevious.jobs[0], 'DELETE_PENDING');
     await harness.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: pointerKey(badPointer.id), Body: '{"pointer_version":1,' }));
     // A gzip object cut in half.
     const previous = await harness.readObject(keyAt(badPrevious.id, T1));
@@ -597,21 +597,21 @@ describe('status-change events over the wire', () => {
   test('uncompressed snapshots, a compression change between runs, and a named bus or its ARN', async () => {
     const { id, jobs } = seed(['ACTIVE', 'ACTIVE']);
     await runListed(T1, [id], { COMPRESSION: 'none' });
-    setStatus(jobs[0]!, 'DELETE_PENDING');
+    setStatus(jobs[0], 'DELETE_PENDING');
     await runListed(T2, [id], { EVENT_BUS_NAME: 'audience-jobs' });
     expect(eventBridge.eventsOn('audience-jobs').map((e) => e.detail.audience_generation_job_arn)).toEqual([
-      jobs[0]!.audienceGenerationJobArn,
+      jobs[0].audienceGenerationJobArn,
     ]);
     expect((await pointerOf(id)).snapshots.map((s) => s.key)).toEqual([keyAt(id, T2), keyAt(id, T1, OWN, '.ndjson')]);
 
-    setStatus(jobs[1]!, 'DELETE_PENDING');
+    setStatus(jobs[1], 'DELETE_PENDING');
     eventBridge.clear();
     await runListed(T3, [id], {
       EVENT_BUS_NAME: `arn:aws:events:us-east-1:${LOCAL_ACCOUNT_ID}:event-bus/audience-jobs`,
       COMPRESSION: 'none',
     });
     expect(eventBridge.eventsOn('audience-jobs').map((e) => e.detail.audience_generation_job_arn)).toEqual([
-      jobs[1]!.audienceGenerationJobArn,
+      jobs[1].audienceGenerationJobArn,
     ]);
     expect(await pointerExists(id)).toBe(true);
   });

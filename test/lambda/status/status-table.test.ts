@@ -60,7 +60,7 @@ describe('StatusTable', () => {
     const table = new StatusTable();
     const statuses = AUDIENCE_GENERATION_JOB_STATUSES;
     for (let i = 0; i < 50_000; i++) {
-      table.set(arn(i), statuses[i % statuses.length]!);
+      table.set(arn(i), statuses[i % statuses.length]);
       if (i % 3 === 0) table.markListed(arn(i));
     }
     let wrong = 0;

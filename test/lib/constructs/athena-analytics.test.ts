@@ -1,4 +1,9 @@
-import { DELETE_FAILED_HISTORY_DAYS, LONG_DELETE_FAILED_HOURS, namedQueries, STATUS_HISTORY_DAYS } from '../../../lib/constructs/athena-analytics';
+import {
+  DELETE_FAILED_HISTORY_DAYS,
+  LONG_DELETE_FAILED_HOURS,
+  namedQueries,
+  STATUS_HISTORY_DAYS,
+} from '../../../lib/constructs/athena-analytics';
 
 describe('namedQueries', () => {
   const hourly = namedQueries('db_x', 'jobs', 60);
@@ -49,7 +54,9 @@ describe('namedQueries', () => {
     expect(LONG_DELETE_FAILED_HOURS).toBe(24);
     expect(q).toContain('SELECT account_id, region, collaboration_id, max(snapshot_time) AS snapshot_time');
     expect(q).toContain("AND j.status = 'DELETE_FAILED'");
-    expect(q).toContain(`max(CASE WHEN status <> 'DELETE_FAILED' THEN snapshot_time END) OVER (PARTITION BY ${job}) AS last_other_status_time`);
+    expect(q).toContain(
+      `max(CASE WHEN status <> 'DELETE_FAILED' THEN snapshot_time END) OVER (PARTITION BY ${job}) AS last_other_status_time`,
+    );
     expect(q).toContain('AND (last_other_status_time IS NULL OR snapshot_time > last_other_status_time)');
     expect(q).toContain("WHERE s.since_time < c.snapshot_time - INTERVAL '24' HOUR");
     expect(q).toContain('c.audience_generation_job_arn = s.audience_generation_job_arn');
@@ -67,14 +74,17 @@ describe('namedQueries', () => {
 
   it('latest is per (account_id, region, collaboration_id), in every query; DELETE_FAILED comes with its status details', () => {
     const owner = 'account_id, region, collaboration_id';
-    const same = (a: string, b: string) => `${a}.account_id = ${b}.account_id AND ${a}.region = ${b}.region AND ${a}.collaboration_id = ${b}.collaboration_id`;
+    const same = (a: string, b: string) =>
+      `${a}.account_id = ${b}.account_id AND ${a}.region = ${b}.region AND ${a}.collaboration_id = ${b}.collaboration_id`;
     for (const q of [hourly.latestSnapshot, hourly.deleteFailed, hourly.longDeleteFailed]) {
       expect(q.query).toContain(`SELECT ${owner}, max(snapshot_time) AS snapshot_time`);
       expect(q.query).toContain(`GROUP BY ${owner}\n`);
       expect(q.query).toContain(`JOIN latest l ON ${same('j', 'l')} AND j.snapshot_time = l.snapshot_time`);
     }
     expect(hourly.countsByStatus.query).toContain(`GROUP BY dt, ${owner}\n`);
-    expect(hourly.countsByStatus.query).toContain(`JOIN last_of_day d ON j.dt = d.dt AND ${same('j', 'd')} AND j.snapshot_time = d.snapshot_time`);
+    expect(hourly.countsByStatus.query).toContain(
+      `JOIN last_of_day d ON j.dt = d.dt AND ${same('j', 'd')} AND j.snapshot_time = d.snapshot_time`,
+    );
     // No query keys "latest" on the collaboration alone any more.
     for (const q of Object.values(hourly)) expect(q.query).not.toMatch(/GROUP BY (dt, )?collaboration_id/);
     expect(hourly.deleteFailed.query).toContain("j.status = 'DELETE_FAILED'");

@@ -247,13 +247,7 @@ describe('emulator: faults', () => {
       const listed = JSON.parse((await listJobs(emulator, {})).body).audienceGenerationJobs.map((job: EmulatorJob) => job.status);
       const got = JSON.parse((await getJob(emulator, jobsB[1].audienceGenerationJobArn)).body);
 
-      expect(listed).toEqual([
-        'ARCHIVED',
-        ...jobsA.slice(1).map((job) => job.status),
-        jobsB[0].status,
-        'PAUSED',
-        jobsB[2].status,
-      ]);
+      expect(listed).toEqual(['ARCHIVED', ...jobsA.slice(1).map((job) => job.status), jobsB[0].status, 'PAUSED', jobsB[2].status]);
       expect(got.status).toBe('PAUSED');
     });
   });

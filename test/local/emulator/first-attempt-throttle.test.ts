@@ -41,19 +41,31 @@ describe('emulator: throttleFirstAttempts (a throttling storm)', () => {
     expect(errorOf(first)).toEqual({ status: 429, type: 'ThrottlingException', message: 'Rate exceeded' });
     expect(first.headers['retry-after']).toBe('2');
     expect(statuses).toEqual([200, 429, 200, 200]);
-    expect(emulator.requests.map((r) => r.fault)).toEqual(['throttleFirstAttempt', undefined, 'throttleFirstAttempt', undefined, undefined]);
+    expect(emulator.requests.map((r) => r.fault)).toEqual([
+      'throttleFirstAttempt',
+      undefined,
+      'throttleFirstAttempt',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('throttles the first request for each collaboration and page of a listing once', async () => {
     emulator.faults.throttleFirstAttempts();
 
-    const firstPage = [await listJobs(emulator, { collaborationId: A, maxResults: 2 }), await listJobs(emulator, { collaborationId: A, maxResults: 2 })];
+    const firstPage = [
+      await listJobs(emulator, { collaborationId: A, maxResults: 2 }),
+      await listJobs(emulator, { collaborationId: A, maxResults: 2 }),
+    ];
     const { nextToken } = JSON.parse(firstPage[1].body);
     const secondPage = [
       (await listJobs(emulator, { collaborationId: A, maxResults: 2, nextToken })).status,
       (await listJobs(emulator, { collaborationId: A, maxResults: 2, nextToken })).status,
     ];
-    const otherCollaboration = [(await listJobs(emulator, { collaborationId: B })).status, (await listJobs(emulator, { collaborationId: B })).status];
+    const otherCollaboration = [
+      (await listJobs(emulator, { collaborationId: B })).status,
+      (await listJobs(emulator, { collaborationId: B })).status,
+    ];
     const unscoped = [(await listJobs(emulator, {})).status, (await listJobs(emulator, {})).status];
     const firstPageAgain = (await listJobs(emulator, { collaborationId: A, maxResults: 2 })).status;
 
@@ -112,7 +124,12 @@ describe('emulator: throttleFirstAttempts (a throttling storm)', () => {
     emulator.faults.throttleFirstAttempts();
     // A short fixed backoff keeps the test fast; the storm is about whether each request is retried, not when.
     const retryStrategy = new ConfiguredRetryStrategy(3, () => 10);
-    const client = new CleanRoomsMLClient({ region: emulator.region, endpoint: emulator.endpoint, credentials: emulator.credentials, retryStrategy });
+    const client = new CleanRoomsMLClient({
+      region: emulator.region,
+      endpoint: emulator.endpoint,
+      credentials: emulator.credentials,
+      retryStrategy,
+    });
     try {
       const listed = await client.send(new ListAudienceGenerationJobsCommand({ collaborationId: B }));
       const got = await client.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: jobsB[1].audienceGenerationJobArn }));

@@ -1,4 +1,11 @@
-import { CleanRoomsMLEmulator, DEFAULT_ACCOUNT_ID, EMULATOR_DEFAULT_CREDENTIALS, generateJobs, LocalIdentities, type EmulatorJob } from '../../../local/emulator';
+import {
+  CleanRoomsMLEmulator,
+  DEFAULT_ACCOUNT_ID,
+  EMULATOR_DEFAULT_CREDENTIALS,
+  generateJobs,
+  LocalIdentities,
+  type EmulatorJob,
+} from '../../../local/emulator';
 import { collaborationId } from '../../support/ids';
 import { errorOf, getJob, listJobs, type RawResponse } from '../../support/signed-http';
 
@@ -7,7 +14,15 @@ const ACCOUNT_A = '111122223333';
 const ACCOUNT_B = '444455556666';
 const A = { accessKeyId: 'AKIDACCOUNTA00000001', secretAccessKey: 'secret-of-a', accountId: ACCOUNT_A };
 const B = { accessKeyId: 'AKIDACCOUNTB00000001', secretAccessKey: 'secret/of+b=', sessionToken: 'token-of-b', accountId: ACCOUNT_B };
-const keysOf = ({ accessKeyId, secretAccessKey, sessionToken }: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => ({
+const keysOf = ({
+  accessKeyId,
+  secretAccessKey,
+  sessionToken,
+}: {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}) => ({
   accessKeyId,
   secretAccessKey,
   sessionToken,
@@ -84,11 +99,26 @@ describe('emulator: identities', () => {
   });
 
   it.each([
-    ['an unknown access key', { ...keysOf(B), accessKeyId: 'AKIDUNKNOWN' }, 'UnrecognizedClientException', /security token included in the request is invalid/],
+    [
+      'an unknown access key',
+      { ...keysOf(B), accessKeyId: 'AKIDUNKNOWN' },
+      'UnrecognizedClientException',
+      /security token included in the request is invalid/,
+    ],
     ["another identity's session token", { ...keysOf(B), sessionToken: 'token-of-someone-else' }, 'UnrecognizedClientException', /invalid/],
     ['no session token for an identity that has one', { ...keysOf(B), sessionToken: undefined }, 'UnrecognizedClientException', /invalid/],
-    ['a session token for an identity that has none', { ...keysOf(A), sessionToken: 'token-of-b' }, 'UnrecognizedClientException', /invalid/],
-    ["another identity's secret", { ...keysOf(B), secretAccessKey: A.secretAccessKey }, 'InvalidSignatureException', /signature we calculated/],
+    [
+      'a session token for an identity that has none',
+      { ...keysOf(A), sessionToken: 'token-of-b' },
+      'UnrecognizedClientException',
+      /invalid/,
+    ],
+    [
+      "another identity's secret",
+      { ...keysOf(B), secretAccessKey: A.secretAccessKey },
+      'InvalidSignatureException',
+      /signature we calculated/,
+    ],
   ])('verifies against the identity whose key signs: refuses %s', async (_, credentials, type, message) => {
     const response = await listJobs(emulator, { collaborationId: SHARED }, { credentials });
 
@@ -119,7 +149,13 @@ describe('emulator: identities', () => {
   });
 
   it('refuses temporary credentials from their expiration on, with ExpiredTokenException', async () => {
-    const expired = { accessKeyId: 'ASIAEXPIRED000000001', secretAccessKey: 's', sessionToken: 't', accountId: ACCOUNT_B, expiration: new Date(Date.now() - 1000) };
+    const expired = {
+      accessKeyId: 'ASIAEXPIRED000000001',
+      secretAccessKey: 's',
+      sessionToken: 't',
+      accountId: ACCOUNT_B,
+      expiration: new Date(Date.now() - 1000),
+    };
     identities.add(expired);
 
     const response = await listJobs(emulator, { collaborationId: SHARED }, { credentials: keysOf(expired) });
@@ -158,7 +194,11 @@ describe('emulator: default identity', () => {
     } finally {
       await emulator.stop();
     }
-    await expect(CleanRoomsMLEmulator.start({ identities: registry, credentials: keysOf(A), accountId: ACCOUNT_B })).rejects.toThrow(/contradicts/);
-    await expect(CleanRoomsMLEmulator.start({ identities: registry, credentials: { ...keysOf(A), secretAccessKey: 'x' } })).rejects.toThrow(/differ/);
+    await expect(CleanRoomsMLEmulator.start({ identities: registry, credentials: keysOf(A), accountId: ACCOUNT_B })).rejects.toThrow(
+      /contradicts/,
+    );
+    await expect(CleanRoomsMLEmulator.start({ identities: registry, credentials: { ...keysOf(A), secretAccessKey: 'x' } })).rejects.toThrow(
+      /differ/,
+    );
   });
 });

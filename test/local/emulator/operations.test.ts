@@ -38,8 +38,9 @@ describe('emulator: restJson1 answers and input validation', () => {
 
     it('returns collaborationId even for a job whose summary omits it', async () => {
       const omitted = jobs.find((job) => job.omitCollaborationIdInSummary)!;
-      const [summary] = JSON.parse((await listJobs(emulator, { collaborationId: COLLABORATION })).body)
-        .audienceGenerationJobs.filter((job: { audienceGenerationJobArn: string }) => job.audienceGenerationJobArn === omitted.audienceGenerationJobArn);
+      const [summary] = JSON.parse((await listJobs(emulator, { collaborationId: COLLABORATION })).body).audienceGenerationJobs.filter(
+        (job: { audienceGenerationJobArn: string }) => job.audienceGenerationJobArn === omitted.audienceGenerationJobArn,
+      );
 
       const full = JSON.parse((await getJob(emulator, omitted.audienceGenerationJobArn)).body);
 

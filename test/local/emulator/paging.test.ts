@@ -99,7 +99,11 @@ describe('emulator: ListAudienceGenerationJobs paging', () => {
 
     const responses = [
       await listJobs(emulator, { collaborationId: otherCollaboration, nextToken }),
-      await listJobs(emulator, { collaborationId: collaboration, configuredAudienceModelArn: jobs[0].configuredAudienceModelArn, nextToken }),
+      await listJobs(emulator, {
+        collaborationId: collaboration,
+        configuredAudienceModelArn: jobs[0].configuredAudienceModelArn,
+        nextToken,
+      }),
       await listJobs(emulator, { nextToken }),
     ];
 

@@ -16,7 +16,11 @@ describe('emulator: per-operation rate limits', () => {
   const asB: Partial<SignedRequest> = { credentials: B };
   beforeAll(async () => {
     const identities = new LocalIdentities([{ ...B, accountId: ACCOUNT_B }]);
-    emulator = await CleanRoomsMLEmulator.start({ identities, credentials: { accessKeyId: 'AKIDACCOUNTA00000001', secretAccessKey: 'a' }, regions: 'any' });
+    emulator = await CleanRoomsMLEmulator.start({
+      identities,
+      credentials: { accessKeyId: 'AKIDACCOUNTA00000001', secretAccessKey: 'a' },
+      regions: 'any',
+    });
     emulator.seed(C, jobs);
     emulator.seed(C, jobsOfB, { accountId: ACCOUNT_B });
   });
@@ -84,7 +88,15 @@ describe('emulator: per-operation rate limits', () => {
     ];
 
     expect(statuses).toEqual([200, 200, 200, 200, 429, 404, 429]);
-    expect(emulator.requests.map((r) => r.accountId)).toEqual([ACCOUNT_A, ACCOUNT_A, ACCOUNT_A, ACCOUNT_B, ACCOUNT_B, ACCOUNT_A, ACCOUNT_A]);
+    expect(emulator.requests.map((r) => r.accountId)).toEqual([
+      ACCOUNT_A,
+      ACCOUNT_A,
+      ACCOUNT_A,
+      ACCOUNT_B,
+      ACCOUNT_B,
+      ACCOUNT_A,
+      ACCOUNT_A,
+    ]);
   });
 
   it('admits a request only when every limit covering it has a token, and then spends from each', async () => {
@@ -133,6 +145,8 @@ describe('emulator: per-operation rate limits', () => {
     const over = await getJob(emulator, jobs[0].audienceGenerationJobArn);
 
     expect(errorOf(over)).toEqual({ status: 429, type: 'ThrottlingException', message: 'Rate exceeded' });
-    expect(() => emulator.faults.rateLimit({ requestsPerSecond: 1, burst: 0 }, { operation: 'GetAudienceGenerationJob' })).toThrow(RangeError);
+    expect(() => emulator.faults.rateLimit({ requestsPerSecond: 1, burst: 0 }, { operation: 'GetAudienceGenerationJob' })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -7,9 +7,12 @@ const arnsOf = (response: RawResponse): string[] =>
   JSON.parse(response.body).audienceGenerationJobs.map((job: EmulatorJob) => job.audienceGenerationJobArn);
 
 describe('isRegionName', () => {
-  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-5', 'us-gov-west-1', 'cn-north-1', 'us-isob-east-1', 'eusc-de-east-1'])('accepts %s', (region) => {
-    expect(isRegionName(region)).toBe(true);
-  });
+  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-5', 'us-gov-west-1', 'cn-north-1', 'us-isob-east-1', 'eusc-de-east-1'])(
+    'accepts %s',
+    (region) => {
+      expect(isRegionName(region)).toBe(true);
+    },
+  );
 
   it.each(['', 'local', 'us-east', 'US-EAST-1', 'us_east_1', 'us-east-1 ', 'us-east-123', '../us-east-1'])('refuses %j', (region) => {
     expect(isRegionName(region)).toBe(false);
@@ -62,7 +65,11 @@ describe('emulator: Regions', () => {
     it('refuses a scope that is not a Region name', async () => {
       const response = await listJobs(emulator, { collaborationId: C }, { region: 'moon-base' });
 
-      expect(errorOf(response)).toEqual({ status: 403, type: 'InvalidSignatureException', message: 'Credential should be scoped to a valid region.' });
+      expect(errorOf(response)).toEqual({
+        status: 403,
+        type: 'InvalidSignatureException',
+        message: 'Credential should be scoped to a valid region.',
+      });
     });
 
     it('refuses a page token issued in another Region', async () => {
@@ -96,7 +103,11 @@ describe('emulator: Regions', () => {
 
       expect(emulator.region).toBe('eu-central-1');
       expect(listed.status).toBe(200);
-      expect(errorOf(unlisted)).toEqual({ status: 403, type: 'InvalidSignatureException', message: 'Credential should be scoped to a valid region.' });
+      expect(errorOf(unlisted)).toEqual({
+        status: 403,
+        type: 'InvalidSignatureException',
+        message: 'Credential should be scoped to a valid region.',
+      });
     });
 
     it('refuses to seed a Region no request could be signed for', () => {
@@ -130,7 +141,11 @@ describe('emulator: Regions', () => {
     try {
       open.seed(C, generateJobs({ collaborationId: C, count: 2, region: 'eu-west-1' }), { region: 'eu-west-1' });
 
-      const euWest1 = await listJobs(open, { collaborationId: C }, { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDANY', secretAccessKey: 'x' } });
+      const euWest1 = await listJobs(
+        open,
+        { collaborationId: C },
+        { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDANY', secretAccessKey: 'x' } },
+      );
 
       expect(arnsOf(euWest1)).toHaveLength(2);
       expect(open.requests[0]).toMatchObject({ accountId: open.accountId, region: 'eu-west-1' });

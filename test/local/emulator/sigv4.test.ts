@@ -25,12 +25,27 @@ describe('emulator: SigV4 verification', () => {
   });
 
   it.each([
-    ['a wrong secret', { credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' } }, 'InvalidSignatureException', /signature we calculated does not match/],
+    [
+      'a wrong secret',
+      { credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' } },
+      'InvalidSignatureException',
+      /signature we calculated does not match/,
+    ],
     ['a wrong region', { region: 'us-east-1' }, 'InvalidSignatureException', /scoped to a valid region/],
     ['a wrong service', { service: 'cleanrooms' }, 'InvalidSignatureException', /scoped to correct service: 'cleanrooms-ml'/],
-    ['an unknown access key', { credentials: { ...CREDENTIALS, accessKeyId: 'AKIDUNKNOWN' } }, 'UnrecognizedClientException', /security token/],
+    [
+      'an unknown access key',
+      { credentials: { ...CREDENTIALS, accessKeyId: 'AKIDUNKNOWN' } },
+      'UnrecognizedClientException',
+      /security token/,
+    ],
     ['a wrong session token', { credentials: { ...CREDENTIALS, sessionToken: 'other' } }, 'UnrecognizedClientException', /security token/],
-    ['no session token', { credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: CREDENTIALS.secretAccessKey } }, 'UnrecognizedClientException', /security token/],
+    [
+      'no session token',
+      { credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: CREDENTIALS.secretAccessKey } },
+      'UnrecognizedClientException',
+      /security token/,
+    ],
     ['a date 20 minutes off', { signingDate: new Date(Date.now() - 20 * 60_000) }, 'InvalidSignatureException', /Signature expired/],
   ])('answers 403 for %s', async (_, override, type, message) => {
     const response = await listJobs(emulator, { collaborationId: COLLABORATION }, override);
@@ -69,7 +84,11 @@ describe('emulator: SigV4 verification', () => {
       const { nextToken } = JSON.parse((await listJobs(emulator, { collaborationId: COLLABORATION, maxResults: 1 })).body);
       expect(nextToken).toContain('+');
 
-      const response = await listJobs(emulator, { collaborationId: COLLABORATION, maxResults: 1, nextToken }, { serializeQuery: leavePlusRaw });
+      const response = await listJobs(
+        emulator,
+        { collaborationId: COLLABORATION, maxResults: 1, nextToken },
+        { serializeQuery: leavePlusRaw },
+      );
 
       expect(errorOf(response)).toMatchObject({ status: 403, type: 'InvalidSignatureException' });
     });
@@ -80,7 +99,11 @@ describe('emulator: SigV4 verification', () => {
         open.seed(COLLABORATION, jobs);
         const { nextToken } = JSON.parse((await listJobs(open, { collaborationId: COLLABORATION, maxResults: 1 })).body);
 
-        const response = await listJobs(open, { collaborationId: COLLABORATION, maxResults: 1, nextToken }, { serializeQuery: leavePlusRaw });
+        const response = await listJobs(
+          open,
+          { collaborationId: COLLABORATION, maxResults: 1, nextToken },
+          { serializeQuery: leavePlusRaw },
+        );
 
         expect(open.requests[1].query.nextToken).toEqual([nextToken.replace(/\+/g, ' ')]);
         expect(errorOf(response)).toMatchObject({ status: 400, type: 'ValidationException' });

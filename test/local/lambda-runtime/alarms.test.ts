@@ -32,7 +32,11 @@ const TEMPLATE: CfnTemplate = {
       DatapointsToAlarm: 2,
       TreatMissingData: 'breaching',
     }),
-    Errors: alarm('FunctionErrors', 'Errors', { Namespace: 'AWS/Lambda', Statistic: 'Sum', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'Fn' } }] }),
+    Errors: alarm('FunctionErrors', 'Errors', {
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'Fn' } }],
+    }),
     Queue: alarm('FailedInvocations', 'ApproximateNumberOfMessagesVisible', { Namespace: 'AWS/SQS' }),
     NotAnAlarm: { Type: 'AWS::SNS::Topic' },
   },
@@ -43,7 +47,13 @@ function emf(metrics: Record<string, number>, dimensions: Record<string, string>
   return {
     _aws: {
       Timestamp: 0,
-      CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: NAMESPACE,
+          Dimensions: [Object.keys(dimensions)],
+          Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
     },
     ...dimensions,
     ...metrics,
@@ -59,7 +69,7 @@ describe('evaluateAlarms', () => {
       ['FunctionErrors', 'ok'],
       ['FailedInvocations', 'not-simulated'],
     ]);
-    expect(verdicts[0]!.reason).toBe('DeleteFailedJobs = 0 not ≥ 1 (Maximum over service=audience-jobs-exporter)');
+    expect(verdicts[0].reason).toBe('DeleteFailedJobs = 0 not ≥ 1 (Maximum over service=audience-jobs-exporter)');
   });
 
   it('a failed run: thresholds breached, the two-period heartbeat only breaching, the Lambda error from the outcome', () => {
@@ -69,16 +79,19 @@ describe('evaluateAlarms', () => {
       NoSuccessfulExport: 'breaching',
       FunctionErrors: 'fires',
     });
-    expect(verdicts[0]!.reason).toBe('DeleteFailedJobs = 3 ≥ 1 (Maximum over service=audience-jobs-exporter)');
-    expect(verdicts[0]!.meaning).toBe('DeleteFailedJobs means trouble.');
-    expect(verdicts[1]!.reason).toMatch(/alarms after 2 breaching periods of 2/);
-    expect(verdicts[2]!.reason).toBe('Errors = 1 ≥ 1 (the handler threw)');
+    expect(verdicts[0].reason).toBe('DeleteFailedJobs = 3 ≥ 1 (Maximum over service=audience-jobs-exporter)');
+    expect(verdicts[0].meaning).toBe('DeleteFailedJobs means trouble.');
+    expect(verdicts[1].reason).toMatch(/alarms after 2 breaching periods of 2/);
+    expect(verdicts[2].reason).toBe('Errors = 1 ≥ 1 (the handler threw)');
   });
 
   it('values under another dimension set do not count: the alarm selects service alone', () => {
     const perCollaboration = emf({ DeleteFailedJobs: 5 }, { service: 'audience-jobs-exporter', CollaborationId: 'c' });
-    const verdicts = evaluateAlarms(TEMPLATE, { emf: [perCollaboration, emf({ DeleteFailedJobs: 0, ExportSucceeded: 1 })], invocationFailed: false });
-    expect(verdicts[0]!.verdict).toBe('ok');
+    const verdicts = evaluateAlarms(TEMPLATE, {
+      emf: [perCollaboration, emf({ DeleteFailedJobs: 0, ExportSucceeded: 1 })],
+      invocationFailed: false,
+    });
+    expect(verdicts[0].verdict).toBe('ok');
   });
 
   it('missing data follows TreatMissingData', () => {

@@ -55,7 +55,10 @@ function template(): CfnTemplate {
         },
       },
       ...Object.fromEntries(
-        Object.entries(queries).map(([key, q]) => [key, { Type: 'AWS::Athena::NamedQuery', Properties: { Name: q.name, Description: q.description, QueryString: q.query } }]),
+        Object.entries(queries).map(([key, q]) => [
+          key,
+          { Type: 'AWS::Athena::NamedQuery', Properties: { Name: q.name, Description: q.description, QueryString: q.query } },
+        ]),
       ),
     },
   };
@@ -132,9 +135,13 @@ afterAll(() => {
 });
 
 describe('LocalAthena', () => {
-  it('the fixtures are at the exporter\'s keys: dt=YYYY-MM-DD/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz', () => {
+  it("the fixtures are at the exporter's keys: dt=YYYY-MM-DD/{accountId}_{region}_{collaborationId}_{YYYYMMDDTHHMMSSZ}.ndjson.gz", () => {
     const day = (d: Date) => d.toISOString().slice(0, 10);
-    const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const stamp = (d: Date) =>
+      d
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
     expect(keys).toContain(`${PREFIX}dt=${day(daysAgo(0, 0))}/${ACCOUNT}_${REGION}_${A}_${stamp(daysAgo(0, 0))}.ndjson.gz`);
     expect(keys).toContain(`${PREFIX}dt=${day(daysAgo(1, 2))}/${MEMBER}_${REGION}_${C}_${stamp(daysAgo(1, 2))}.ndjson.gz`);
     expect(stamp(daysAgo(1, 2))).toMatch(/^\d{8}T020000Z$/);
@@ -147,7 +154,8 @@ describe('LocalAthena', () => {
 
   it('"Latest snapshot per collaboration": each collaboration’s own latest snapshot, the boundary day of the lookback included', async () => {
     const rows = await athena.run('Latest snapshot per collaboration');
-    const by = (id: string, account = ACCOUNT) => rows.filter((r) => r.collaboration_id === id && r.account_id === account).map((r) => r.status);
+    const by = (id: string, account = ACCOUNT) =>
+      rows.filter((r) => r.collaboration_id === id && r.account_id === account).map((r) => r.status);
     expect(by(A).sort()).toEqual(['ACTIVE', 'CREATE_FAILED', 'DELETE_FAILED']);
     expect(by(B).sort()).toEqual(['ACTIVE', 'DELETE_PENDING']);
     expect(rows.every((r) => typeof r.dt === 'string' && r.region === REGION)).toBe(true);
@@ -159,7 +167,11 @@ describe('LocalAthena', () => {
     // ACCOUNT's latest is today's; MEMBER's is yesterday's, although ACCOUNT has newer snapshots of C.
     expect(of(ACCOUNT).map((r) => r.status)).toEqual(['ACTIVE']);
     expect(of(ACCOUNT).every((r) => String(r.snapshot_time).startsWith(daysAgo(0).toISOString().slice(0, 10)))).toBe(true);
-    expect(of(MEMBER).map((r) => r.status).sort()).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'DELETE_FAILED']);
+    expect(
+      of(MEMBER)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'DELETE_FAILED']);
     expect(of(MEMBER).every((r) => String(r.snapshot_time).startsWith(daysAgo(1).toISOString().slice(0, 10)))).toBe(true);
     expect(rows).toHaveLength(3 + 2 + 1 + 4);
   });
@@ -167,9 +179,23 @@ describe('LocalAthena', () => {
   it('"DELETE_FAILED jobs in the latest snapshot": per account, Region and collaboration, with status code and message', async () => {
     const rows = await athena.run('DELETE_FAILED jobs in the latest snapshot');
     expect(rows).toEqual([
-      expect.objectContaining({ account_id: ACCOUNT, region: REGION, collaboration_id: A, name: 'job-1', status_code: 'INTERNAL_ERROR', status_message: 'reason 1' }),
+      expect.objectContaining({
+        account_id: ACCOUNT,
+        region: REGION,
+        collaboration_id: A,
+        name: 'job-1',
+        status_code: 'INTERNAL_ERROR',
+        status_message: 'reason 1',
+      }),
       // MEMBER's latest snapshot of C is older than ACCOUNT's: its DELETE_FAILED job still shows.
-      expect.objectContaining({ account_id: MEMBER, region: REGION, collaboration_id: C, name: 'job-2', status_code: 'INTERNAL_ERROR', status_message: 'reason 2' }),
+      expect.objectContaining({
+        account_id: MEMBER,
+        region: REGION,
+        collaboration_id: C,
+        name: 'job-2',
+        status_code: 'INTERNAL_ERROR',
+        status_message: 'reason 2',
+      }),
     ]);
   });
 
@@ -214,7 +240,7 @@ describe('the Athena to DuckDB dialect', () => {
     expect(toDuckDbSql("SELECT 1 WHERE dt >= CAST(current_date - INTERVAL '2' DAY AS varchar)")).not.toContain('date_sub');
   });
 
-  it('date_sub counts whole hours (01:59 to 02:00 is 0), like Trino\'s date_diff', async () => {
+  it("date_sub counts whole hours (01:59 to 02:00 is 0), like Trino's date_diff", async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
@@ -257,9 +283,24 @@ describe('LocalAthena: status history', () => {
     // job-5: new at t3, in CREATE_FAILED: created.
     writeSnapshot(own(D), t1, ['ACTIVE', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED'], HISTORY_BUCKET);
     writeSnapshot(own(D), t2, ['ACTIVE', 'DELETE_PENDING', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED'], HISTORY_BUCKET);
-    writeSnapshot(own(D), t3, ['DELETE_FAILED', 'DELETE_PENDING', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'], HISTORY_BUCKET);
-    writeSnapshot(own(D), t4, ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'], HISTORY_BUCKET);
-    writeSnapshot(own(D), t5, ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'CREATE_FAILED'], HISTORY_BUCKET);
+    writeSnapshot(
+      own(D),
+      t3,
+      ['DELETE_FAILED', 'DELETE_PENDING', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'],
+      HISTORY_BUCKET,
+    );
+    writeSnapshot(
+      own(D),
+      t4,
+      ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'DELETE_FAILED', 'CREATE_FAILED'],
+      HISTORY_BUCKET,
+    );
+    writeSnapshot(
+      own(D),
+      t5,
+      ['DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'DELETE_FAILED', 'ACTIVE', 'CREATE_FAILED'],
+      HISTORY_BUCKET,
+    );
     // MEMBER reads D too, with histories of its own: its job-0 is DELETE_FAILED in its latest snapshot only.
     writeSnapshot(member(D), t3, ['ACTIVE'], HISTORY_BUCKET);
     writeSnapshot(member(D), t4, ['ACTIVE'], HISTORY_BUCKET);
@@ -273,7 +314,15 @@ describe('LocalAthena: status history', () => {
 
   it('"Status transitions per job": each change between two snapshots of the job\'s account, Region and collaboration, and each new job', async () => {
     const rows = await history.run('Status transitions per job');
-    const summary = rows.map((r) => [r.account_id, r.name, r.change, r.previous_status, r.status, r.previous_snapshot_time, r.snapshot_time]);
+    const summary = rows.map((r) => [
+      r.account_id,
+      r.name,
+      r.change,
+      r.previous_status,
+      r.status,
+      r.previous_snapshot_time,
+      r.snapshot_time,
+    ]);
     expect(summary).toEqual([
       [ACCOUNT, 'job-0', 'status_changed', 'ACTIVE', 'DELETE_FAILED', iso(t2), iso(t3)],
       [ACCOUNT, 'job-1', 'status_changed', 'DELETE_FAILED', 'DELETE_PENDING', iso(t1), iso(t2)],
@@ -296,6 +345,12 @@ describe('LocalAthena: status history', () => {
       [ACCOUNT, 'job-2', iso(t1), '96', iso(t5)],
       [ACCOUNT, 'job-0', iso(t3), '48', iso(t5)],
     ]);
-    expect(rows[0]).toMatchObject({ collaboration_id: D, region: REGION, status_code: 'INTERNAL_ERROR', status_message: 'reason 2', audience_generation_job_arn: expect.stringContaining(':audience-generation-job/') });
+    expect(rows[0]).toMatchObject({
+      collaboration_id: D,
+      region: REGION,
+      status_code: 'INTERNAL_ERROR',
+      status_message: 'reason 2',
+      audience_generation_job_arn: expect.stringContaining(':audience-generation-job/'),
+    });
   });
 });

@@ -13,7 +13,7 @@ import { SAMPLE_COLLABORATIONS } from '../../../local/start/sample-data';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const MAIN = path.join(ROOT, 'local', 'start', 'main.ts');
-const DENIED = SAMPLE_COLLABORATIONS[1]!;
+const DENIED = SAMPLE_COLLABORATIONS[1];
 const ALL_JOBS = SAMPLE_COLLABORATIONS.reduce((n, c) => n + c.jobs, 0);
 
 interface StartRun {
@@ -53,12 +53,14 @@ function start(args: string[], options: { viaNpm?: boolean; onOutput?: (output: 
 
 /** The files listed under "objects the handler wrote", with their announced sizes. */
 function listedFiles(output: string): { file: string; bytes: number }[] {
-  return [...output.matchAll(/^ {4}(\/\S+) {2}\((\d+) bytes\)$/gm)].map((m) => ({ file: m[1]!, bytes: Number(m[2]) }));
+  return [...output.matchAll(/^ {4}(\/\S+) {2}\((\d+) bytes\)$/gm)].map((m) => ({ file: m[1], bytes: Number(m[2]) }));
 }
 
 /** Alarm name (without the stack prefix) → verdict word, from the alarm section. */
 function verdicts(output: string): Record<string, string> {
-  return Object.fromEntries([...output.matchAll(/^ {2}(FIRES|BREACHING|ok|n\/a) +AudienceJobsExporter-(\w+) /gm)].map((m) => [m[2]!, m[1]!]));
+  return Object.fromEntries(
+    [...output.matchAll(/^ {2}(FIRES|BREACHING|ok|n\/a) +AudienceJobsExporter-(\w+) /gm)].map((m) => [m[2], m[1]]),
+  );
 }
 
 /** The endpoints of the two servers, from the progress lines. */
@@ -69,7 +71,7 @@ function endpoints(output: string): string[] {
   ].map((re) => {
     const match = re.exec(output);
     if (!match) throw new Error(`no endpoint ${re} in:\n${output}`);
-    return match[1]!;
+    return match[1];
   });
 }
 
@@ -87,7 +89,12 @@ function connectionRefused(endpoint: string): Promise<boolean> {
 
 function ndjsonLines(file: string): Record<string, unknown>[] {
   const text = gunzipSync(fs.readFileSync(file)).toString('utf8');
-  return text === '' ? [] : text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text === ''
+    ? []
+    : text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** What every completed run must show: progress, the report sections, real files, stopped servers. */
@@ -114,14 +121,15 @@ async function expectCompleteRun(run: StartRun, scenario: string): Promise<void>
 /** The snapshot files of the run, by collaboration id. */
 function snapshotsByCollaboration(output: string): Map<string, Record<string, unknown>[]> {
   const snapshots = listedFiles(output).filter((f) => f.file.endsWith('.ndjson.gz'));
-  return new Map(snapshots.map((f) => [path.basename(f.file).split('_')[2]!, ndjsonLines(f.file)]));
+  return new Map(snapshots.map((f) => [path.basename(f.file).split('_')[2], ndjsonLines(f.file)]));
 }
 
 describe('npm start', () => {
   it('--help lists the scenarios', async () => {
     const run = await start(['--help']);
     expect(run.code).toBe(0);
-    for (const name of ['healthy', 'delete-failed', 'throttled', 'partial-failure', 'status-changes']) expect(run.output).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['healthy', 'delete-failed', 'throttled', 'partial-failure', 'status-changes'])
+      expect(run.output).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
   });
 
   it('default (delete-failed): the status table, the DELETE_FAILED jobs with their reasons, the DeleteFailedJobs alarm', async () => {
@@ -157,8 +165,14 @@ describe('npm start', () => {
     const run = await start(['--data-dir', dataDir]);
     await expectCompleteRun(run, 'delete-failed');
     expect(fs.existsSync(marker)).toBe(false);
-    const onDisk = fs.readdirSync(path.join(dataDir, 'delete-failed', 'snapshots'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-    expect(onDisk.map((d) => path.join(d.parentPath, d.name)).sort()).toEqual(listedFiles(run.output).map((f) => f.file).sort());
+    const onDisk = fs
+      .readdirSync(path.join(dataDir, 'delete-failed', 'snapshots'), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile());
+    expect(onDisk.map((d) => path.join(d.parentPath, d.name)).sort()).toEqual(
+      listedFiles(run.output)
+        .map((f) => f.file)
+        .sort(),
+    );
     expect(run.ms).toBeLessThan(30_000);
   }, 90_000);
 
@@ -168,7 +182,12 @@ describe('npm start', () => {
     expect(run.output).toMatch(/^Handler: resolved in [\d.]+ s: \{"status":"succeeded"/m);
     expect(run.output).toContain('DELETE_FAILED jobs in the latest snapshot: 0');
     expect(run.output).toContain('No alarm would fire on this run.');
-    expect(verdicts(run.output)).toMatchObject({ DeleteFailedJobs: 'ok', FailedCollaborations: 'ok', NoSuccessfulExport: 'ok', FunctionErrors: 'ok' });
+    expect(verdicts(run.output)).toMatchObject({
+      DeleteFailedJobs: 'ok',
+      FailedCollaborations: 'ok',
+      NoSuccessfulExport: 'ok',
+      FunctionErrors: 'ok',
+    });
   }, 90_000);
 
   it('throttled: requests are answered 429 and retried, and the run completes with every job', async () => {
@@ -177,8 +196,14 @@ describe('npm start', () => {
     const throttled = /429 × (\d+); \1 throttled and retried by the client/.exec(run.output);
     expect(Number(throttled?.[1])).toBeGreaterThan(0);
     expect(run.output).toMatch(/^Handler: resolved in/m);
-    for (const c of SAMPLE_COLLABORATIONS) expect(run.output).toMatch(new RegExp(`${c.id} .* ${c.jobs} jobs in \\d+ pages?, complete$`, 'm'));
-    expect(verdicts(run.output)).toMatchObject({ DeleteFailedJobs: 'FIRES', FailedCollaborations: 'ok', NoSuccessfulExport: 'ok', FunctionErrors: 'ok' });
+    for (const c of SAMPLE_COLLABORATIONS)
+      expect(run.output).toMatch(new RegExp(`${c.id} .* ${c.jobs} jobs in \\d+ pages?, complete$`, 'm'));
+    expect(verdicts(run.output)).toMatchObject({
+      DeleteFailedJobs: 'FIRES',
+      FailedCollaborations: 'ok',
+      NoSuccessfulExport: 'ok',
+      FunctionErrors: 'ok',
+    });
   }, 90_000);
 
   it('partial-failure: the denied collaboration fails alone, the handler throws, the others are complete; exits 0', async () => {
@@ -187,7 +212,12 @@ describe('npm start', () => {
     expect(run.output).toMatch(/^Handler: THREW after [\d.]+ s: ExportFailedError: 1 of 5 collaborations failed/m);
     expect(run.output).toMatch(new RegExp(`${DENIED.id} .* FAILED, no snapshot this run: AccessDeniedException`));
     expect(run.output).toContain(`Isolation: ${DENIED.id.split('-')[0]} failed alone; the other 4 collaborations' snapshots are complete`);
-    expect(verdicts(run.output)).toMatchObject({ DeleteFailedJobs: 'FIRES', FailedCollaborations: 'FIRES', NoSuccessfulExport: 'BREACHING', FunctionErrors: 'FIRES' });
+    expect(verdicts(run.output)).toMatchObject({
+      DeleteFailedJobs: 'FIRES',
+      FailedCollaborations: 'FIRES',
+      NoSuccessfulExport: 'BREACHING',
+      FunctionErrors: 'FIRES',
+    });
     const snapshots = snapshotsByCollaboration(run.output);
     expect(snapshots.has(DENIED.id)).toBe(false);
     for (const c of SAMPLE_COLLABORATIONS.filter((x) => x !== DENIED)) expect(snapshots.get(c.id)).toHaveLength(c.jobs);

@@ -19,7 +19,12 @@ export async function sendSts(
 ): Promise<StsRawResponse> {
   const url = new URL(sts.endpoint);
   const body = new URLSearchParams({ Version: '2011-06-15', ...params }).toString();
-  const signer = new SignatureV4({ service: options.service ?? 'sts', region: options.region ?? 'us-east-1', credentials: options.credentials, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: options.service ?? 'sts',
+    region: options.region ?? 'us-east-1',
+    credentials: options.credentials,
+    sha256: Sha256,
+  });
   const signed = await signer.sign(
     new HttpRequest({
       method: 'POST',

@@ -69,9 +69,21 @@ describe('STS emulator: with the AWS SDK, and the Clean Rooms ML emulator across
       const listed = await client.send(new ListAudienceGenerationJobsCommand({ collaborationId: SHARED }));
 
       // The only way the SDK could have reached the emulator is the variable: no endpoint was configured.
-      expect(sts.requests).toEqual([expect.objectContaining({ action: 'AssumeRole', status: 200, params: expect.objectContaining({ RoleArn: READER, ExternalId: EXTERNAL_ID }) })]);
-      expect(credentials).toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/), sessionToken: expect.any(String), expiration: expect.any(Date) });
-      expect(listed.audienceGenerationJobs.map((job) => job.audienceGenerationJobArn)).toEqual(jobsOfMember.map((job) => job.audienceGenerationJobArn));
+      expect(sts.requests).toEqual([
+        expect.objectContaining({
+          action: 'AssumeRole',
+          status: 200,
+          params: expect.objectContaining({ RoleArn: READER, ExternalId: EXTERNAL_ID }),
+        }),
+      ]);
+      expect(credentials).toMatchObject({
+        accessKeyId: expect.stringMatching(/^ASIA/),
+        sessionToken: expect.any(String),
+        expiration: expect.any(Date),
+      });
+      expect(listed.audienceGenerationJobs.map((job) => job.audienceGenerationJobArn)).toEqual(
+        jobsOfMember.map((job) => job.audienceGenerationJobArn),
+      );
       expect(emulator.requests.at(-1)).toMatchObject({ accountId: MEMBER_ACCOUNT, region: REGION, status: 200 });
     } finally {
       client.destroy();
@@ -120,22 +132,39 @@ describe('STS emulator: with the AWS SDK, and the Clean Rooms ML emulator across
 
     const attempt = client.send(new AssumeRoleCommand({ RoleArn: DENIED, RoleSessionName: 'audience-export' }));
 
-    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining(`sts:AssumeRole on resource: ${DENIED}`) });
+    await expect(attempt).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining(`sts:AssumeRole on resource: ${DENIED}`),
+    });
     expect(sts.assumeRoleCount(DENIED)).toBe(1);
   });
 
   it('refuses credentials it does not know, and the Clean Rooms ML emulator refuses expired ones', async () => {
     sts.addRole({ roleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/ShortLived`, durationSeconds: 1 });
     const client = new STSClient({ region: REGION, endpoint: sts.endpoint, credentials: BASE });
-    const { Credentials } = await client.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/ShortLived`, RoleSessionName: 'brief' }));
-    const expired = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! };
+    const { Credentials } = await client.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/ShortLived`, RoleSessionName: 'brief' }),
+    );
+    const expired = {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    };
     await new Promise((resolve) => setTimeout(resolve, Credentials!.Expiration!.getTime() - Date.now() + 50));
-    const stranger = new STSClient({ region: REGION, endpoint: sts.endpoint, credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'x' } });
+    const stranger = new STSClient({
+      region: REGION,
+      endpoint: sts.endpoint,
+      credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'x' },
+    });
     const crml = new CleanRoomsMLClient({ region: REGION, endpoint: emulator.endpoint, credentials: expired, maxAttempts: 1 });
     try {
       await expect(stranger.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
-      await expect(new STSClient({ region: REGION, endpoint: sts.endpoint, credentials: expired }).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'ExpiredToken' });
-      await expect(crml.send(new ListAudienceGenerationJobsCommand({ collaborationId: SHARED }))).rejects.toMatchObject({ name: 'ExpiredTokenException' });
+      await expect(
+        new STSClient({ region: REGION, endpoint: sts.endpoint, credentials: expired }).send(new GetCallerIdentityCommand({})),
+      ).rejects.toMatchObject({ name: 'ExpiredToken' });
+      await expect(crml.send(new ListAudienceGenerationJobsCommand({ collaborationId: SHARED }))).rejects.toMatchObject({
+        name: 'ExpiredTokenException',
+      });
     } finally {
       crml.destroy();
     }

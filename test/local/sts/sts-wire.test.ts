@@ -83,16 +83,33 @@ describe('STS emulator: wire form', () => {
   });
 
   it('answers GetCallerIdentity for assumed credentials with the assumed-role ARN, in any Region', async () => {
-    const assumed = await sendSts(sts, { Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'audience-export' }, { credentials });
-    const [, accessKeyId, secretAccessKey, sessionToken] = /<AccessKeyId>(.*)<\/AccessKeyId>\s*<SecretAccessKey>(.*)<\/SecretAccessKey>\s*<SessionToken>(.*)<\/SessionToken>/.exec(assumed.body)!;
+    const assumed = await sendSts(
+      sts,
+      { Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'audience-export' },
+      { credentials },
+    );
+    const [, accessKeyId, secretAccessKey, sessionToken] =
+      /<AccessKeyId>(.*)<\/AccessKeyId>\s*<SecretAccessKey>(.*)<\/SecretAccessKey>\s*<SessionToken>(.*)<\/SessionToken>/.exec(
+        assumed.body,
+      )!;
 
-    const response = await sendSts(sts, { Action: 'GetCallerIdentity' }, { credentials: { accessKeyId, secretAccessKey, sessionToken }, region: 'eu-west-1' });
+    const response = await sendSts(
+      sts,
+      { Action: 'GetCallerIdentity' },
+      { credentials: { accessKeyId, secretAccessKey, sessionToken }, region: 'eu-west-1' },
+    );
 
-    expect(response.body).toMatch(/<Arn>arn:aws:sts::444455556666:assumed-role\/AudienceJobsReader\/s1<\/Arn>\s*<UserId>AROA[A-Z2-7]{17}:s1<\/UserId>\s*<Account>444455556666<\/Account>/);
+    expect(response.body).toMatch(
+      /<Arn>arn:aws:sts::444455556666:assumed-role\/AudienceJobsReader\/s1<\/Arn>\s*<UserId>AROA[A-Z2-7]{17}:s1<\/UserId>\s*<Account>444455556666<\/Account>/,
+    );
   });
 
   it('answers AccessDenied with the error XML STS sends', async () => {
-    const response = await sendSts(sts, { Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'wrong' }, { credentials });
+    const response = await sendSts(
+      sts,
+      { Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'wrong' },
+      { credentials },
+    );
 
     expect(response.status).toBe(403);
     expect(response.body).toBe(
@@ -119,9 +136,24 @@ describe('STS emulator: wire form', () => {
 
   it.each([
     ['no RoleSessionName', { RoleArn: ROLE_ARN }, 'ValidationError', /Value null at 'roleSessionName'/],
-    ['a RoleSessionName with a space', { RoleArn: ROLE_ARN, RoleSessionName: 'a b' }, 'ValidationError', /at 'roleSessionName' failed to satisfy constraint/],
-    ['DurationSeconds below 900', { RoleArn: ROLE_ARN, RoleSessionName: 's1', DurationSeconds: '60' }, 'ValidationError', /greater than or equal to 900/],
-    ['DurationSeconds above the role maximum', { RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'audience-export', DurationSeconds: '7200' }, 'ValidationError', /exceeds the MaxSessionDuration/],
+    [
+      'a RoleSessionName with a space',
+      { RoleArn: ROLE_ARN, RoleSessionName: 'a b' },
+      'ValidationError',
+      /at 'roleSessionName' failed to satisfy constraint/,
+    ],
+    [
+      'DurationSeconds below 900',
+      { RoleArn: ROLE_ARN, RoleSessionName: 's1', DurationSeconds: '60' },
+      'ValidationError',
+      /greater than or equal to 900/,
+    ],
+    [
+      'DurationSeconds above the role maximum',
+      { RoleArn: ROLE_ARN, RoleSessionName: 's1', ExternalId: 'audience-export', DurationSeconds: '7200' },
+      'ValidationError',
+      /exceeds the MaxSessionDuration/,
+    ],
   ])('answers 400 for %s', async (_, params, code, message) => {
     const response = await sendSts(sts, { Action: 'AssumeRole', ...params }, { credentials });
 
@@ -131,8 +163,18 @@ describe('STS emulator: wire form', () => {
   });
 
   it.each([
-    ['an unknown action', { Action: 'GetSessionToken' }, 'InvalidAction', 'Could not find operation GetSessionToken for version 2011-06-15'],
-    ['another version', { Action: 'GetCallerIdentity', Version: '2010-01-01' }, 'InvalidAction', 'Could not find operation GetCallerIdentity for version 2010-01-01'],
+    [
+      'an unknown action',
+      { Action: 'GetSessionToken' },
+      'InvalidAction',
+      'Could not find operation GetSessionToken for version 2011-06-15',
+    ],
+    [
+      'another version',
+      { Action: 'GetCallerIdentity', Version: '2010-01-01' },
+      'InvalidAction',
+      'Could not find operation GetCallerIdentity for version 2010-01-01',
+    ],
   ])('answers 400 for %s', async (_, params, code, message) => {
     const response = await sendSts(sts, params, { credentials });
 
@@ -142,8 +184,18 @@ describe('STS emulator: wire form', () => {
   });
 
   it.each([
-    ['an unknown access key', { ...credentials, accessKeyId: 'AKIDUNKNOWN' }, 'InvalidClientTokenId', 'The security token included in the request is invalid.'],
-    ['a wrong secret', { ...credentials, secretAccessKey: 'wrong' }, 'SignatureDoesNotMatch', 'The request signature we calculated does not match'],
+    [
+      'an unknown access key',
+      { ...credentials, accessKeyId: 'AKIDUNKNOWN' },
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+    ],
+    [
+      'a wrong secret',
+      { ...credentials, secretAccessKey: 'wrong' },
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match',
+    ],
   ])('refuses %s with the Query error code AWS uses', async (_, signing, code, message) => {
     const response = await sendSts(sts, { Action: 'GetCallerIdentity' }, { credentials: signing });
 
@@ -162,7 +214,11 @@ describe('STS emulator: wire form', () => {
   });
 
   it('refuses an unsigned request', async () => {
-    const response = await fetch(sts.endpoint, { method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await fetch(sts.endpoint, {
+      method: 'POST',
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
     expect(response.status).toBe(403);
     expect(await response.text()).toContain('<Code>MissingAuthenticationToken</Code>');
