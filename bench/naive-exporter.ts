@@ -48,7 +48,9 @@ export const handler = async (event: unknown) => {
         for (const job of page.audienceGenerationJobs) {
           let statusDetails = null;
           if (job.status === 'CREATE_FAILED' || job.status === 'DELETE_FAILED') {
-            const full = await cleanRooms.send(new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }));
+            const full = await cleanRooms.send(
+              new GetAudienceGenerationJobCommand({ audienceGenerationJobArn: job.audienceGenerationJobArn }),
+            );
             statusDetails = full.statusDetails ?? null;
           }
           records.push(toSnapshotRecord(job, { queriedCollaborationId: collaborationId, snapshotTime, statusDetails }));

@@ -49,13 +49,17 @@ function parseArgs(argv: string[]): Args {
   let exporterBundle: string | undefined;
   let only = Object.keys(WORKLOADS);
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     if (arg === '--quick') quick = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
-      only = (value ?? '').split(',').map((w) => w.trim().toUpperCase()).filter(Boolean);
+      only = (value ?? '')
+        .split(',')
+        .map((w) => w.trim().toUpperCase())
+        .filter(Boolean);
       const unknown = only.filter((w) => !(w in WORKLOADS));
-      if (unknown.length > 0 || only.length === 0) throw new Error(`--only takes a comma-separated list of ${Object.keys(WORKLOADS).join(', ')}`);
+      if (unknown.length > 0 || only.length === 0)
+        throw new Error(`--only takes a comma-separated list of ${Object.keys(WORKLOADS).join(', ')}`);
     } else if (arg === '--exporter-bundle' || arg.startsWith('--exporter-bundle=')) {
       exporterBundle = path.resolve(arg === '--exporter-bundle' ? (argv[++i] ?? '') : arg.slice('--exporter-bundle='.length));
       if (!fs.existsSync(exporterBundle)) throw new Error(`--exporter-bundle: no such file ${exporterBundle}`);
@@ -70,7 +74,7 @@ function parseArgs(argv: string[]): Args {
 export function formatTable(rows: Row[]): string {
   const header = ['Workload', 'Metric', 'Exporter', 'Naive reference', 'Target', 'Met'];
   const lines = rows.map((r, i) => [
-    i > 0 && rows[i - 1]!.workload === r.workload ? '' : r.workload,
+    i > 0 && rows[i - 1].workload === r.workload ? '' : r.workload,
     r.metric,
     r.exporter,
     r.naive,
@@ -92,7 +96,8 @@ function rerunWithLegacyOpenSsl(): boolean {
     createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
     return false;
   } catch {
-    if (process.env.BENCH_OPENSSL_LEGACY === '1') throw new Error('DES is unavailable even with --openssl-legacy-provider; s3rver cannot page ListObjectsV2');
+    if (process.env.BENCH_OPENSSL_LEGACY === '1')
+      throw new Error('DES is unavailable even with --openssl-legacy-provider; s3rver cannot page ListObjectsV2');
   }
   const rerun = spawnSync(process.execPath, ['--openssl-legacy-provider', ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
@@ -111,14 +116,16 @@ async function main(): Promise<void> {
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`[bench ${ms(performance.now() - started).padStart(7)}] ${line}\n`);
   const loadBefore = os.loadavg();
-  log(`${quick ? 'quick' : 'full'} mode, workloads ${only.join(', ')}; ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `${quick ? 'quick' : 'full'} mode, workloads ${only.join(', ')}; ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const bundles = buildBundles({ exporterBundle, log });
   const ctx = new BenchContext(quick, bundles, log);
 
   const results: Record<string, WorkloadResult> = {};
   for (const name of only) {
     log(`${name} ...`);
-    results[name] = await WORKLOADS[name]!(ctx);
+    results[name] = await WORKLOADS[name](ctx);
   }
   const rows = Object.values(results).flatMap((r) => r.rows);
   const table = formatTable(rows);
@@ -153,7 +160,8 @@ async function main(): Promise<void> {
       `Written to ${path.relative(process.cwd(), file)} in ${ms(output.durationMs)}.\n`,
   );
   const missed = rows.filter((r) => r.met === false);
-  if (missed.length > 0) process.stdout.write(`Targets missed: ${missed.map((r) => `${r.workload.split(' ')[0]} ${r.metric}`).join('; ')}\n`);
+  if (missed.length > 0)
+    process.stdout.write(`Targets missed: ${missed.map((r) => `${r.workload.split(' ')[0]} ${r.metric}`).join('; ')}\n`);
   // A missed performance target is a finding, reported above; a run that lost jobs is a failure.
   if (missed.some((r) => r.correctness)) process.exitCode = 1;
 }

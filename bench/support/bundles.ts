@@ -64,7 +64,12 @@ function esbuild(entry: string, outfile: string): void {
 export function describeBundle(file: string): Bundle {
   const code = fs.readFileSync(file);
   const map = `${file}.map`;
-  return { file, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes: fs.existsSync(map) ? fs.statSync(map).size : 0 };
+  return {
+    file,
+    bytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    mapBytes: fs.existsSync(map) ? fs.statSync(map).size : 0,
+  };
 }
 
 /**
@@ -81,7 +86,9 @@ export function buildBundles(options: { exporterBundle?: string; log: (line: str
   } else {
     const stack = synthesizeDeployableStack({ context: STACK_CONTEXT });
     exporterFile = stack.bundleFile;
-    log(`exporter bundle of the deployable stack${stack.cached ? ' (cached synth)' : ', synthesized'} in ${Math.round(performance.now() - t)} ms`);
+    log(
+      `exporter bundle of the deployable stack${stack.cached ? ' (cached synth)' : ', synthesized'} in ${Math.round(performance.now() - t)} ms`,
+    );
     const rebuilt = path.join(DATA_DIR, 'bundles', 'exporter', 'index.js');
     esbuild(path.join(ROOT, 'lambda', 'export-audience-jobs.ts'), rebuilt);
     if (!fs.readFileSync(rebuilt).equals(fs.readFileSync(exporterFile))) {

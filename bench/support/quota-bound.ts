@@ -79,14 +79,14 @@ export function quotaBound(input: QuotaBoundInput): QuotaBound {
   for (;;) {
     let pick = -1;
     for (let c = 0; c < chains.length; c++) {
-      if (next[c]!.page < chains[c]!.length && (pick < 0 || next[c]!.readyMs < next[pick]!.readyMs)) pick = c;
+      if (next[c].page < chains[c].length && (pick < 0 || next[c].readyMs < next[pick].readyMs)) pick = c;
     }
     if (pick < 0) break;
-    const chain = next[pick]!;
+    const chain = next[pick];
     const answeredMs = listBucket.admit(chain.readyMs) + latencyMs;
     lists++;
     listDoneMs = Math.max(listDoneMs, answeredMs);
-    const count = chains[pick]![chain.page]!;
+    const count = chains[pick][chain.page];
     if (count > 0) releases.push({ atMs: answeredMs, count });
     chain.page++;
     chain.readyMs = answeredMs;
@@ -111,7 +111,7 @@ export function detailedPerPage(jobs: number, statuses: readonly string[], detai
   const pages: number[] = [];
   for (let start = 0; start < Math.max(jobs, 1); start += pageSize) {
     let count = 0;
-    for (let i = start; i < Math.min(jobs, start + pageSize); i++) if (detailed.has(statuses[i % statuses.length]!)) count++;
+    for (let i = start; i < Math.min(jobs, start + pageSize); i++) if (detailed.has(statuses[i % statuses.length])) count++;
     pages.push(count);
   }
   return pages;

@@ -210,7 +210,7 @@ export function requestStats(requests: readonly TimedRequest[]): RequestStats {
       else stats.getThrottled++;
     } else if (r.status === undefined || r.status >= 400 || r.status === 0) stats.otherErrors++;
   }
-  if (requests.length > 0) stats.spanMs = requests[requests.length - 1]!.at - requests[0]!.at;
+  if (requests.length > 0) stats.spanMs = requests[requests.length - 1].at - requests[0].at;
   return stats;
 }
 
@@ -221,7 +221,7 @@ export function requestStats(requests: readonly TimedRequest[]): RequestStats {
 export function admittedRate(requests: readonly TimedRequest[], operation: OperationName): number {
   const admitted = requests.filter((r) => r.operation === operation && r.status !== 429);
   if (admitted.length < 2) return NaN;
-  return (admitted.length - 1) / ((admitted[admitted.length - 1]!.at - admitted[0]!.at) / 1000);
+  return (admitted.length - 1) / ((admitted[admitted.length - 1].at - admitted[0].at) / 1000);
 }
 
 /**
@@ -264,7 +264,9 @@ function timeArrivals(emulator: CleanRoomsMLEmulator, arrivals: number[]): void 
 function memoizeCollaborationListings(emulator: CleanRoomsMLEmulator): void {
   const store = (emulator as unknown as { store?: JobStore }).store;
   if (!store || typeof store.list !== 'function' || typeof store.add !== 'function') {
-    throw new Error('bench/support/servers.ts: the emulator no longer has a default-partition store with list and add; update memoizeCollaborationListings');
+    throw new Error(
+      'bench/support/servers.ts: the emulator no longer has a default-partition store with list and add; update memoizeCollaborationListings',
+    );
   }
   const list = store.list.bind(store);
   const add = store.add.bind(store);

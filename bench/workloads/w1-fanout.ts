@@ -61,7 +61,9 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
       expectSucceeded(z, 'W1 without latency', expectedJobs);
       noLatency.push(z);
       servers.takeRequestStats();
-      ctx.log(`W1 run ${run + 1}/${size.runs}: empty ${ms(e.handlerMs)}, exporter ${ms(x.handlerMs)}, control ${ms(c.handlerMs)}, no latency ${ms(z.handlerMs)}`);
+      ctx.log(
+        `W1 run ${run + 1}/${size.runs}: empty ${ms(e.handlerMs)}, exporter ${ms(x.handlerMs)}, control ${ms(c.handlerMs)}, no latency ${ms(z.handlerMs)}`,
+      );
       if (run === Math.floor(size.runs / 2) && naive.length < size.naiveRuns) {
         const n = await ctx.runNaive(fullEnv, ctx.nextEvent());
         expectSucceeded(n, 'W1 naive', expectedJobs);
@@ -103,7 +105,14 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
           naive: '',
           target: '',
         },
-        { workload: label, metric: 'wall time / bound', exporter: ratio(toBound), naive: ratio(naiveMs / boundMs, 1), target: '≤ 1.30×', met: ctx.judge(toBound <= 1.3) },
+        {
+          workload: label,
+          metric: 'wall time / bound',
+          exporter: ratio(toBound),
+          naive: ratio(naiveMs / boundMs, 1),
+          target: '≤ 1.30×',
+          met: ctx.judge(toBound <= 1.3),
+        },
         {
           workload: label,
           metric: `control: ${controlIds.length} × ${int(size.jobs)} jobs (a quarter of the CPU work), wall time / bound`,
@@ -118,7 +127,14 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
           naive: '',
           target: '',
         },
-        { workload: label, metric: 'speed-up over the naive exporter', exporter: ratio(speedup, 1), naive: '1×', target: '≥ 10×', met: ctx.judge(speedup >= 10) },
+        {
+          workload: label,
+          metric: 'speed-up over the naive exporter',
+          exporter: ratio(speedup, 1),
+          naive: '1×',
+          target: '≥ 10×',
+          met: ctx.judge(speedup >= 10),
+        },
         {
           workload: label,
           metric: 'CPU time of the process (user + system, all threads), median',
@@ -171,8 +187,19 @@ export async function runW1(ctx: BenchContext): Promise<WorkloadResult> {
         naiveCpuMs: naive.map(cpuMs),
         naiveServersCpuMs: naive.map((r) => r.serversCpuMs),
         naiveMaxRssBytes: naive.map((r) => r.maxRssBytes),
-        noLatency: { ms: noLatency.map((r) => r.handlerMs), medianMs: noLatencyMs, toBound: noLatencyMs / boundMs, cpuMs: noLatency.map(cpuMs) },
-        control: { collaborations: controlIds.length, ms: control.map((r) => r.handlerMs), medianMs: controlMs, toBound: controlMs / boundMs, cpuMs: control.map(cpuMs) },
+        noLatency: {
+          ms: noLatency.map((r) => r.handlerMs),
+          medianMs: noLatencyMs,
+          toBound: noLatencyMs / boundMs,
+          cpuMs: noLatency.map(cpuMs),
+        },
+        control: {
+          collaborations: controlIds.length,
+          ms: control.map((r) => r.handlerMs),
+          medianMs: controlMs,
+          toBound: controlMs / boundMs,
+          cpuMs: control.map(cpuMs),
+        },
         wallTimeToBound: toBound,
         speedupOverNaive: speedup,
         targets: { wallTimeToBound: 1.3, speedupOverNaive: 10 },

@@ -35,7 +35,9 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
       const requests = servers.takeRequestStats();
       if (side === 'exporter' || !report.error) expectSucceeded(report, `W2 ${side}`, jobs);
       const lines = report.error ? undefined : await servers.countLines(servers.snapshotKey(event, id));
-      ctx.log(`W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines`);
+      ctx.log(
+        `W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines`,
+      );
       return { ...report, lines, requests };
     };
     const exporter: Run[] = [];
@@ -52,12 +54,25 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
     const linesMet = exporter.every((r) => r.lines === jobs);
     const n = naive!;
     const of = exporter.length > 1 ? `, median of ${exporter.length} (range)` : '';
-    const range = exporter.length > 1 ? ` (${exporter.map((r) => mb(r.maxRssBytes)).sort().join(', ')})` : '';
+    const range =
+      exporter.length > 1
+        ? ` (${exporter
+            .map((r) => mb(r.maxRssBytes))
+            .sort()
+            .join(', ')})`
+        : '';
     // The run whose peak is the median, for the breakdown.
-    const typical = exporter.slice().sort((a, b) => a.maxRssBytes - b.maxRssBytes)[Math.floor(exporter.length / 2)]!;
+    const typical = exporter.slice().sort((a, b) => a.maxRssBytes - b.maxRssBytes)[Math.floor(exporter.length / 2)];
     return {
       rows: [
-        { workload: label, metric: `peak RSS of the process${of}`, exporter: `${mb(rss)}${range}`, naive: mb(n.maxRssBytes), target: '≤ 200 MB', met: ctx.judge(rssMet) },
+        {
+          workload: label,
+          metric: `peak RSS of the process${of}`,
+          exporter: `${mb(rss)}${range}`,
+          naive: mb(n.maxRssBytes),
+          target: '≤ 200 MB',
+          met: ctx.judge(rssMet),
+        },
         {
           workload: label,
           metric: 'of which, at their peaks: V8 heap (its young generation), array buffers',
@@ -65,7 +80,13 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
           naive: peaks(n),
           target: '',
         },
-        { workload: label, metric: `wall time${exporter.length > 1 ? ', median' : ''}`, exporter: ms(median(exporter.map((r) => r.handlerMs!))), naive: n.error ? `failed: ${n.error}` : ms(n.handlerMs), target: '' },
+        {
+          workload: label,
+          metric: `wall time${exporter.length > 1 ? ', median' : ''}`,
+          exporter: ms(median(exporter.map((r) => r.handlerMs!))),
+          naive: n.error ? `failed: ${n.error}` : ms(n.handlerMs),
+          target: '',
+        },
         {
           workload: label,
           metric: 'throughput',

@@ -38,8 +38,20 @@ export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
   const label = 'W3 cold start (the deployable bundle)';
   return {
     rows: [
-      { workload: label, metric: 'bundle size, minified (floor)', exporter: `${kb(exporter.bytes)} (${kb(floor.bytes)})`, naive: kb(naive.bytes), target: '' },
-      { workload: label, metric: 'bundle size, gzipped (floor)', exporter: `${kb(exporter.gzipBytes)} (${kb(floor.gzipBytes)})`, naive: kb(naive.gzipBytes), target: '' },
+      {
+        workload: label,
+        metric: 'bundle size, minified (floor)',
+        exporter: `${kb(exporter.bytes)} (${kb(floor.bytes)})`,
+        naive: kb(naive.bytes),
+        target: '',
+      },
+      {
+        workload: label,
+        metric: 'bundle size, gzipped (floor)',
+        exporter: `${kb(exporter.gzipBytes)} (${kb(floor.gzipBytes)})`,
+        naive: kb(naive.gzipBytes),
+        target: '',
+      },
       {
         workload: label,
         metric: `import time with --enable-source-maps, median of ${runs} (floor)`,
@@ -47,7 +59,14 @@ export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
         naive: ms(m(series.naive)),
         target: '',
       },
-      { workload: label, metric: 'import time / floor, with --enable-source-maps (as deployed)', exporter: ratio(toFloor), naive: '', target: '≤ 1.30×', met: ctx.judge(toFloor <= IMPORT_TARGET_RATIO) },
+      {
+        workload: label,
+        metric: 'import time / floor, with --enable-source-maps (as deployed)',
+        exporter: ratio(toFloor),
+        naive: '',
+        target: '≤ 1.30×',
+        met: ctx.judge(toFloor <= IMPORT_TARGET_RATIO),
+      },
       {
         workload: label,
         metric: `import time without source maps, median of ${runs} (floor)`,
@@ -55,7 +74,14 @@ export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
         naive: '',
         target: '',
       },
-      { workload: label, metric: 'import time / floor, without source maps', exporter: ratio(toFloorPlain), naive: '', target: '≤ 1.30×', met: ctx.judge(toFloorPlain <= IMPORT_TARGET_RATIO) },
+      {
+        workload: label,
+        metric: 'import time / floor, without source maps',
+        exporter: ratio(toFloorPlain),
+        naive: '',
+        target: '≤ 1.30×',
+        met: ctx.judge(toFloorPlain <= IMPORT_TARGET_RATIO),
+      },
     ],
     data: {
       bundles: {
@@ -65,7 +91,12 @@ export async function runW3(ctx: BenchContext): Promise<WorkloadResult> {
         esbuildArgs: ctx.bundles.esbuildArgs,
       },
       runs,
-      importMs: Object.fromEntries(Object.entries(series).map(([k, s]) => [k, { nodeOptions: s.nodeOptions, runs: s.importMs, median: m(s), processMedianMs: median(s.processMs) }])),
+      importMs: Object.fromEntries(
+        Object.entries(series).map(([k, s]) => [
+          k,
+          { nodeOptions: s.nodeOptions, runs: s.importMs, median: m(s), processMedianMs: median(s.processMs) },
+        ]),
+      ),
       importToFloor: toFloor,
       importToFloorWithoutSourceMaps: toFloorPlain,
       targets: { importToFloor: IMPORT_TARGET_RATIO },

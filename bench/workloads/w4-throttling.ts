@@ -39,12 +39,17 @@ export async function runW4(ctx: BenchContext): Promise<WorkloadResult> {
     };
 
     const exporter = await measure((e, ev) => ctx.runExporter(e, ev));
-    ctx.log(`W4 exporter: ${exporter.report.error ?? 'ok'}, ${ms(exporter.report.handlerMs)}, ${exporter.requests.throttled}/${exporter.requests.total} throttled`);
+    ctx.log(
+      `W4 exporter: ${exporter.report.error ?? 'ok'}, ${ms(exporter.report.handlerMs)}, ${exporter.requests.throttled}/${exporter.requests.total} throttled`,
+    );
     const naive = await measure((e, ev) => ctx.runNaive(e, ev));
-    ctx.log(`W4 naive: ${naive.report.error ?? 'ok'}, ${ms(naive.report.handlerMs)}, ${naive.requests.throttled}/${naive.requests.total} throttled`);
+    ctx.log(
+      `W4 naive: ${naive.report.error ?? 'ok'}, ${ms(naive.report.handlerMs)}, ${naive.requests.throttled}/${naive.requests.total} throttled`,
+    );
 
     // The admitted requests (all but the 429s) cannot go faster than the bucket: its burst, then its rate.
-    const minimumMs = (Math.max(0, exporter.requests.total - exporter.requests.throttled - RATE_LIMIT.burst) / RATE_LIMIT.requestsPerSecond) * 1000;
+    const minimumMs =
+      (Math.max(0, exporter.requests.total - exporter.requests.throttled - RATE_LIMIT.burst) / RATE_LIMIT.requestsPerSecond) * 1000;
     const exportedMet = exporter.jobsExported === expectedJobs && !exporter.report.error;
     const shareMet = exporter.throttledShare <= THROTTLED_SHARE_TARGET;
     const outcome = (o: Outcome) => (o.report.error ? `failed: ${o.report.error.slice(0, 120)}` : 'succeeded');
@@ -68,7 +73,14 @@ export async function runW4(ctx: BenchContext): Promise<WorkloadResult> {
           naive: `${naive.requests.total}, ${naive.requests.throttled}`,
           target: '',
         },
-        { workload: label, metric: '429 share of all requests', exporter: percent(exporter.throttledShare), naive: percent(naive.throttledShare), target: '≤ 25 %', met: ctx.judge(shareMet) },
+        {
+          workload: label,
+          metric: '429 share of all requests',
+          exporter: percent(exporter.throttledShare),
+          naive: percent(naive.throttledShare),
+          target: '≤ 25 %',
+          met: ctx.judge(shareMet),
+        },
         {
           workload: label,
           metric: `wall time (the rate limit allows the exporter's requests in ${ms(minimumMs)})`,

@@ -10,7 +10,15 @@
  */
 import { expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
 import { detailedPerPage, quotaBound, type Quota, type QuotaBound } from '../support/quota-bound';
-import { admittedRate, BenchServers, collaborationId, DETAILED_STATUSES, requestStats, writeTimeline, type RequestStats } from '../support/servers';
+import {
+  admittedRate,
+  BenchServers,
+  collaborationId,
+  DETAILED_STATUSES,
+  requestStats,
+  writeTimeline,
+  type RequestStats,
+} from '../support/servers';
 import { int, median, ms, percent, ratio } from '../support/stats';
 
 const LATENCY_MS = 20;
@@ -82,7 +90,12 @@ export async function runW5(ctx: BenchContext): Promise<WorkloadResult> {
         expectSucceeded(report, `W5${shape.name}`, expectedJobs);
         let jobsExported = 0;
         for (const id of ids) jobsExported += await servers.countLinesIfAny(event, id);
-        const run = { report, requests: requestStats(timed), admittedPerSecond: { list: admittedRate(timed, LIST), get: admittedRate(timed, GET) }, jobsExported };
+        const run = {
+          report,
+          requests: requestStats(timed),
+          admittedPerSecond: { list: admittedRate(timed, LIST), get: admittedRate(timed, GET) },
+          jobsExported,
+        };
         runs.get(shape.name)!.push(run);
         ctx.log(
           `W5${shape.name} run ${round + 1}/${size.runs}: ${ms(report.handlerMs)}, List ${run.requests.list} (${run.requests.listThrottled} × 429), ` +
@@ -122,7 +135,14 @@ export async function runW5(ctx: BenchContext): Promise<WorkloadResult> {
           naive: '',
           target: '',
         },
-        { workload: shapeLabel, metric: 'wall time / bound', exporter: ratio(toBound), naive: '', target: `≤ ${WALL_TARGET.toFixed(2)}×`, met: ctx.judge(toBound <= WALL_TARGET) },
+        {
+          workload: shapeLabel,
+          metric: 'wall time / bound',
+          exporter: ratio(toBound),
+          naive: '',
+          target: `≤ ${WALL_TARGET.toFixed(2)}×`,
+          met: ctx.judge(toBound <= WALL_TARGET),
+        },
         {
           workload: shapeLabel,
           metric: 'requests per run, median: List (429), Get (429)',
@@ -153,7 +173,13 @@ export async function runW5(ctx: BenchContext): Promise<WorkloadResult> {
         wallMedianMs: wallMs,
         wallToBound: toBound,
         throttledShare: share,
-        runs: shapeRuns.map((r) => ({ handlerMs: r.report.handlerMs, requests: r.requests, admittedPerSecond: r.admittedPerSecond, jobsExported: r.jobsExported, maxRssBytes: r.report.maxRssBytes })),
+        runs: shapeRuns.map((r) => ({
+          handlerMs: r.report.handlerMs,
+          requests: r.requests,
+          admittedPerSecond: r.admittedPerSecond,
+          jobsExported: r.jobsExported,
+          maxRssBytes: r.report.maxRssBytes,
+        })),
         met: { wallToBound: toBound <= WALL_TARGET, throttledShare: share <= THROTTLED_SHARE_TARGET, allJobsExported: exported },
       };
     }

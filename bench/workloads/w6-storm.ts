@@ -128,5 +128,11 @@ export async function runW6(ctx: BenchContext): Promise<WorkloadResult> {
 }
 
 function summarize(r: Run) {
-  return { handlerMs: r.report.handlerMs, requests: r.requests, getsPerSecond: r.getsPerSecond, jobsExported: r.jobsExported, cpuMs: r.report.userCpuMs + r.report.systemCpuMs };
+  return {
+    handlerMs: r.report.handlerMs,
+    requests: r.requests,
+    getsPerSecond: r.getsPerSecond,
+    jobsExported: r.jobsExported,
+    cpuMs: r.report.userCpuMs + r.report.systemCpuMs,
+  };
 }

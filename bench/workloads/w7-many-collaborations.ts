@@ -39,10 +39,10 @@ export async function runW7(ctx: BenchContext): Promise<WorkloadResult> {
       generateJobs({
         collaborationId: id,
         count: JOBS_PER_COLLABORATION,
-        statuses: Array.from({ length: JOBS_PER_COLLABORATION }, (_, k) => REALISTIC_STATUSES[(k * n + i) % REALISTIC_STATUSES.length]!),
+        statuses: Array.from({ length: JOBS_PER_COLLABORATION }, (_, k) => REALISTIC_STATUSES[(k * n + i) % REALISTIC_STATUSES.length]),
       }),
     );
-    for (let k = 0; k < JOBS_PER_COLLABORATION; k++) ids.forEach((id, i) => servers.seedJobs(id, [jobs[i]![k]!]));
+    for (let k = 0; k < JOBS_PER_COLLABORATION; k++) ids.forEach((id, i) => servers.seedJobs(id, [jobs[i][k]]));
     ctx.log(`W7: ${int(n)} collaborations × ${JOBS_PER_COLLABORATION} jobs seeded interleaved in ${ms(performance.now() - seeded)}`);
     const env = servers.env({ COLLABORATION_IDS: '*' });
 
@@ -79,7 +79,7 @@ export async function runW7(ctx: BenchContext): Promise<WorkloadResult> {
     const controlOk = control.every((r) => r.ok && r.objects === n);
     const of = runs.length > 1 ? `, median of ${runs.length} (range)` : '';
     const range = (f: (r: Run) => string) => (runs.length > 1 ? ` (${runs.map(f).join(', ')})` : '');
-    const typical = runs.slice().sort((a, b) => a.report.maxRssBytes - b.report.maxRssBytes)[Math.floor(runs.length / 2)]!;
+    const typical = runs.slice().sort((a, b) => a.report.maxRssBytes - b.report.maxRssBytes)[Math.floor(runs.length / 2)];
     const p = typical.report.memoryPeaks;
     const label = `W7 many collaborations (COLLABORATION_IDS=*, ${int(n)} collaborations × ${JOBS_PER_COLLABORATION} jobs, listed interleaved)`;
     return {
@@ -124,7 +124,13 @@ export async function runW7(ctx: BenchContext): Promise<WorkloadResult> {
           met: objectsMet,
           correctness: true,
         },
-        { workload: label, metric: `wall time${of}`, exporter: `${ms(wallMs)}${range((r) => ms(r.report.handlerMs))}`, naive: '', target: '' },
+        {
+          workload: label,
+          metric: `wall time${of}`,
+          exporter: `${ms(wallMs)}${range((r) => ms(r.report.handlerMs))}`,
+          naive: '',
+          target: '',
+        },
         {
           workload: label,
           metric: 'requests per run: List, Get',
@@ -163,7 +169,13 @@ export async function runW7(ctx: BenchContext): Promise<WorkloadResult> {
           objects: r.objects,
           requests: r.requests,
         })),
-        control: control.map((r) => ({ exitCode: r.report.exitCode, handlerMs: r.report.handlerMs, maxRssBytes: r.report.maxRssBytes, memoryPeaks: r.report.memoryPeaks, objects: r.objects })),
+        control: control.map((r) => ({
+          exitCode: r.report.exitCode,
+          handlerMs: r.report.handlerMs,
+          maxRssBytes: r.report.maxRssBytes,
+          memoryPeaks: r.report.memoryPeaks,
+          objects: r.objects,
+        })),
         controlMedianMaxRssBytes: controlRss,
         medianMaxRssBytes: rss,
         medianHandlerMs: wallMs,

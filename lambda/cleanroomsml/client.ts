@@ -5,13 +5,7 @@ import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type {
-  AwsCredentialIdentity,
-  AwsCredentialIdentityProvider,
-  RetryErrorType,
-  RetryStrategyV2,
-  RetryToken,
-} from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorType, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { StandardRetryStrategy } from '@smithy/util-retry';
 import type { RequestPacer } from '../pacing/operation-pacer';
 import type { GetAudienceGenerationJobCommand, ListAudienceGenerationJobsCommand, CleanRoomsMLCommand } from './commands';
@@ -19,14 +13,18 @@ import { resolveEndpoint } from './endpoint';
 import { CleanRoomsMLServiceException, InvalidResponseError } from './errors';
 import { ERROR_HTTP_STATUS, SIGNING_NAME } from './model-constants';
 import { parseJsonBody } from './deserialize';
-import type {
-  GetAudienceGenerationJobCommandOutput,
-  ListAudienceGenerationJobsCommandOutput,
-  ResponseMetadata,
-} from './types';
+import type { GetAudienceGenerationJobCommandOutput, ListAudienceGenerationJobsCommandOutput, ResponseMetadata } from './types';
 
 export const CLIENT_DEFAULT_MAX_ATTEMPTS = 10;
 export const CLIENT_DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Throttled requests of one client between their 429 and their retry's outcome (waiting out the backoff, for the
+ * pacer, or on the wire), at most; a throttled request beyond them waits for a place before its backoff starts.
+ * The standard strategy's retry quota (500 tokens, 5 taken per throttled retry, given back when the retry succeeds)
+ * pays for 100 of them: in a storm where every first attempt is throttled, more would have their retries refused,
+ * and fail. 90 leaves 50 tokens for the retries of other errors. Waiting for a place counts as retry delay.
+ */
+export const CLIENT_MAX_THROTTLED_WAITS = 90;
 const USER_AGENT = 'cleanroomsml-audience-jobs-exporter/0.1';
 
 export interface CleanRoomsMLClientConfig {
@@ -76,6 +74,7 @@ export class CleanRoomsMLClient {
   private readonly retryStrategy: RetryStrategyV2;
   private readonly requestTimeoutMs: number;
   private readonly pacer: RequestPacer | undefined;
+  private readonly throttledWaits = new Places(CLIENT_MAX_THROTTLED_WAITS);
 
   constructor(config: CleanRoomsMLClientConfig = {}) {
     const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -104,7 +103,7 @@ export class CleanRoomsMLClient {
       credentials: config.credentials ?? defaultProvider(),
       sha256: Hash.bind(null, 'sha256'),
     });
-    this.retryStrategy = config.retryStrategy ?? new StandardRetryStrategy(async () => maxAttempts);
+    this.retryStrategy = config.retryStrategy ?? new StandardRetryStrategy(() => Promise.resolve(maxAttempts));
     this.pacer = config.pacer;
   }
 
@@ -122,34 +121,49 @@ export class CleanRoomsMLClient {
     const invocationId = randomUUID();
     let retryToken: RetryToken = await this.retryStrategy.acquireInitialRetryToken(command.operationName);
     let totalRetryDelay = 0;
-    for (let attempts = 1; ; attempts++) {
-      abortSignal?.throwIfAborted();
-      const result = await this.attempt(command, { invocationId, attempts, totalRetryDelay, abortSignal });
-      if (result.ok) {
-        this.retryStrategy.recordSuccess(retryToken);
-        return result.output;
+    // A place among the throttled requests, held from the throttle to the retry's outcome: the retry quota's
+    // tokens are taken at the wait's start and given back only when the retry succeeds.
+    let place = false;
+    try {
+      for (let attempts = 1; ; attempts++) {
+        abortSignal?.throwIfAborted();
+        const result = await this.attempt(command, { invocationId, attempts, totalRetryDelay, abortSignal });
+        if (place) {
+          this.throttledWaits.leave();
+          place = false;
+        }
+        if (result.ok) {
+          this.retryStrategy.recordSuccess(retryToken);
+          return result.output;
+        }
+        const { error } = result;
+        const errorType = retryErrorType(error);
+        if (errorType === 'CLIENT_ERROR' || error instanceof InvalidResponseError) {
+          throw withAttempts(error, attempts, totalRetryDelay);
+        }
+        const before = Date.now();
+        if (errorType === 'THROTTLING') {
+          await this.throttledWaits.enter(abortSignal);
+          place = true;
+        }
+        try {
+          retryToken = await abortable(
+            this.retryStrategy.refreshRetryTokenForRetry(retryToken, {
+              errorType,
+              error,
+              retryAfterHint: result.retryAfterHint,
+            } as Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1]),
+            abortSignal,
+          );
+        } catch (refusal) {
+          if (abortSignal?.aborted) throw abortSignal.reason;
+          // Out of attempts or retry capacity: surface the service's error, not the strategy's refusal.
+          throw withAttempts(error, attempts, totalRetryDelay);
+        }
+        totalRetryDelay += Date.now() - before;
       }
-      const { error } = result;
-      const errorType = retryErrorType(error);
-      if (errorType === 'CLIENT_ERROR' || error instanceof InvalidResponseError) {
-        throw withAttempts(error, attempts, totalRetryDelay);
-      }
-      const before = Date.now();
-      try {
-        retryToken = await abortable(
-          this.retryStrategy.refreshRetryTokenForRetry(retryToken, {
-            errorType,
-            error,
-            retryAfterHint: result.retryAfterHint,
-          } as Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1]),
-          abortSignal,
-        );
-      } catch (refusal) {
-        if (abortSignal?.aborted) throw abortSignal.reason;
-        // Out of attempts or retry capacity: surface the service's error, not the strategy's refusal.
-        throw withAttempts(error, attempts, totalRetryDelay);
-      }
-      totalRetryDelay += Date.now() - before;
+    } finally {
+      if (place) this.throttledWaits.leave();
     }
   }
 
@@ -190,7 +204,7 @@ export class CleanRoomsMLClient {
       request.headers['amz-sdk-request'] = `attempt=${attempts}`;
       const signed = await this.signer.sign(request);
       ({ response: httpResponse } = await this.httpHandler.handle(signed as typeof request, { abortSignal: attempt.signal }));
-      const body = Buffer.from(await streamCollector(httpResponse.body)).toString('utf8');
+      const body = Buffer.from(await streamCollector(httpResponse.body as Parameters<typeof streamCollector>[0])).toString('utf8');
       const $metadata: ResponseMetadata = {
         httpStatusCode: httpResponse.statusCode,
         requestId: requestIdOf(httpResponse),
@@ -207,7 +221,10 @@ export class CleanRoomsMLClient {
     } catch (error) {
       let err = error as AttemptError;
       if (timedOut && !abortSignal?.aborted) {
-        err = Object.assign(new Error(`Attempt ${attempts} took longer than ${this.requestTimeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+        err = Object.assign(new Error(`Attempt ${attempts} took longer than ${this.requestTimeoutMs} ms`), {
+          name: 'TimeoutError',
+          code: 'ETIMEDOUT',
+        });
       }
       if (abortSignal?.aborted || err.name === 'AbortError') {
         throw abortSignal?.reason ?? err;
@@ -216,7 +233,7 @@ export class CleanRoomsMLClient {
     } finally {
       clearTimeout(timer);
       abortSignal?.removeEventListener('abort', forwardAbort);
-      this.pacer?.record(operation, outcome);
+      this.pacer?.record(operation, outcome, attempts);
     }
   }
 
@@ -236,9 +253,7 @@ interface AttemptContext {
   abortSignal: AbortSignal | undefined;
 }
 
-type AttemptResult<O> =
-  | { ok: true; output: O }
-  | { ok: false; error: AttemptError; retryAfterHint?: Date | undefined };
+type AttemptResult<O> = { ok: true; output: O } | { ok: false; error: AttemptError; retryAfterHint?: Date | undefined };
 
 type PacerOutcome = Parameters<RequestPacer['record']>[1];
 
@@ -276,7 +291,7 @@ function toServiceException(response: HttpResponse, body: string, $metadata: Res
 /** `x-amzn-errortype` and `__type` may carry a namespace prefix and a `:` suffix (`ns#Name:http://...`). */
 function sanitizeErrorType(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const withoutSuffix = value.split(':')[0]!;
+  const withoutSuffix = value.split(':')[0];
   const name = withoutSuffix.includes('#') ? withoutSuffix.split('#').pop()! : withoutSuffix;
   return name || undefined;
 }
@@ -311,10 +326,55 @@ function withAttempts<E extends Error & { $metadata?: ResponseMetadata }>(error:
   return error;
 }
 
+/** A counting semaphore, first come first served, whose wait an abort signal cuts short (rejecting with its reason). */
+class Places {
+  private taken = 0;
+  private readonly waiting: {
+    resolve: () => void;
+    reject: (reason: unknown) => void;
+    signal: AbortSignal | undefined;
+    onAbort?: () => void;
+  }[] = [];
+
+  constructor(private readonly size: number) {}
+
+  enter(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.taken < this.size && this.waiting.length === 0) {
+      this.taken++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: (typeof this.waiting)[number] = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's own reason, as fetch and timers/promises reject
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.waiting.push(waiter);
+    });
+  }
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (!next) {
+      this.taken--;
+      return;
+    }
+    if (next.onAbort) next.signal!.removeEventListener('abort', next.onAbort);
+    next.resolve();
+  }
+}
+
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as above
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
@@ -324,6 +384,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
       (err) => {
         signal.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the wrapped promise's own rejection, passed on unchanged
         reject(err);
       },
     );

@@ -77,7 +77,11 @@ export async function exportAllCollaborations(ctx: SourceContext): Promise<Colla
 type SpilledCounts = EntryCounts & { bytes?: number };
 
 /** One page's records as one block of lines per collaboration, counted per collaboration. */
-function groupByCollaboration(records: readonly SnapshotRecord[], counts: Map<string, SpilledCounts>, started: number): { group: string; text: string }[] {
+function groupByCollaboration(
+  records: readonly SnapshotRecord[],
+  counts: Map<string, SpilledCounts>,
+  started: number,
+): { group: string; text: string }[] {
   const byCollaboration = new Map<string, SnapshotRecord[]>();
   for (const record of records) {
     const group = byCollaboration.get(record.collaboration_id);

@@ -88,7 +88,9 @@ export async function runExport(input: ExportRunInput): Promise<ExportRunResult>
   const limitOpen = pLimit(SOURCE_OPEN_CONCURRENCY);
   let results: { source: ManifestSource; entries: CollaborationManifestEntry[] }[];
   try {
-    results = await Promise.all(config.sources.map((spec) => exportSource(run, spec, runSignal, () => limitOpen(() => input.openSource(spec, runSignal)))));
+    results = await Promise.all(
+      config.sources.map((spec) => exportSource(run, spec, runSignal, () => limitOpen(() => input.openSource(spec, runSignal)))),
+    );
   } finally {
     deadline?.dispose();
   }
@@ -122,7 +124,14 @@ async function exportSource(
     });
     const { name, message } = errorDetails(error);
     return {
-      source: { region: spec.region, role_arn: spec.roleArn ?? null, account_id: origin.accountId, collaboration_selection: selection, status: 'failed', error: { name, message } },
+      source: {
+        region: spec.region,
+        role_arn: spec.roleArn ?? null,
+        account_id: origin.accountId,
+        collaboration_selection: selection,
+        status: 'failed',
+        error: { name, message },
+      },
       entries: ids.map((id) => failedEntry(origin, notStartedCounts(id), error)),
     };
   }
@@ -143,7 +152,14 @@ async function exportSource(
       ? await run.limitCollaborations(() => exportAllCollaborations(ctx))
       : await Promise.all(spec.collaborations.collaborationIds.map((id) => run.limitCollaborations(() => exportCollaboration(ctx, id))));
   return {
-    source: { region: spec.region, role_arn: spec.roleArn ?? null, account_id: session.accountId, collaboration_selection: selection, status: 'succeeded', error: null },
+    source: {
+      region: spec.region,
+      role_arn: spec.roleArn ?? null,
+      account_id: session.accountId,
+      collaboration_selection: selection,
+      status: 'succeeded',
+      error: null,
+    },
     entries,
   };
 }

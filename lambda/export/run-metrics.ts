@@ -12,7 +12,12 @@ import { ALL_COLLABORATIONS } from './exporter';
  * status-change totals: `StatusChanges`, `NewDeleteFailedJobs`, `NewCreateFailedJobs` (what the comparisons with the
  * previous snapshots found) and `StatusEventsFailed` (events not delivered, from the manifest).
  */
-export function publishRunMetrics(metrics: Metrics, manifest: RunManifest, runDurationMs: number, statusChanges: ChangeCounts = noChanges()): void {
+export function publishRunMetrics(
+  metrics: Metrics,
+  manifest: RunManifest,
+  runDurationMs: number,
+  statusChanges: ChangeCounts = noChanges(),
+): void {
   publishPerCollaboration(metrics, manifest);
   metrics.addMetric(METRIC.EXPORTED_JOBS, MetricUnit.Count, manifest.totals.jobs);
   metrics.addMetric(METRIC.DELETE_FAILED_JOBS, MetricUnit.Count, manifest.totals.delete_failed_jobs);
@@ -65,10 +70,18 @@ function publishPerCollaboration(metrics: Metrics, manifest: RunManifest): void 
     total.jobs += entry.job_count;
     total.deleteFailed += entry.delete_failed_jobs;
   }
-  for (const total of perAllSource.values()) publishDocument(metrics, total.accountId, ALL_COLLABORATIONS, total.region, total.jobs, total.deleteFailed);
+  for (const total of perAllSource.values())
+    publishDocument(metrics, total.accountId, ALL_COLLABORATIONS, total.region, total.jobs, total.deleteFailed);
 }
 
-function publishDocument(metrics: Metrics, accountId: string, collaborationId: string, region: string, jobs: number, deleteFailed: number): void {
+function publishDocument(
+  metrics: Metrics,
+  accountId: string,
+  collaborationId: string,
+  region: string,
+  jobs: number,
+  deleteFailed: number,
+): void {
   metrics.addDimension(ACCOUNT_DIMENSION, accountId);
   metrics.addDimension(COLLABORATION_DIMENSION, collaborationId);
   metrics.addDimension(REGION_DIMENSION, region);

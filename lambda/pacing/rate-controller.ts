@@ -8,21 +8,31 @@
  * less, it only sends slower: a run of 690 jobs took 455 s that way instead of about 1 s.
  *
  * What this controller does instead (one per operation, so that operations never slow each other down):
- * - Starts unlimited: concurrency is bounded elsewhere, and most runs are never throttled.
- * - On a 429, decreases at most once per window (1 s) to what the server actually accepted: successes over the
- *   trailing window (up to 4 windows for slow operations), or over a whole clean window since the last decrease
- *   if that is more, times 0.9. Not a blind halving: a token-bucket quota goes on accepting its refill rate however
- *   hard it is pushed, and that is the rate to send at. The 0.5/s floor is only a safety net. It does not decrease
- *   before the operation has been busy for a window (nothing to measure yet: at a start where every first attempt
- *   is throttled, no retry has had time to succeed), nor when a busy window saw no success at all (an outage, or a
- *   quota someone else uses up: slower would not help), in which case it holds the rate as below.
+ * - Starts unlimited: most runs are never throttled. (The pacer probes the start of a busy period: a few attempts,
+ *   then none until they are back; lambda/pacing/operation-pacer.ts.)
+ * - At the start of a busy period, before there is a window to measure, the first 429 after first attempts succeeded
+ *   may be a quota's burst spent. No attempt starts (`pausedUntil`) until those in flight have come back (a round
+ *   trip; a window at most), and that batch is judged. A wall of 429s (at least two, and 75 % of the batch) is a
+ *   spent burst: the rate comes down at once to 0.9 x the first attempts the start accepted over the elapsed time,
+ *   but at least a window, and later measurements leave the burst out (a burst is not a rate). Anything else lets
+ *   the attempts go on, and two batches at most are judged. A storm never looks like a wall: throttling that does not
+ *   depend on our rate comes between successes, or from the very first attempt on, when nothing has been accepted to
+ *   aim at (a retry's success is no burst: when every first attempt is throttled, only retries succeed).
+ * - Otherwise, on a 429, decreases at most once per window (1 s) to what the server actually accepted: successes
+ *   over the trailing window (up to 4 windows for slow operations), or over a whole clean window since the last
+ *   decrease if that is more, times 0.9. Not a blind halving: a token-bucket quota goes on accepting its refill rate
+ *   however hard it is pushed, and that is the rate to send at. The 0.5/s floor is only a safety net. It does not
+ *   decrease before the operation has been busy for a window (nothing to measure yet: at a start where every first
+ *   attempt is throttled, no retry has had time to succeed), nor when a busy window saw no success at all (an
+ *   outage, or a quota someone else uses up: slower would not help), in which case it holds, as below, the rate from
+ *   before the decreases of the episode that did not lower the throttle ratio.
  * - Each decrease is evaluated over the next window, once the attempts that were in flight have come back (their
  *   429s neither count nor decrease again). Throttling that responds to our rate falls; throttling that does not
  *   keeps its ratio. When a decrease leaves the ratio at 0.75x or more of the one before it, the throttling is
  *   non-responsive: the rate from before the decreases that did not help is restored and held for 10 s with no
  *   decrease (the per-request retry backoff copes with those 429s); then it probes again. The ratio before the first
- *   decrease of a series is an onset measurement (one 429 among the successes a burst let through, or a start where
- *   every first attempt failed), so the verdict needs a second decrease in a row, whose "before" is the first one's
+ *   decrease of a series is an onset measurement (one 429 among the successes a burst let through, a start where
+ *   every first attempt failed, or a judged start-up batch), so the verdict needs a second decrease in a row, whose "before" is the first one's
  *   evaluation, or a first decrease right after a hold, whose "before" is the ratio measured during the hold. An
  *   evaluation with fewer than two 429s or under 5 % counts as clean.
  * - Recovery is CUBIC-like: the accepted rate at the last decrease is the ceiling estimate. After k clean windows
@@ -30,7 +40,8 @@
  *   back to 100/s in about 8 s), and unlimited again from 4x the ceiling. A growth window is 1 s, or the time 4
  *   requests take at the ceiling when that is longer (at most 4 s), so that slow operations probe per request.
  * Under token-bucket quotas from 1/s to 100/s the simulated steady state runs at 80 to 100 % of the quota with 1 to
- * 10 % of attempts throttled (test/pacing/rate-controller.test.ts).
+ * 10 % of attempts throttled (test/lambda/pacing/rate-controller.test.ts); runs shaped as the benchmark's W5 and W6
+ * are simulated in test/lambda/pacing/start-up.test.ts.
  */
 
 export type AttemptOutcome = 'success' | 'throttled' | 'error';
@@ -58,6 +69,15 @@ export interface RateControllerOptions {
   maxEvaluationWindows?: number;
   /** A growth window lasts at least as long as this many requests take at the ceiling. Default 4. */
   requestsPerGrowthWindow?: number;
+  /**
+   * The start-up rule (see the top of this file): a judged batch is a wall when at least this many of its outcomes,
+   * and `onsetWallRatio` of them, are 429s. Default 2.
+   */
+  onsetThrottles?: number;
+  /** Share of 429s in a judged batch that makes a wall. Default 0.75. */
+  onsetWallRatio?: number;
+  /** Batches judged at most at the start of a busy period; 0 turns the start-up rule off. Default 2. */
+  onsetJudgements?: number;
   /** Told of every decision; for logs. */
   onEvent?: (event: RateEvent) => void;
 }
@@ -73,6 +93,9 @@ export const RATE_CONTROLLER_DEFAULTS = {
   minSamples: 8,
   maxEvaluationWindows: 4,
   requestsPerGrowthWindow: 4,
+  onsetThrottles: 2,
+  onsetWallRatio: 0.75,
+  onsetJudgements: 2,
 } as const;
 
 /**
@@ -82,6 +105,7 @@ export const RATE_CONTROLLER_DEFAULTS = {
 export type RatePhase = 'unlimited' | 'paced' | 'evaluating' | 'holding';
 
 export interface RateEvent {
+  /** `decrease` with `onset: true`: the start-up decrease, at a wall of 429s before a window of measurement. */
   type: 'decrease' | 'responsive' | 'non-responsive' | 'hold-end' | 'unlimited';
   /** Clock time of the decision, ms. */
   at: number;
@@ -93,6 +117,8 @@ export interface RateEvent {
   acceptedRate?: number;
   /** `decrease`: trailing throttle ratio; `responsive` / `non-responsive`: the ratio the evaluation measured. */
   throttleRatio?: number;
+  /** `decrease`: true for a start-up decrease (see `onsetThrottles`). */
+  onset?: boolean;
 }
 
 export interface RateControllerState {
@@ -142,7 +168,7 @@ class OutcomeLog {
     this.times.push(at);
     this.kinds.push(kind);
     const horizon = at - this.retentionMs;
-    while (this.head < this.times.length && this.times[this.head]! < horizon) this.head++;
+    while (this.head < this.times.length && this.times[this.head] < horizon) this.head++;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.kinds = this.kinds.slice(this.head);
@@ -155,7 +181,7 @@ class OutcomeLog {
     let successes = 0;
     let throttled = 0;
     let total = 0;
-    for (let i = this.times.length - 1; i >= this.head && this.times[i]! > since; i--) {
+    for (let i = this.times.length - 1; i >= this.head && this.times[i] > since; i--) {
       total++;
       if (this.kinds[i] === SUCCESS) successes++;
       else if (this.kinds[i] === THROTTLED) throttled++;
@@ -183,6 +209,8 @@ interface Evaluation {
   countingSince: number | undefined;
   total: number;
   throttled: number;
+  /** Of a start-up decrease. */
+  onset: boolean;
 }
 
 interface Hold {
@@ -203,6 +231,9 @@ export class RateController {
   private readonly minSamples: number;
   private readonly maxEvaluationMs: number;
   private readonly requestsPerGrowthWindow: number;
+  private readonly onsetThrottles: number;
+  private readonly onsetWallRatio: number;
+  private readonly onsetJudgements: number;
   private readonly onEvent: ((event: RateEvent) => void) | undefined;
 
   private readonly log: OutcomeLog;
@@ -224,6 +255,15 @@ export class RateController {
   private inFlight = 0;
   private activeSince: number | undefined;
   private lastActivityAt = -Infinity;
+  /**
+   * The start of a busy period as the start-up rule sees it: `armed` while unlimited and before a window of
+   * measurement; the first attempts that succeeded; the batch being judged, if any (no attempt starts meanwhile).
+   */
+  private onset = newOnset(false);
+  /** Measurements (trailing windows) never reach back before this: the onset decrease, before which a burst was spent. */
+  private measureSince = -Infinity;
+  /** Clock time of the last success recorded. */
+  private lastSuccessAt = -Infinity;
   private decreases = 0;
   private holds = 0;
   private successes = 0;
@@ -235,7 +275,8 @@ export class RateController {
     this.now = options.now ?? (() => performance.now());
     this.windowMs = positive('windowMs', o.windowMs);
     this.decreaseFactor = o.decreaseFactor;
-    if (!(this.decreaseFactor > 0 && this.decreaseFactor < 1)) throw new RangeError(`decreaseFactor must be in (0, 1), got ${o.decreaseFactor}`);
+    if (!(this.decreaseFactor > 0 && this.decreaseFactor < 1))
+      throw new RangeError(`decreaseFactor must be in (0, 1), got ${o.decreaseFactor}`);
     this.minRate = positive('minRate', o.minRate);
     this.nonResponsiveRatio = positive('nonResponsiveRatio', o.nonResponsiveRatio);
     this.holdMs = positive('holdMs', o.holdMs);
@@ -245,6 +286,11 @@ export class RateController {
     this.minSamples = positive('minSamples', o.minSamples);
     this.maxEvaluationMs = positive('maxEvaluationWindows', o.maxEvaluationWindows) * this.windowMs;
     this.requestsPerGrowthWindow = positive('requestsPerGrowthWindow', o.requestsPerGrowthWindow);
+    this.onsetThrottles = positive('onsetThrottles', o.onsetThrottles);
+    this.onsetWallRatio = positive('onsetWallRatio', o.onsetWallRatio);
+    this.onsetJudgements = o.onsetJudgements;
+    if (!(Number.isInteger(this.onsetJudgements) && this.onsetJudgements >= 0))
+      throw new RangeError(`onsetJudgements must be a whole number, got ${o.onsetJudgements}`);
     this.onEvent = options.onEvent;
     this.log = new OutcomeLog(4 * this.windowMs);
   }
@@ -264,18 +310,25 @@ export class RateController {
     this.inFlight++;
   }
 
-  /** An attempt ended: a 2xx, a 429 (THROTTLING), or anything else. */
-  record(outcome: AttemptOutcome): void {
+  /**
+   * An attempt ended: a 2xx, a 429 (THROTTLING), or anything else. `attempt`: its number within its request, from 1;
+   * default 1.
+   */
+  record(outcome: AttemptOutcome, attempt = 1): void {
     const now = this.now();
     this.advance(now);
     const kind: Kind = outcome === 'success' ? SUCCESS : outcome === 'throttled' ? THROTTLED : ERROR;
-    if (kind === SUCCESS) this.successes++;
-    else if (kind === THROTTLED) this.throttles++;
+    if (kind === SUCCESS) {
+      this.successes++;
+      this.lastSuccessAt = now;
+    } else if (kind === THROTTLED) this.throttles++;
     else this.errors++;
     this.touch(now);
     this.inFlight = Math.max(0, this.inFlight - 1);
     this.log.push(now, kind);
     this.countGrowthWindow(now, kind);
+    // While a start-up batch is judged, its outcomes are the judgement's.
+    if (this.onset.armed && (this.watchOnset(now, kind, attempt) || this.onset.judging)) return;
 
     if (this.hold) {
       this.hold.total++;
@@ -319,7 +372,10 @@ export class RateController {
   private touch(now: number): void {
     const rate = this.currentRate(now);
     const idleGap = Math.max(this.windowMs, rate === Infinity ? 0 : 2_000 / rate);
-    if (this.activeSince === undefined || (this.inFlight === 0 && now - this.lastActivityAt > idleGap)) this.activeSince = now;
+    if (this.activeSince === undefined || (this.inFlight === 0 && now - this.lastActivityAt > idleGap)) {
+      this.activeSince = now;
+      this.onset = newOnset(this.base === Infinity && !this.hold && !this.evaluation);
+    }
     this.lastActivityAt = now;
   }
 
@@ -377,7 +433,8 @@ export class RateController {
    * operations), never reaching back before the operation became busy.
    */
   private trailing(now: number): Counts {
-    const busyFor = this.activeSince === undefined ? this.windowMs : Math.max(this.windowMs, now - this.activeSince);
+    const since = Math.max(this.activeSince ?? -Infinity, this.measureSince);
+    const busyFor = since === -Infinity ? this.windowMs : Math.max(this.windowMs, now - since);
     let counts: Counts = { successes: 0, throttled: 0, total: 0, spanMs: this.windowMs };
     for (const windows of [1, 2, 4]) {
       const spanMs = Math.min(windows * this.windowMs, busyFor);
@@ -395,13 +452,28 @@ export class RateController {
     const counts = this.trailing(now);
     if (counts.successes === 0 && this.sustained === 0) {
       // The server accepted nothing while we were busy for a window: an outage, or a quota someone else uses up.
-      // No rate of ours would be accepted, so there is nothing to aim a decrease at: hold this rate instead.
-      this.startHold(now, before, counts.total > 0 ? counts.throttled / counts.total : 1);
+      // No rate of ours would be accepted, so there is nothing to aim a decrease at: hold instead, at the rate from
+      // before the decreases of this episode that did not lower the throttle ratio (the outage's first 429s).
+      const steps = this.episode !== undefined && now - this.episode.lastEvaluatedAt <= 2 * this.windowMs ? this.episode.steps : [];
+      let from = steps.length;
+      while (
+        from > 0 &&
+        steps[from - 1].ratioAfter !== undefined &&
+        !(steps[from - 1].ratioAfter! < this.nonResponsiveRatio * steps[from - 1].ratioBefore)
+      )
+        from--;
+      if (from < steps.length) this.ceiling = steps[from].ceilingBefore;
+      this.startHold(now, from < steps.length ? steps[from].rateBefore : before, counts.total > 0 ? counts.throttled / counts.total : 1);
       return;
     }
     // What the server accepted: over the trailing window, or what it accepted over a whole clean window since the
     // last decrease when that is more (a probe just above a small-burst quota wastes refills and reads low).
-    const accepted = Math.max(counts.successes / (counts.spanMs / 1_000), this.sustained);
+    let accepted = Math.max(counts.successes / (counts.spanMs / 1_000), this.sustained);
+    if (now - counts.spanMs <= this.measureSince && counts.successes >= 2) {
+      // Since the start-up decrease, with its bucket empty: successes come at the refill rate, and a span that runs
+      // on past the last of them reads low when they are few. Up to the last success instead.
+      accepted = Math.max(accepted, counts.successes / ((this.lastSuccessAt - this.measureSince) / 1_000));
+    }
     const target = Math.max(this.minRate, this.decreaseFactor * Math.min(accepted, before));
     if (!(target < before)) return; // At the floor already: the retry backoff copes.
     const trailingRatio = counts.total > 0 ? counts.throttled / counts.total : 0;
@@ -417,15 +489,111 @@ export class RateController {
       ratioBefore: previous?.ratioAfter ?? (afterHold ? this.lastHold!.ratio! : trailingRatio),
       ratioBeforeTrusted: previous !== undefined || afterHold,
     });
+    this.decrease(now, {
+      from: before,
+      to: target,
+      ceiling: Math.max(target, Math.min(accepted, before)),
+      acceptedRate: accepted,
+      throttleRatio: trailingRatio,
+    });
+  }
 
-    this.base = target;
-    this.ceiling = Math.max(target, Math.min(accepted, before));
+  /**
+   * The start-up rule: while unlimited and before a window of measurement, a 429 after first attempts succeeded
+   * may be a quota's burst spent. No attempt starts until the attempts in flight have come back (a round trip; a
+   * window at most), and that batch is judged: a wall of 429s (`onsetWallRatio` of it and at least `onsetThrottles`)
+   * is a burst spent, and the rate comes down at once to what the start accepted; anything else (a storm throttles
+   * between successes, or from the first attempt on, before anything was accepted) lets the attempts go on.
+   * Returns true when it decreased.
+   */
+  private watchOnset(now: number, kind: Kind, attempt: number): boolean {
+    const onset = this.onset;
+    if (!onset.judging && (this.base !== Infinity || this.hold || this.evaluation || now - this.activeSince! >= this.windowMs)) {
+      onset.armed = false;
+      return false;
+    }
+    // A retry's success is no burst: in a storm that throttles every first attempt, only retries succeed.
+    if (kind === SUCCESS && attempt <= 1) onset.successes++;
+    const judging = onset.judging;
+    if (judging) {
+      if (kind === SUCCESS) judging.successes++;
+      else if (kind === THROTTLED) judging.throttled++;
+      if (--judging.left > 0 && now < judging.until) return false;
+      return this.judgeOnset(now);
+    }
+    if (kind !== THROTTLED || onset.successes === 0) return false;
+    if (onset.judged >= this.onsetJudgements) {
+      onset.armed = false;
+      return false;
+    }
+    onset.judged++;
+    onset.judging = { left: this.inFlight, until: now + this.windowMs, successes: 0, throttled: 1 };
+    return this.inFlight === 0 ? this.judgeOnset(now) : false;
+  }
+
+  /** The judged batch is complete (or a window has passed): a wall decreases at once; anything else goes on. */
+  private judgeOnset(now: number): boolean {
+    const onset = this.onset;
+    const { successes, throttled } = onset.judging!;
+    onset.judging = undefined;
+    const wall = throttled >= this.onsetThrottles && throttled >= this.onsetWallRatio * (successes + throttled);
+    if (!wall) {
+      if (onset.judged >= this.onsetJudgements) onset.armed = false;
+      return false;
+    }
+    onset.armed = false;
+    // What the start accepted (the burst and what refilled meanwhile), over the elapsed time but at least a window.
+    const accepted = onset.successes / (Math.max(this.windowMs, now - this.activeSince!) / 1_000);
+    const target = Math.max(this.minRate, this.decreaseFactor * accepted);
+    const ratio = throttled / (successes + throttled);
+    this.episode = {
+      steps: [{ rateBefore: Infinity, ceilingBefore: this.ceiling, ratioBefore: ratio, ratioBeforeTrusted: false }],
+      lastEvaluatedAt: now,
+    };
+    // A burst is not a rate: measurements from now on leave it out, and the ceiling estimate is the new rate itself.
+    this.measureSince = now;
+    this.decrease(now, { from: Infinity, to: target, ceiling: target, acceptedRate: accepted, throttleRatio: ratio, onset: true });
+    return true;
+  }
+
+  /** No attempt may start before this clock time (a start-up batch being judged); -Infinity when none. */
+  pausedUntil(): number {
+    const judging = this.onset.judging;
+    if (!judging) return -Infinity;
+    const now = this.now();
+    if (now < judging.until) return judging.until;
+    this.judgeOnset(now);
+    return -Infinity;
+  }
+
+  /** Sends at `to` from now on, and evaluates that over the next window. */
+  private decrease(
+    now: number,
+    d: { from: number; to: number; ceiling: number; acceptedRate: number; throttleRatio: number; onset?: boolean },
+  ): void {
+    this.base = d.to;
+    this.ceiling = d.ceiling;
     this.epoch = now;
     this.lastDecreaseAt = now;
     this.sustained = 0;
     this.decreases++;
-    this.evaluation = { startedAt: now, drainLeft: this.inFlight, countingSince: undefined, total: 0, throttled: 0 };
-    this.emit({ type: 'decrease', at: now, from: before, to: target, acceptedRate: accepted, throttleRatio: trailingRatio });
+    this.evaluation = {
+      startedAt: now,
+      drainLeft: this.inFlight,
+      countingSince: undefined,
+      total: 0,
+      throttled: 0,
+      onset: d.onset === true,
+    };
+    this.emit({
+      type: 'decrease',
+      at: now,
+      from: d.from,
+      to: d.to,
+      acceptedRate: d.acceptedRate,
+      throttleRatio: d.throttleRatio,
+      ...(d.onset ? { onset: true } : {}),
+    });
   }
 
   private maybeConclude(now: number): void {
@@ -434,7 +602,10 @@ export class RateController {
       if (now - evaluation.startedAt < this.windowMs + this.maxEvaluationMs) return;
     } else {
       const counted = now - evaluation.countingSince;
-      const enough = counted >= this.windowMs && evaluation.total >= this.minSamples;
+      // A start-up decrease still seeing 429s after a window aimed too high (a burst is not a rate): no need to wait
+      // for more outcomes to know it.
+      const stillThrottled = evaluation.onset && evaluation.throttled >= 2;
+      const enough = counted >= this.windowMs && (evaluation.total >= this.minSamples || stillThrottled);
       if (!enough && counted < this.maxEvaluationMs) return;
     }
     this.evaluation = undefined;
@@ -454,7 +625,7 @@ export class RateController {
       this.emit({ type: 'responsive', at: now, from: this.base, to: this.base, throttleRatio: ratio });
       return;
     }
-    const step = steps[restoreFrom]!;
+    const step = steps[restoreFrom];
     this.ceiling = step.ceilingBefore;
     this.startHold(now, step.rateBefore, ratio);
   }
@@ -482,7 +653,7 @@ export class RateController {
     for (let i = steps.length - 2; i >= 0; i--) {
       // An onset ratio does not hold the walk back: it is as likely too high (a start where every first attempt
       // failed before any retry could succeed) as too low (a token bucket's burst).
-      if (steps[i]!.ratioBeforeTrusted) highest = Math.max(highest, steps[i]!.ratioBefore);
+      if (steps[i].ratioBeforeTrusted) highest = Math.max(highest, steps[i].ratioBefore);
       if (ratio < this.nonResponsiveRatio * highest) break;
       from = i;
     }
@@ -492,6 +663,19 @@ export class RateController {
   private emit(event: RateEvent): void {
     this.onEvent?.(event);
   }
+}
+
+interface Onset {
+  armed: boolean;
+  /** First attempts that succeeded since the busy period began. */
+  successes: number;
+  /** Batches judged so far. */
+  judged: number;
+  judging: { left: number; until: number; successes: number; throttled: number } | undefined;
+}
+
+function newOnset(armed: boolean): Onset {
+  return { armed, successes: 0, judged: 0, judging: undefined };
 }
 
 function positive(name: string, value: number): number {

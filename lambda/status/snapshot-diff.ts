@@ -51,7 +51,7 @@ export function parseSnapshotLine(line: string, lineNumber: number): EventJob {
     name: record.name,
     status: record.status,
     status_details: (record.status_details as SnapshotStatusDetails | null | undefined) ?? null,
-    update_time: (record.update_time) ?? null,
+    update_time: record.update_time ?? null,
   };
 }
 

@@ -2,8 +2,8 @@
  * OperationPacer on a fake clock: spacing, order, abort, isolation of operations, and whole runs of async
  * workers through the real pacer against a token-bucket quota and a storm of non-responsive throttling.
  */
-import { OperationPacer, type PaceController } from '../../lambda/pacing/operation-pacer';
-import type { AttemptOutcome, RateControllerState, RateEvent } from '../../lambda/pacing/rate-controller';
+import { OperationPacer, type PaceController } from '../../../lambda/pacing/operation-pacer';
+import type { AttemptOutcome, RateControllerState, RateEvent } from '../../../lambda/pacing/rate-controller';
 import { firstAttemptStorm, seededRandom, TokenBucketServer, type SimServer } from './simulation';
 import { flush, VirtualClock } from './virtual-clock';
 
@@ -22,12 +22,23 @@ class FixedRate implements PaceController {
     this.outcomes.push(outcome);
   }
   get state(): RateControllerState {
-    return { rate: this.value, phase: 'paced', ceiling: undefined, decreases: 0, holds: 0, holdUntil: undefined, inFlight: 0, successes: 0, throttles: 0, errors: 0 };
+    return {
+      rate: this.value,
+      phase: 'paced',
+      ceiling: undefined,
+      decreases: 0,
+      holds: 0,
+      holdUntil: undefined,
+      inFlight: 0,
+      successes: 0,
+      throttles: 0,
+      errors: 0,
+    };
   }
 }
 
 const fixedPacer = (clock: VirtualClock, rates: Record<string, FixedRate>) =>
-  new OperationPacer({ now: clock.now, sleep: clock.sleep, createController: (operation) => rates[operation]! });
+  new OperationPacer({ now: clock.now, sleep: clock.sleep, createController: (operation) => rates[operation] });
 
 /** Acquires and notes when each one resolved (or how it was rejected). */
 function track(clock: VirtualClock, promise: Promise<void>) {
@@ -42,7 +53,7 @@ function track(clock: VirtualClock, promise: Promise<void>) {
 describe('OperationPacer', () => {
   it('lets attempts start at once while the rate is unlimited, with no timer', async () => {
     const clock = new VirtualClock();
-    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep });
+    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep, probeAttempts: 100 });
 
     const started = Array.from({ length: 100 }, () => track(clock, pacer.acquire('ListAudienceGenerationJobs')));
     await flush();
@@ -50,6 +61,101 @@ describe('OperationPacer', () => {
     expect(started.every((s) => s.at === 0)).toBe(true);
     expect(clock.pendingTimers).toBe(0);
     expect(pacer.state('ListAudienceGenerationJobs')).toMatchObject({ rate: Infinity, phase: 'unlimited', inFlight: 100, queued: 0 });
+  });
+
+  it('probes at the start of a busy period: 10 attempts, then none until they are back; again after a second idle', async () => {
+    const clock = new VirtualClock();
+    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep });
+    const OP = 'GetAudienceGenerationJob';
+    const startedCount = (list: { at?: number }[]) => list.filter((s) => s.at !== undefined).length;
+
+    const first = Array.from({ length: 40 }, () => track(clock, pacer.acquire(OP)));
+    await flush();
+    expect(startedCount(first)).toBe(10);
+    expect(pacer.state(OP)).toMatchObject({ started: 10, queued: 30, probing: 10 });
+
+    // Whatever their outcomes, nothing more starts until the tenth is back.
+    await clock.advanceBy(20);
+    for (let i = 0; i < 6; i++) pacer.record(OP, 'success');
+    pacer.record(OP, 'throttled');
+    pacer.record(OP, 'error');
+    pacer.record(OP, 'success');
+    await flush();
+    expect(startedCount(first)).toBe(10);
+    pacer.record(OP, 'success');
+    await flush();
+    expect(startedCount(first)).toBe(40);
+    expect(pacer.state(OP)).toMatchObject({ started: 30, queued: 0, probing: undefined });
+
+    // All back, a second with nothing to do: the next busy period probes again.
+    for (let i = 0; i < 30; i++) pacer.record(OP, 'success');
+    await clock.advanceBy(1_000);
+    const next = Array.from({ length: 20 }, () => track(clock, pacer.acquire(OP)));
+    await flush();
+    expect(startedCount(next)).toBe(10);
+    expect(clock.pendingTimers).toBe(1);
+  });
+
+  it('holds the attempts after a probe a second at most when one of it never comes back', async () => {
+    const clock = new VirtualClock();
+    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep, probeAttempts: 2 });
+
+    const started = Array.from({ length: 3 }, () => track(clock, pacer.acquire('Op')));
+    await clock.advanceBy(10);
+    pacer.record('Op', 'success');
+    await clock.advanceBy(500);
+    expect(started[2].at).toBeUndefined();
+    await clock.advanceBy(1_000);
+    expect(started[2].at).toBe(1_000);
+  });
+
+  it('rejects an acquire held back by the probe when its signal aborts, leaving no timer', async () => {
+    const clock = new VirtualClock();
+    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep, probeAttempts: 1 });
+    const controller = new AbortController();
+    const reason = new Error('deadline');
+
+    await pacer.acquire('Op');
+    const waiting = track(clock, pacer.acquire('Op', controller.signal));
+    await flush();
+    expect(pacer.state('Op')).toMatchObject({ started: 1, queued: 1 });
+    expect(clock.pendingTimers).toBe(1);
+    controller.abort(reason);
+    await flush();
+    expect(waiting.error).toBe(reason);
+    expect(pacer.state('Op')!.queued).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('holds new attempts while the controller judges a start-up batch, then paces them', async () => {
+    const clock = new VirtualClock();
+    const events: RateEvent[] = [];
+    const pacer = new OperationPacer({
+      now: clock.now,
+      sleep: clock.sleep,
+      probeAttempts: 16,
+      onEvent: (_operation, event) => events.push(event),
+    });
+    const OP = 'GetAudienceGenerationJob';
+
+    // 12 attempts at once against a burst of 5 (a probe that large): 5 succeed, then the first 429 comes back.
+    const pacer12 = pacer;
+    for (let i = 0; i < 12; i++) await pacer12.acquire(OP);
+    await clock.advanceBy(20);
+    for (let i = 0; i < 5; i++) pacer.record(OP, 'success', 1);
+    pacer.record(OP, 'throttled', 1);
+    const held = track(clock, pacer.acquire(OP));
+    await clock.advanceBy(5);
+    expect(held.at).toBeUndefined();
+    expect(events).toEqual([]);
+
+    // The 6 others come back 429 too: a wall. Down to 0.9 x 5/s; the held attempt starts a spacing later.
+    for (let i = 0; i < 6; i++) pacer.record(OP, 'throttled', 1);
+    expect(events).toMatchObject([{ type: 'decrease', onset: true, from: Infinity, acceptedRate: 5 }]);
+    expect(pacer.state(OP)!.rate).toBeCloseTo(4.5, 9);
+    await clock.advanceBy(1_000);
+    expect(held.at).toBeGreaterThan(25);
+    expect(held.at).toBeLessThanOrEqual(1_000 / 4.5);
   });
 
   it('spaces the starts of an operation at 1/rate, first come first served', async () => {
@@ -86,7 +192,11 @@ describe('OperationPacer', () => {
   it('keeps operations apart: a throttled Get slows Get only, List starts at once', async () => {
     const clock = new VirtualClock();
     const events: [string, RateEvent['type']][] = [];
-    const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep, onEvent: (operation, event) => events.push([operation, event.type]) });
+    const pacer = new OperationPacer({
+      now: clock.now,
+      sleep: clock.sleep,
+      onEvent: (operation, event) => events.push([operation, event.type]),
+    });
     const GET = 'GetAudienceGenerationJob';
     const LIST = 'ListAudienceGenerationJobs';
 
@@ -118,7 +228,7 @@ describe('OperationPacer', () => {
     expect(Object.keys(pacer.states()).sort()).toEqual([GET, LIST]);
   });
 
-  it('rejects a waiting acquire with the signal\'s reason when it aborts; the others keep their turn', async () => {
+  it("rejects a waiting acquire with the signal's reason when it aborts; the others keep their turn", async () => {
     const clock = new VirtualClock();
     const rate = new FixedRate(10);
     const pacer = fixedPacer(clock, { Op: rate });
@@ -237,7 +347,7 @@ function startWorkers(options: {
         const waitedMs = clock.now() - asked;
         const outcome = server.admit(clock.now() + latencyMs / 2, job, attempt);
         await clock.sleep(latencyMs);
-        pacer?.record(operation, outcome);
+        pacer?.record(operation, outcome, attempt);
         attempts.push({ endedAt: clock.now(), outcome, waitedMs });
         if (outcome === 'success') break;
         await clock.sleep(Math.floor(random() * Math.min(1_000 * 2 ** (attempt - 1), 20_000)));
@@ -249,7 +359,11 @@ function startWorkers(options: {
   const between = (from: number, to: number) => {
     const inSpan = attempts.filter((a) => a.endedAt >= from && a.endedAt < to);
     const successes = inSpan.filter((a) => a.outcome === 'success').length;
-    return { successes, throughput: successes / ((to - from) / 1_000), throttleRatio: inSpan.length ? (inSpan.length - successes) / inSpan.length : 0 };
+    return {
+      successes,
+      throughput: successes / ((to - from) / 1_000),
+      throttleRatio: inSpan.length ? (inSpan.length - successes) / inSpan.length : 0,
+    };
   };
   return {
     attempts,
@@ -288,7 +402,14 @@ describe('OperationPacer runs on a fake clock', () => {
 
   it('does not collapse in a storm where every first attempt is throttled (300 jobs, 16 workers)', async () => {
     const unpacedClock = new VirtualClock();
-    const unpaced = await runWorkers({ server: firstAttemptStorm, concurrency: 16, jobs: 300, durationMs: 300_000, pacer: undefined, clock: unpacedClock });
+    const unpaced = await runWorkers({
+      server: firstAttemptStorm,
+      concurrency: 16,
+      jobs: 300,
+      durationMs: 300_000,
+      pacer: undefined,
+      clock: unpacedClock,
+    });
     const clock = new VirtualClock();
     const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep });
     const paced = await runWorkers({ server: firstAttemptStorm, concurrency: 16, jobs: 300, durationMs: 300_000, pacer, clock });
@@ -302,9 +423,23 @@ describe('OperationPacer runs on a fake clock', () => {
   it('lets List run free while Get is throttled under its quota at the same time', async () => {
     const clock = new VirtualClock();
     const pacer = new OperationPacer({ now: clock.now, sleep: clock.sleep });
-    const gets = startWorkers({ operation: 'GetAudienceGenerationJob', server: TokenBucketServer.fixed(5, 5), concurrency: 16, durationMs: 30_000, pacer, clock });
+    const gets = startWorkers({
+      operation: 'GetAudienceGenerationJob',
+      server: TokenBucketServer.fixed(5, 5),
+      concurrency: 16,
+      durationMs: 30_000,
+      pacer,
+      clock,
+    });
     // List is one chain (a page after a page) that nothing throttles.
-    const lists = startWorkers({ operation: 'ListAudienceGenerationJobs', server: { admit: () => 'success' }, concurrency: 1, durationMs: 30_000, pacer, clock });
+    const lists = startWorkers({
+      operation: 'ListAudienceGenerationJobs',
+      server: { admit: () => 'success' },
+      concurrency: 1,
+      durationMs: 30_000,
+      pacer,
+      clock,
+    });
     await clock.advanceTo(30_000);
 
     expect(pacer.state('GetAudienceGenerationJob')!.decreases).toBeGreaterThan(0);

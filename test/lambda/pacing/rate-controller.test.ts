@@ -2,7 +2,7 @@
  * The per-operation rate controller on a fake clock: its rules one by one, then simulated traffic against
  * token-bucket quotas, a storm of non-responsive throttling, and a quota that drops and comes back.
  */
-import { RateController, type AttemptOutcome, type RateControllerOptions, type RateEvent } from '../../lambda/pacing/rate-controller';
+import { RateController, type AttemptOutcome, type RateControllerOptions, type RateEvent } from '../../../lambda/pacing/rate-controller';
 import { firstAttemptStorm, seededRandom, simulate, statsBetween, TokenBucketServer, type SimServer } from './simulation';
 
 /** A controller on a hand-driven clock; attempts are answered at once (nothing in flight) unless started by hand. */
@@ -56,10 +56,135 @@ describe('RateController rules', () => {
     expect(driver.controller.state).toMatchObject({ rate: Infinity, phase: 'unlimited', decreases: 0, holds: 0, successes: 1_000 });
   });
 
-  it('does not decrease before the operation has been busy for one window (no accepted rate to measure yet)', () => {
+  it('does not decrease before a window on 429s that come one at a time: nothing in flight, no wall to judge', () => {
     const driver = new Driver();
     driver.send(500, 40, (n) => (n < 10 ? 'success' : 'throttled'));
     expect(driver.controller.state).toMatchObject({ rate: Infinity, decreases: 0, throttles: 10 });
+    expect(driver.controller.pausedUntil()).toBe(-Infinity);
+  });
+
+  describe('at the start of a busy period', () => {
+    /** `n` attempts started at once, at `t`. */
+    const startBatch = (driver: Driver, n: number) => {
+      for (let i = 0; i < n; i++) driver.controller.onAttemptStart();
+    };
+
+    it('judges the batch in flight at the first 429 after successes, holding new attempts meanwhile; a wall of 429s decreases at once', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 12);
+      driver.t = 20;
+      for (let i = 0; i < 5; i++) controller.record('success', 1);
+      controller.record('throttled', 1);
+      // Six still in flight: no attempt starts until they are back (a window at most).
+      expect(controller.pausedUntil()).toBe(1_020);
+      expect(controller.state).toMatchObject({ rate: Infinity, decreases: 0 });
+      driver.t = 22;
+      for (let i = 0; i < 6; i++) controller.record('throttled', 1);
+
+      // The burst (5) over at least a window, x 0.9; not a decrease of 10 % from "unlimited".
+      expect(driver.events).toEqual([
+        { type: 'decrease', at: 22, from: Infinity, to: 4.5, acceptedRate: 5, throttleRatio: 1, onset: true },
+      ]);
+      expect(controller.pausedUntil()).toBe(-Infinity);
+      expect(controller.state).toMatchObject({ rate: 4.5, phase: 'evaluating', ceiling: 4.5, decreases: 1 });
+    });
+
+    it('counts the successes that come back late in the judged batch in the rate it decreases to', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 12);
+      driver.t = 20;
+      controller.record('success', 1);
+      controller.record('throttled', 1);
+      controller.record('success', 1);
+      for (let i = 0; i < 9; i++) controller.record('throttled', 1);
+
+      // 10 of the 11 judged are 429s: a wall; the start accepted 2.
+      expect(driver.last('decrease')).toMatchObject({ onset: true, acceptedRate: 2, to: 1.8 });
+    });
+
+    it('lets attempts go on when the judged batch is mostly accepted (throttling between successes, as at random)', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 16);
+      driver.t = 20;
+      controller.record('success', 1);
+      controller.record('success', 1);
+      controller.record('throttled', 1);
+      expect(controller.pausedUntil()).toBeGreaterThan(20);
+      for (let i = 0; i < 13; i++) controller.record(i % 3 === 0 ? 'throttled' : 'success', 1);
+
+      expect(controller.pausedUntil()).toBe(-Infinity);
+      expect(controller.state).toMatchObject({ rate: Infinity, decreases: 0 });
+      // A second judgement at most; then the rules of a busy window apply.
+      startBatch(driver, 4);
+      controller.record('throttled', 1);
+      for (let i = 0; i < 3; i++) controller.record('success', 1);
+      startBatch(driver, 4);
+      controller.record('throttled', 1);
+      expect(controller.pausedUntil()).toBe(-Infinity);
+      expect(controller.state.decreases).toBe(0);
+    });
+
+    it('makes no start-up decrease in a storm that throttles every first attempt: only retries succeed, nothing to aim at', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 12);
+      driver.t = 20;
+      for (let i = 0; i < 12; i++) controller.record('throttled', 1);
+      // Retries succeed, their jobs' next first attempts are throttled.
+      for (let t = 30; t < 990; t += 10) {
+        driver.t = t;
+        startBatch(driver, 2);
+        controller.record('success', 2);
+        controller.record('throttled', 1);
+        expect(controller.pausedUntil()).toBe(-Infinity);
+      }
+      expect(controller.state).toMatchObject({ rate: Infinity, decreases: 0 });
+    });
+
+    it('ends a judgement after a window when an attempt in flight never comes back', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 3);
+      driver.t = 20;
+      controller.record('success', 1);
+      controller.record('throttled', 1);
+      expect(controller.pausedUntil()).toBe(1_020);
+      driver.t = 1_020;
+      // One 429 alone is no wall.
+      expect(controller.pausedUntil()).toBe(-Infinity);
+      expect(controller.state).toMatchObject({ rate: Infinity, decreases: 0 });
+    });
+
+    it('leaves the spent burst out of the next measurement, which comes after a window when 429s go on', () => {
+      const driver = new Driver();
+      const { controller } = driver;
+      startBatch(driver, 12);
+      driver.t = 20;
+      for (let i = 0; i < 5; i++) controller.record('success', 1);
+      for (let i = 0; i < 7; i++) controller.record('throttled', 1);
+      expect(controller.rate()).toBe(4.5);
+      // At 4.5/s against the quota's 2/s, its bucket empty: a little over half the attempts are throttled.
+      let tokens = 0;
+      let refilledAt = driver.t;
+      driver.send(2_500, 4.5, () => {
+        tokens = Math.min(5, tokens + ((driver.t - refilledAt) / 1_000) * 2);
+        refilledAt = driver.t;
+        if (tokens < 1) return 'throttled';
+        tokens--;
+        return 'success';
+      });
+
+      // The start-up evaluation saw two 429s in its window: concluded then, not after 8 outcomes.
+      expect(driver.last('responsive')!.at).toBeLessThan(1_300);
+      const second = driver.last('decrease')!;
+      expect(second.onset).toBeUndefined();
+      // What was accepted since the start-up decrease (2/s), not the burst's 5 in the same window.
+      expect(second.acceptedRate).toBeGreaterThan(1.7);
+      expect(second.acceptedRate).toBeLessThan(2.3);
+    });
   });
 
   it('decreases on a 429 to 0.9 x the rate the server accepted over the trailing window, not by half', () => {

@@ -101,7 +101,13 @@ export function statsBetween(result: SimResult, from: number, to: number): Windo
     else throttles++;
   }
   const attempts = successes + throttles;
-  return { successes, throttles, attempts, throughput: successes / ((to - from) / 1_000), throttleRatio: attempts ? throttles / attempts : 0 };
+  return {
+    successes,
+    throttles,
+    attempts,
+    throughput: successes / ((to - from) / 1_000),
+    throttleRatio: attempts ? throttles / attempts : 0,
+  };
 }
 
 /** Mulberry32: a small seeded PRNG. */
@@ -137,8 +143,8 @@ class EventQueue {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      if (!before(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
       i = parent;
     }
   }
@@ -154,10 +160,10 @@ class EventQueue {
         const left = 2 * i + 1;
         const right = left + 1;
         let smallest = i;
-        if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
+        if (left < heap.length && before(heap[left], heap[smallest])) smallest = left;
+        if (right < heap.length && before(heap[right], heap[smallest])) smallest = right;
         if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+        [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
         i = smallest;
       }
     }
@@ -176,8 +182,7 @@ export function simulate(options: SimOptions): SimResult {
   const random = seededRandom(options.seed ?? 1);
   const traceEveryMs = options.traceEveryMs ?? 100;
   let now = 0;
-  const controller =
-    options.controller === 'none' ? undefined : new RateController({ ...options.controller, now: () => now });
+  const controller = options.controller === 'none' ? undefined : new RateController({ ...options.controller, now: () => now });
   const rateNow = () => controller?.rate() ?? Infinity;
 
   const events = new EventQueue();

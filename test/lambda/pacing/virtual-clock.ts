@@ -22,11 +22,13 @@ export class VirtualClock {
 
   readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's own reason, as timers/promises rejects
       if (signal?.aborted) return reject(signal.reason);
       const timer: Timer = { at: this.time + Math.max(0, ms), seq: this.seq++, resolve, cancel: undefined };
       if (signal) {
         const onAbort = () => {
           this.timers = this.timers.filter((t) => t !== timer);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as above
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });

@@ -58,9 +58,7 @@ function listedFiles(output: string): { file: string; bytes: number }[] {
 
 /** Alarm name (without the stack prefix) → verdict word, from the alarm section. */
 function verdicts(output: string): Record<string, string> {
-  return Object.fromEntries(
-    [...output.matchAll(/^ {2}(FIRES|BREACHING|ok|n\/a) +AudienceJobsExporter-(\w+) /gm)].map((m) => [m[2], m[1]]),
-  );
+  return Object.fromEntries([...output.matchAll(/^ {2}(FIRES|BREACHING|ok|n\/a) +AudienceJobsExporter-(\w+) /gm)].map((m) => [m[2], m[1]]));
 }
 
 /** The endpoints of the two servers, from the progress lines. */
