@@ -21,10 +21,10 @@ import { type ChangeCounts, noChanges } from '../status/snapshot-diff';
  * wire, or waiting out a retry backoff. Each walk needs its failed jobs' details within one page fetch (they overlap
  * the next page); a run-wide pool smaller than the walks' demand would queue them and lengthen every walk. It is
  * large because a call in backoff holds its place: when every first attempt is throttled (a storm), each call waits
- * 0.5 s on average before its retry, and 4 per collaboration capped a run at about 23 calls a second. The quota is
- * protected elsewhere: the pacer paces each operation and lets 16 attempts in flight at the start of a busy period
- * (more as they succeed), and the client lets at most 90 requests wait out a throttling backoff at once (what its
- * retry quota pays for). A pending call holds a few hundred bytes.
+ * 0.5 s on average before its retry, and 4 per collaboration capped a run at about 23 calls a second (W6 of npm run
+ * bench: 33 s where 6 s are enough). The quota is protected elsewhere: the pacer paces each operation and probes the
+ * start of a busy period with 10 attempts, and the client lets at most 90 throttled requests wait for their retry at
+ * once (what its retry quota pays for). A call in progress is a few small objects; the walk's pages ahead bound them.
  */
 const DETAIL_CONCURRENCY_PER_COLLABORATION = 32;
 /** Sources whose credentials and account are being resolved at once (one STS round trip or two each). */

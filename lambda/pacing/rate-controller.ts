@@ -14,8 +14,11 @@
  *   may be a quota's burst spent. No attempt starts (`pausedUntil`) until those in flight have come back (a round
  *   trip; a window at most), and that batch is judged. A wall of 429s (at least two, and 75 % of the batch) is a
  *   spent burst: the rate comes down at once to 0.9 x the first attempts the start accepted over the elapsed time,
- *   but at least a window, and later measurements leave the burst out (a burst is not a rate). Anything else lets
- *   the attempts go on, and two batches at most are judged. A storm never looks like a wall: throttling that does not
+ *   but at least a window, and later measurements leave the burst out (a burst is not a rate). That rate counts the
+ *   burst as a rate, so it is often too high: its evaluation ends after a window once it has seen two 429s, and the
+ *   next decrease measures the successes since the wall up to the last of them (with the bucket empty they come at
+ *   its refill rate; a span that runs on past them reads low when they are few). Anything else lets the attempts
+ *   go on, and two batches at most are judged. A storm never looks like a wall: throttling that does not
  *   depend on our rate comes between successes, or from the very first attempt on, when nothing has been accepted to
  *   aim at (a retry's success is no burst: when every first attempt is throttled, only retries succeed).
  * - Otherwise, on a 429, decreases at most once per window (1 s) to what the server actually accepted: successes
