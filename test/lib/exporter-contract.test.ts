@@ -202,7 +202,7 @@ describe('the Glue table reads what the handler wrote', () => {
     const location = localLocation(input.StorageDescriptor.Location);
     const template = localLocation(input.Parameters['storage.location.template']);
     const prefix = location.replace(`s3://${TEST_BUCKET}/`, '');
-    const keys = await harness.listKeys(prefix);
+    const keys = await harness.reader.listKeys(prefix);
     // The pointers ({prefix}_state/...) lie outside every projected folder: Athena never reads them.
     const snapshotKeys = keys.filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${prefix}_state/`));
     // {accountId}_{region}_{collaborationId}_{time}: the account whose jobs were listed, and the Region read.
@@ -242,7 +242,7 @@ describe('the Glue table reads what the handler wrote', () => {
     const reads = [statements.find((st: any) => st.Sid === 'ReadPreviousSnapshots').Resource].flat().map(keyPattern);
     const writes = [statements.find((st: any) => st.Sid === 'WriteSnapshots').Resource].flat().map(keyPattern);
     expect(statements.find((st: any) => st.Sid === 'ReadPreviousSnapshots').Action).toBe('s3:GetObject');
-    const keys = await harness.listKeys('audience-generation-jobs/');
+    const keys = await harness.reader.listKeys('audience-generation-jobs/');
     const readable = (key: string) => reads.some((r) => r.test(key));
     for (const key of keys) expect({ key, writable: writes.some((w) => w.test(key)) }).toEqual({ key, writable: true });
     const pointers = keys.filter((k) => k.includes('/_state/'));
@@ -256,7 +256,7 @@ describe('the Glue table reads what the handler wrote', () => {
     }
     // The pointers name snapshot objects the function may read.
     for (const key of pointers) {
-      const pointer = JSON.parse((await harness.readObject(key)).toString('utf8')) as { snapshots: { key: string }[] };
+      const pointer = JSON.parse((await harness.reader.readObject(key)).toString('utf8')) as { snapshots: { key: string }[] };
       for (const entry of pointer.snapshots)
         expect({ key: entry.key, readable: readable(entry.key) }).toEqual({ key: entry.key, readable: true });
     }
@@ -265,7 +265,7 @@ describe('the Glue table reads what the handler wrote', () => {
   it('the columns are exactly the keys of every written record, status_details fields included', async () => {
     const input = tableInput();
     const columns = input.StorageDescriptor.Columns as { Name: string; Type: string }[];
-    const records = await harness.readSnapshot(
+    const records = await harness.reader.readSnapshot(
       `audience-generation-jobs/dt=2026-11-28/${LOCAL_ACCOUNT_ID}_${harness.env().AWS_REGION}_${HEALTHY}_20261128T090000Z.ndjson.gz`,
     );
     expect(records).toHaveLength(14);
@@ -341,12 +341,12 @@ describe('sources shipped in the function code (EXPORT_SOURCES_FILE)', () => {
   });
 
   it('one object per account, Region and collaboration, at {accountId}_{region}_{collaborationId}_{time}, in the projected folder', async () => {
-    const keys = (await harness.listKeys(PREFIX)).filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${PREFIX}_state/`));
+    const keys = (await harness.reader.listKeys(PREFIX)).filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${PREFIX}_state/`));
     expect(keys).toEqual(
       members.map((m) => `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`).sort(),
     );
     for (const m of members) {
-      const records = await harness.readSnapshot(`${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`);
+      const records = await harness.reader.readSnapshot(`${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`);
       expect(records.map((r) => [r.account_id, r.region])).toEqual(Array(3).fill([m.accountId, m.region]));
     }
   });

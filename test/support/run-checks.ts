@@ -11,7 +11,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { EmulatorJob } from '../../local/emulator';
+import { generateJobs, type EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
 import { type S3Backend, type S3BackendName, s3ClientFor, startS3Backend } from './s3-backends';
@@ -297,12 +297,12 @@ export async function stopS3(s3: S3UnderTest | undefined): Promise<void> {
 }
 
 /**
- * Jobs whose two ARNs are 2,048 characters long (the model's maximum): about 4.3 KB per NDJSON line, so
- * that 2,500 of them (25 pages) make a multipart upload of two 8 MiB parts uncompressed.
+ * 2,500 ACTIVE jobs of `collaborationId` whose two ARNs are 2,048 characters long (the model's maximum): about 4.3 KB
+ * per NDJSON line, so that their 25 pages make a multipart upload of two 8 MiB parts uncompressed (about 11 MB).
  */
-export function withLongArns(jobs: EmulatorJob[]): EmulatorJob[] {
+export function multipartJobs(collaborationId: string): EmulatorJob[] {
   const pad = (arn: string) => arn + '/segment_v2.'.repeat(200).slice(0, 2048 - arn.length);
-  return jobs.map((job) => ({
+  return generateJobs({ collaborationId, count: 2_500, statuses: ['ACTIVE'] }).map((job) => ({
     ...job,
     audienceGenerationJobArn: pad(job.audienceGenerationJobArn),
     configuredAudienceModelArn: pad(job.configuredAudienceModelArn),

@@ -46,7 +46,7 @@ test('exits 0 and prints the summary and the DeleteFailedJobs metric when every 
     .filter((l) => l.startsWith('{"_aws"'))
     .map((l) => JSON.parse(l));
   expect(emf.some((doc) => doc.DeleteFailedJobs === 2 && doc.CollaborationId === undefined)).toBe(true);
-  expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${good}`)).toHaveLength(1);
+  expect(await harness.reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${good}`)).toHaveLength(1);
 });
 
 test('--collaboration-ids overrides the environment; exits 1 when a collaboration failed', async () => {
@@ -58,7 +58,7 @@ test('--collaboration-ids overrides the environment; exits 1 when a collaboratio
   expect(result.code).toBe(1);
   expect(result.stdout).toContain('Export FAILED (collaboration_failed)');
   expect(result.stdout).toMatch(new RegExp(`${denied}\\s+failed.*AccessDeniedException`));
-  expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${denied}`)).toEqual([]);
+  expect(await harness.reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${denied}`)).toEqual([]);
 });
 
 test('bad configuration: exits 1 with one clear error naming the value, before any API call', async () => {

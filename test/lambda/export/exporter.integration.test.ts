@@ -6,55 +6,24 @@ import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { handler } from '../../../lambda/export-audience-jobs';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
-import { CapturedOutput, MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
+import { collaborationId } from '../../support/export-harness';
+import { MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
-let harness: ExportHarness;
-let output: CapturedOutput;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
-});
-
-beforeEach(() => {
-  harness.emulator.faults.reset();
-  harness.emulator.clearRequests();
-  output = new CapturedOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
-
-let nextCollaboration = 1;
-function seededCollaboration(
-  count: number,
-  overrides: Partial<Parameters<typeof generateJobs>[0]> = {},
-): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(nextCollaboration++);
-  const jobs = generateJobs({ collaborationId: id, count, ...overrides });
-  harness.emulator.seed(id, jobs);
-  return { id, jobs };
-}
+const bed = useExportTestBed();
 
 describe('export job over the wire', () => {
   test('page boundaries 0, 1, 100, 101 and 250: every job exactly once, in API order, every field exact', async () => {
-    const collaborations = [0, 1, 100, 101, 250].map((n) => seededCollaboration(n));
-    const env = harness.applyEnv({ COLLABORATION_IDS: collaborations.map((c) => c.id).join(',') });
+    const collaborations = [0, 1, 100, 101, 250].map((n) => bed.seed(n));
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: collaborations.map((c) => c.id).join(',') });
 
     const { manifest, manifestKey } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('succeeded');
     expect(manifestKey).toBe(MANIFEST);
     for (const { id, jobs } of collaborations) {
-      const records = await harness.readSnapshot(objectKey(id));
+      const records = await bed.reader.readSnapshot(objectKey(id));
       expect(records).toEqual(jobs.map((job) => expectedRecord(job, id)));
       const entry = manifest.collaborations.find((c) => c.collaboration_id === id)!;
       expect(entry).toMatchObject({
@@ -65,11 +34,11 @@ describe('export job over the wire', () => {
         error: null,
       });
     }
-    expect(await harness.readManifest(MANIFEST)).toEqual(manifest);
+    expect(await bed.reader.readManifest(MANIFEST)).toEqual(manifest);
   });
 
   test('every key on every line, in schema order; strings with unicode, newlines, tabs, quotes survive exactly', async () => {
-    const id = collaborationId(nextCollaboration++);
+    const id = bed.newId();
     const base = generateJobs({ collaborationId: id, count: 7 }); // one per status
     const jobs: EmulatorJob[] = base.map((job, i) => ({
       ...job,
@@ -85,12 +54,12 @@ describe('export job over the wire', () => {
         '2026-01-02T03:04:05.120Z',
       ][i],
     }));
-    harness.emulator.seed(id, jobs);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    bed.harness.emulator.seed(id, jobs);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const text = await harness.readSnapshotText(objectKey(id));
+    const text = await bed.reader.readSnapshotText(objectKey(id));
     const lines = text.split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(7);
@@ -108,69 +77,69 @@ describe('export job over the wire', () => {
   });
 
   test('missing optional fields become null, and a summary without collaborationId gets the queried one', async () => {
-    const id = collaborationId(nextCollaboration++);
+    const id = bed.newId();
     const [job] = generateJobs({ collaborationId: id, count: 1, statuses: ['ACTIVE'] });
     const bare: EmulatorJob = { ...job, description: undefined, startedBy: undefined, omitCollaborationIdInSummary: true };
-    harness.emulator.seed(id, [bare]);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    bed.harness.emulator.seed(id, [bare]);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const [record] = await harness.readSnapshot(objectKey(id));
+    const [record] = await bed.reader.readSnapshot(objectKey(id));
     expect(record).toMatchObject({ description: null, started_by: null, collaboration_id: id, status_details: null });
   });
 
   test('a rerun of the same scheduled time rewrites the same keys with identical bytes; another time writes new objects', async () => {
-    const { id } = seededCollaboration(120);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    const { id } = bed.seed(120);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
-    const first = await harness.readObject(objectKey(id));
-    const keysAfterFirst = await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`);
+    const first = await bed.reader.readObject(objectKey(id));
+    const keysAfterFirst = await bed.reader.listKeys(`${PREFIX}111122223333_us-east-1_${id}`);
     await runExportJob({ scheduledTime: SCHEDULED }, env);
-    const second = await harness.readObject(objectKey(id));
+    const second = await bed.reader.readObject(objectKey(id));
     await runExportJob({ scheduledTime: '2026-11-28T10:00:00Z' }, env);
 
     expect(second.equals(first)).toBe(true);
     expect(keysAfterFirst).toEqual([objectKey(id)]);
-    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([objectKey(id), objectKey(id, '20261128T100000Z')]);
-    const later = await harness.readSnapshot(objectKey(id, '20261128T100000Z'));
+    expect(await bed.reader.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([objectKey(id), objectKey(id, '20261128T100000Z')]);
+    const later = await bed.reader.readSnapshot(objectKey(id, '20261128T100000Z'));
     expect(later).toHaveLength(120);
     expect(later.every((r) => r.snapshot_time === '2026-11-28T10:00:00.000Z')).toBe(true);
   });
 
   test('throttling and 5xx bursts are retried and the snapshot is complete', async () => {
-    const { id, jobs } = seededCollaboration(230);
-    harness.emulator.faults.throttle(2, { collaborationId: id });
-    harness.emulator.faults.serverErrors(2, { collaborationId: id, status: 503 });
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    const { id, jobs } = bed.seed(230);
+    bed.harness.emulator.faults.throttle(2, { collaborationId: id });
+    bed.harness.emulator.faults.serverErrors(2, { collaborationId: id, status: 503 });
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('succeeded');
-    expect(await harness.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
-    const statuses = harness.emulator.requests.map((r) => r.status);
+    expect(await bed.reader.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
+    const statuses = bed.harness.emulator.requests.map((r) => r.status);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
     expect(statuses.filter((s) => s === 503)).toHaveLength(2);
   });
 
   test('AccessDenied on one collaboration: no object for it, the others intact, the manifest says why, the handler throws', async () => {
-    const ok1 = seededCollaboration(150);
-    const denied = seededCollaboration(150);
-    const ok2 = seededCollaboration(3);
-    harness.emulator.faults.denyCollaboration(denied.id);
-    const env = harness.applyEnv({ COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
+    const ok1 = bed.seed(150);
+    const denied = bed.seed(150);
+    const ok2 = bed.seed(3);
+    bed.harness.emulator.faults.denyCollaboration(denied.id);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
     Object.assign(process.env, env, { COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
 
     const context = { getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
     await expect(handler({ scheduledTime: SCHEDULED }, context)).rejects.toThrow(/1 of 3 collaborations failed .*AccessDeniedException/);
 
-    const keys = await harness.listKeys(PREFIX);
+    const keys = await bed.reader.listKeys(PREFIX);
     expect(keys).toContain(objectKey(ok1.id));
     expect(keys).toContain(objectKey(ok2.id));
     expect(keys).not.toContain(objectKey(denied.id));
-    expect(await harness.readSnapshot(objectKey(ok1.id))).toHaveLength(150);
-    const manifest = await harness.readManifest(MANIFEST);
+    expect(await bed.reader.readSnapshot(objectKey(ok1.id))).toHaveLength(150);
+    const manifest = await bed.reader.readManifest(MANIFEST);
     expect(manifest).toMatchObject({
       status: 'failed',
       reason: 'collaboration_failed',
@@ -182,18 +151,18 @@ describe('export job over the wire', () => {
       object_bytes: null,
       error: { name: 'AccessDeniedException' },
     });
-    expect(output.total('FailedCollaborations')).toBe(1);
-    expect(output.total('ExportSucceeded')).toBe(0);
-    expect(output.total('ExportedJobs')).toBe(153);
+    expect(bed.output.total('FailedCollaborations')).toBe(1);
+    expect(bed.output.total('ExportSucceeded')).toBe(0);
+    expect(bed.output.total('ExportedJobs')).toBe(153);
     // The denied collaboration was tried once per request, never retried.
-    expect(harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === denied.id)).toHaveLength(1);
+    expect(bed.harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === denied.id)).toHaveLength(1);
   });
 
   test('a repeating nextToken fails that collaboration cleanly, with no object', async () => {
-    const looping = seededCollaboration(350);
-    const fine = seededCollaboration(5);
-    harness.emulator.faults.repeatToken(looping.id);
-    const env = harness.applyEnv({ COLLABORATION_IDS: `${looping.id},${fine.id}` });
+    const looping = bed.seed(350);
+    const fine = bed.seed(5);
+    bed.harness.emulator.faults.repeatToken(looping.id);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: `${looping.id},${fine.id}` });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
@@ -204,13 +173,13 @@ describe('export job over the wire', () => {
       error: { name: 'PaginationLoopError' },
     });
     expect(manifest.collaborations[1]).toMatchObject({ collaboration_id: fine.id, status: 'succeeded', job_count: 5 });
-    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${looping.id}`)).toEqual([]);
+    expect(await bed.reader.listKeys(`${PREFIX}111122223333_us-east-1_${looping.id}`)).toEqual([]);
   });
 
   test('an expired token mid-walk fails that collaboration, with no partial object', async () => {
-    const { id } = seededCollaboration(350);
-    harness.emulator.faults.expireTokenAfterPages(id, 2);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    const { id } = bed.seed(350);
+    bed.harness.emulator.faults.expireTokenAfterPages(id, 2);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
@@ -220,34 +189,34 @@ describe('export job over the wire', () => {
       job_count: 200,
       error: { name: 'ValidationException' },
     });
-    expect(await harness.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
+    expect(await bed.reader.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
   });
 
   test('a job listed on two pages (the listing moved under the walk) is written once', async () => {
-    const { id, jobs } = seededCollaboration(150);
-    harness.emulator.faults.duplicateAcrossPages(id);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id });
+    const { id, jobs } = bed.seed(150);
+    bed.harness.emulator.faults.duplicateAcrossPages(id);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id });
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const records = await harness.readSnapshot(objectKey(id));
+    const records = await bed.reader.readSnapshot(objectKey(id));
     expect(records.map((r) => r.audience_generation_job_arn).sort()).toEqual(jobs.map((j) => j.audienceGenerationJobArn).sort());
   });
 
   test('COLLABORATION_IDS=* walks without a filter and routes each record to its own collaboration object', async () => {
-    const before = new Set(harness.emulator.requests);
-    const { id: a } = seededCollaboration(4);
-    const { id: b } = seededCollaboration(2);
-    const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_PREFIX: 'all/' });
+    const before = new Set(bed.harness.emulator.requests);
+    const { id: a } = bed.seed(4);
+    const { id: b } = bed.seed(2);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_PREFIX: 'all/' });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('succeeded');
     expect(manifest.collaboration_selection).toBe('*');
-    const lists = harness.emulator.requests.filter((r) => !before.has(r) && r.operation === 'ListAudienceGenerationJobs');
+    const lists = bed.harness.emulator.requests.filter((r) => !before.has(r) && r.operation === 'ListAudienceGenerationJobs');
     expect(lists.every((r) => r.query.collaborationId === undefined)).toBe(true);
-    const recordsA = await harness.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${a}_20261128T090000Z.ndjson.gz`);
-    const recordsB = await harness.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${b}_20261128T090000Z.ndjson.gz`);
+    const recordsA = await bed.reader.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${a}_20261128T090000Z.ndjson.gz`);
+    const recordsB = await bed.reader.readSnapshot(`all/dt=2026-11-28/111122223333_us-east-1_${b}_20261128T090000Z.ndjson.gz`);
     expect(recordsA).toHaveLength(4);
     expect(recordsB).toHaveLength(2);
     expect(recordsA.every((r) => r.collaboration_id === a)).toBe(true);
@@ -257,30 +226,30 @@ describe('export job over the wire', () => {
   });
 
   test('CONFIGURED_AUDIENCE_MODEL_ARN is passed to the API as the filter; COMPRESSION=none writes plain .ndjson', async () => {
-    const { id, jobs } = seededCollaboration(9);
+    const { id, jobs } = bed.seed(9);
     const modelArn = jobs[0].configuredAudienceModelArn;
-    const env = harness.applyEnv({ COLLABORATION_IDS: id, CONFIGURED_AUDIENCE_MODEL_ARN: modelArn, COMPRESSION: 'none' });
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id, CONFIGURED_AUDIENCE_MODEL_ARN: modelArn, COMPRESSION: 'none' });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const lists = harness.emulator.requests.filter((r) => r.operation === 'ListAudienceGenerationJobs');
+    const lists = bed.harness.emulator.requests.filter((r) => r.operation === 'ListAudienceGenerationJobs');
     expect(lists.every((r) => r.query.configuredAudienceModelArn?.[0] === modelArn)).toBe(true);
     const key = objectKey(id, '20261128T090000Z', '.ndjson');
-    const records = await harness.readSnapshot(key);
+    const records = await bed.reader.readSnapshot(key);
     expect(records).toEqual(jobs.filter((j) => j.configuredAudienceModelArn === modelArn).map((j) => expectedRecord(j, id)));
     expect(manifest.configured_audience_model_arn).toBe(modelArn);
-    expect(manifest.collaborations[0].object_bytes).toBe((await harness.readObject(key)).length);
+    expect(manifest.collaborations[0].object_bytes).toBe((await bed.reader.readObject(key)).length);
   });
 
   test('metrics: ExportedJobs and DeleteFailedJobs per collaboration and in total, DeleteFailedJobs even when 0', async () => {
-    const withFailures = seededCollaboration(14); // two of each status
-    const withoutFailures = seededCollaboration(5, { statuses: ['ACTIVE'] });
-    const env = harness.applyEnv({ COLLABORATION_IDS: `${withFailures.id},${withoutFailures.id}` });
+    const withFailures = bed.seed(14); // two of each status
+    const withoutFailures = bed.seed(5, { statuses: ['ACTIVE'] });
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: `${withFailures.id},${withoutFailures.id}` });
 
     await runExportJob({ scheduledTime: SCHEDULED }, env);
 
-    const metrics = output.metrics();
-    expect(output.text).toContain('"Namespace":"AudienceJobsExporter"');
+    const metrics = bed.output.metrics();
+    expect(bed.output.text).toContain('"Namespace":"AudienceJobsExporter"');
     const find = (name: string, collaboration?: string) =>
       metrics.filter((m) => m.name === name && m.dimensions.CollaborationId === collaboration).map((m) => m.value);
     expect(find('DeleteFailedJobs', withFailures.id)).toEqual([2]);
@@ -294,15 +263,15 @@ describe('export job over the wire', () => {
   });
 
   test('bad configuration fails before any API call and writes nothing', async () => {
-    const before = (await harness.listKeys()).length;
-    const env = harness.applyEnv({ COLLABORATION_IDS: 'not-a-uuid' });
+    const before = (await bed.reader.listKeys()).length;
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: 'not-a-uuid' });
 
     await expect(runExportJob({ scheduledTime: SCHEDULED }, env)).rejects.toThrow(/COLLABORATION_IDS item 1 "not-a-uuid"/);
-    await expect(runExportJob({ scheduledTime: 'yesterday' }, harness.env({ COLLABORATION_IDS: collaborationId(1) }))).rejects.toThrow(
+    await expect(runExportJob({ scheduledTime: 'yesterday' }, bed.harness.env({ COLLABORATION_IDS: collaborationId(1) }))).rejects.toThrow(
       /"yesterday"/,
     );
 
-    expect(harness.emulator.requests).toHaveLength(0);
-    expect(await harness.listKeys()).toHaveLength(before);
+    expect(bed.harness.emulator.requests).toHaveLength(0);
+    expect(await bed.reader.listKeys()).toHaveLength(before);
   });
 });

@@ -4,51 +4,32 @@
  * that warns, failed collaborations, a failed `*` walk, a source that cannot be opened, S3 refusing an upload or the
  * manifest, bad input, no credentials), print no log line whose message is not one of LOG_MESSAGE.
  */
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { generateJobs, type EmulatorJob } from '../../../local/emulator';
-import { ExportHarness, LOCAL_ACCOUNT_ID, collaborationId } from '../../support/export-harness';
-import { CapturedOutput, SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
+import { LOCAL_ACCOUNT_ID } from '../../support/export-harness';
+import { SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
 const BUCKET = 'snapshots-log-messages';
 const DENIED_ROLE = 'arn:aws:iam::777788889999:role/NotTrusted';
 const MESSAGES: ReadonlySet<string> = new Set(Object.values(LOG_MESSAGE));
 
-let harness: ExportHarness;
 let s3: S3UnderTest | undefined;
-let output: CapturedOutput;
-let next = 0xa000;
+
+const bed = useExportTestBed({ firstCollaboration: 0xa000 });
 
 beforeAll(async () => {
-  harness = await ExportHarness.start();
-  harness.sts.addRole({ roleArn: DENIED_ROLE });
-  harness.sts.denyRole(DENIED_ROLE);
+  bed.harness.sts.addRole({ roleArn: DENIED_ROLE });
+  bed.harness.sts.denyRole(DENIED_ROLE);
   s3 = await startS3('s3rver', BUCKET);
 });
 
-afterAll(async () => {
-  destroyAwsClients();
-  await stopS3(s3);
-  await harness?.stop();
-});
+afterAll(() => stopS3(s3));
 
-beforeEach(() => {
-  destroyAwsClients();
-  harness.emulator.faults.reset();
-  s3!.proxy.reset();
-  output = new CapturedOutput();
-});
-
-afterEach(() => output.restore());
+beforeEach(() => s3!.proxy.reset());
 
 /** A collaboration of `count` jobs (one per status, in model order), in the local account and `region`. */
-function seeded(count: number, region = 'us-east-1'): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(next++);
-  const jobs = generateJobs({ collaborationId: id, count, accountId: LOCAL_ACCOUNT_ID, region });
-  harness.emulator.seed(id, jobs, { accountId: LOCAL_ACCOUNT_ID, region });
-  return { id, jobs };
-}
+const seeded = (count: number, region = 'us-east-1') => bed.seed(count, { accountId: LOCAL_ACCOUNT_ID, region });
 
 /**
  * Runs the export job in-process with the exporter's environment towards the local servers (S3 behind the fault
@@ -56,8 +37,8 @@ function seeded(count: number, region = 'us-east-1'): { id: string; jobs: Emulat
  * that each one is a LOG_MESSAGE.
  */
 async function logMessagesOf(env: Record<string, string | undefined>): Promise<string[]> {
-  output.clear();
-  const runEnv = harness.applyEnv({
+  bed.output.clear();
+  const runEnv = bed.harness.applyEnv({
     COLLABORATION_IDS: undefined,
     EXPORT_SOURCES: undefined,
     CLEANROOMSML_MAX_ATTEMPTS: undefined,
@@ -66,7 +47,7 @@ async function logMessagesOf(env: Record<string, string | undefined>): Promise<s
     ...env,
   });
   await runExportJob({ scheduledTime: SCHEDULED }, runEnv).catch(() => undefined);
-  const messages = output.logs().map((line) => line.message);
+  const messages = bed.output.logs().map((line) => line.message);
   expect(messages.length).toBeGreaterThan(0);
   expect(messages.filter((message) => !MESSAGES.has(message))).toEqual([]);
   return messages;
@@ -78,9 +59,9 @@ const including = (expected: string[]) => expect.arrayContaining(expected);
 describe('every log line of a run takes its message from LOG_MESSAGE', () => {
   it('a healthy run that warns about a status outside the model and a job gone between List and Get', async () => {
     const c = seeded(7); // index 2 is CREATE_FAILED (read with Get), index 3 ACTIVE
-    harness.emulator.faults.unknownStatus('ARCHIVED_BY_A_NEWER_API', c.jobs[3].audienceGenerationJobArn);
+    bed.harness.emulator.faults.unknownStatus('ARCHIVED_BY_A_NEWER_API', c.jobs[3].audienceGenerationJobArn);
     // The emulator has no delete: drop the job from its Get index only, so that List still serves it.
-    (harness.emulator as unknown as { store: { byArn: Map<string, unknown> } }).store.byArn.delete(c.jobs[2].audienceGenerationJobArn);
+    (bed.harness.emulator as unknown as { store: { byArn: Map<string, unknown> } }).store.byArn.delete(c.jobs[2].audienceGenerationJobArn);
 
     const messages = await logMessagesOf({ COLLABORATION_IDS: c.id });
 
@@ -98,7 +79,7 @@ describe('every log line of a run takes its message from LOG_MESSAGE', () => {
   it('a listed collaboration that fails', async () => {
     const ok = seeded(3);
     const denied = seeded(3);
-    harness.emulator.faults.denyCollaboration(denied.id);
+    bed.harness.emulator.faults.denyCollaboration(denied.id);
 
     const messages = await logMessagesOf({ COLLABORATION_IDS: `${ok.id},${denied.id}` });
 
@@ -114,7 +95,7 @@ describe('every log line of a run takes its message from LOG_MESSAGE', () => {
 
   it('a `*` walk that fails', async () => {
     seeded(3, 'eu-north-1');
-    harness.emulator.faults.serverErrors(1, { status: 500 });
+    bed.harness.emulator.faults.serverErrors(1, { status: 500 });
 
     const messages = await logMessagesOf({
       EXPORT_SOURCES: JSON.stringify([{ region: 'eu-north-1', collaborationIds: '*' }]),
@@ -132,7 +113,7 @@ describe('every log line of a run takes its message from LOG_MESSAGE', () => {
     const messages = await logMessagesOf({
       EXPORT_SOURCES: JSON.stringify([
         { region: 'us-east-1', collaborationIds: [ok.id] },
-        { region: 'eu-west-1', roleArn: DENIED_ROLE, collaborationIds: [collaborationId(next++)] },
+        { region: 'eu-west-1', roleArn: DENIED_ROLE, collaborationIds: [bed.newId()] },
       ]),
     });
 

@@ -6,13 +6,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
-import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../../support/run-checks';
+import { LOCAL_ACCOUNT_ID, collaborationId } from '../../support/export-harness';
+import { SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
 const MEMBER = '444455556666';
 const OTHER = '777788889999';
@@ -20,47 +20,25 @@ const ROLE = `arn:aws:iam::${MEMBER}:role/AudienceJobsReader`;
 const OTHER_ROLE = `arn:aws:iam::${OTHER}:role/AudienceJobsReader`;
 const DENIED_ROLE = `arn:aws:iam::${OTHER}:role/NotTrusted`;
 
-let harness: ExportHarness;
-let output: CapturedOutput;
-let next = 9000;
+const bed = useExportTestBed({ firstCollaboration: 9000 });
 
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-  harness.sts.addRole({ roleArn: ROLE, externalId: 'member-external-id' });
-  harness.sts.addRole({ roleArn: OTHER_ROLE });
-  harness.sts.addRole({ roleArn: DENIED_ROLE });
-  harness.sts.denyRole(DENIED_ROLE);
+beforeAll(() => {
+  bed.harness.sts.addRole({ roleArn: ROLE, externalId: 'member-external-id' });
+  bed.harness.sts.addRole({ roleArn: OTHER_ROLE });
+  bed.harness.sts.addRole({ roleArn: DENIED_ROLE });
+  bed.harness.sts.denyRole(DENIED_ROLE);
 });
 
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
-});
+beforeEach(() => bed.harness.sts.clearRequests());
 
-beforeEach(() => {
-  destroyAwsClients();
-  harness.emulator.faults.reset();
-  harness.emulator.clearRequests();
-  harness.sts.clearRequests();
-  output = new CapturedOutput();
-});
-
-afterEach(() => output.restore());
-
-function seed(
-  count: number,
-  where: { accountId: string; region: string },
-  id = collaborationId(next++),
-): { id: string; jobs: EmulatorJob[] } {
-  const jobs = generateJobs({ collaborationId: id, count, accountId: where.accountId, region: where.region });
-  harness.emulator.seed(id, jobs, where);
-  return { id, jobs };
+function seed(count: number, where: { accountId: string; region: string }, id?: string): { id: string; jobs: EmulatorJob[] } {
+  return bed.seed(count, { ...where, collaborationId: id });
 }
 
 async function run(sources: unknown[]): Promise<RunManifest> {
-  const env = harness.applyEnv({ EXPORT_SOURCES: JSON.stringify(sources), COLLABORATION_IDS: undefined });
+  const env = bed.harness.applyEnv({ EXPORT_SOURCES: JSON.stringify(sources), COLLABORATION_IDS: undefined });
   const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
-  await expectRunInvariant(new BucketReader(harness.s3, TEST_BUCKET), manifest);
+  await expectRunInvariant(bed.reader, manifest);
   return manifest;
 }
 
@@ -79,9 +57,13 @@ describe('sources over the wire', () => {
     ]);
 
     expect(manifest.status).toBe('succeeded');
-    expect(await harness.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toEqual(own.jobs.map((j) => expectedRecord(j, own.id)));
-    expect(await harness.readSnapshot(key(member.id, MEMBER, 'eu-west-1'))).toEqual(member.jobs.map((j) => expectedRecord(j, member.id)));
-    expect(await harness.readSnapshot(key(memberOtherRegion.id, MEMBER, 'eu-central-1'))).toHaveLength(5);
+    expect(await bed.reader.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toEqual(
+      own.jobs.map((j) => expectedRecord(j, own.id)),
+    );
+    expect(await bed.reader.readSnapshot(key(member.id, MEMBER, 'eu-west-1'))).toEqual(
+      member.jobs.map((j) => expectedRecord(j, member.id)),
+    );
+    expect(await bed.reader.readSnapshot(key(memberOtherRegion.id, MEMBER, 'eu-central-1'))).toHaveLength(5);
     expect(manifest.sources).toEqual([
       {
         region: 'us-east-1',
@@ -101,15 +83,15 @@ describe('sources over the wire', () => {
       [MEMBER, 'eu-central-1', ROLE, memberOtherRegion.id],
     ]);
     // Each source signed for its own Region; the member's requests were signed with the assumed role's credentials.
-    const byRegion = (region: string) => harness.emulator.requests.filter((r) => r.region === region);
+    const byRegion = (region: string) => bed.harness.emulator.requests.filter((r) => r.region === region);
     expect(byRegion('us-east-1').every((r) => r.accountId === LOCAL_ACCOUNT_ID)).toBe(true);
     expect(byRegion('eu-west-1').length).toBeGreaterThanOrEqual(3);
     expect([...byRegion('eu-west-1'), ...byRegion('eu-central-1')].every((r) => r.accountId === MEMBER)).toBe(true);
     // One AssumeRole per (role, Region) source, however many requests; one GetCallerIdentity per source.
-    expect(harness.sts.assumeRoleCount(ROLE)).toBe(2);
-    expect(harness.sts.requests.filter((r) => r.action === 'GetCallerIdentity')).toHaveLength(3);
+    expect(bed.harness.sts.assumeRoleCount(ROLE)).toBe(2);
+    expect(bed.harness.sts.requests.filter((r) => r.action === 'GetCallerIdentity')).toHaveLength(3);
     // Per-collaboration metrics carry the account and the Region.
-    const perCollaboration = output.metrics().filter((m) => m.name === 'ExportedJobs' && m.dimensions.CollaborationId === member.id);
+    const perCollaboration = bed.output.metrics().filter((m) => m.name === 'ExportedJobs' && m.dimensions.CollaborationId === member.id);
     expect(perCollaboration).toEqual([
       {
         name: 'ExportedJobs',
@@ -122,16 +104,16 @@ describe('sources over the wire', () => {
   test('a warm second run reuses the assumed session: no second AssumeRole', async () => {
     const member = seed(3, { accountId: MEMBER, region: 'eu-west-1' });
     const sources = [{ region: 'eu-west-1', roleArn: ROLE, externalId: 'member-external-id', collaborationIds: [member.id] }];
-    const before = harness.sts.assumeRoleCount(ROLE);
+    const before = bed.harness.sts.assumeRoleCount(ROLE);
     await run(sources);
     await run(sources);
-    expect(harness.sts.assumeRoleCount(ROLE) - before).toBe(1);
+    expect(bed.harness.sts.assumeRoleCount(ROLE) - before).toBe(1);
   });
 
   test('a role that cannot be assumed fails its source cleanly; the other sources complete', async () => {
     const own = seed(10, { accountId: LOCAL_ACCOUNT_ID, region: 'us-east-1' });
     const member = seed(10, { accountId: MEMBER, region: 'eu-west-1' });
-    const unreachable = collaborationId(next++);
+    const unreachable = bed.newId();
 
     const manifest = await run([
       { region: 'us-east-1', collaborationIds: [own.id] },
@@ -167,14 +149,14 @@ describe('sources over the wire', () => {
     expect(manifest.sources.map((s) => s.status)).toEqual(['succeeded', 'failed', 'failed', 'succeeded']);
     expect(manifest.sources[1].error!.message).toContain(DENIED_ROLE);
     // The other sources completed; eu-west-2 of the member has no jobs of that collaboration: an empty object.
-    expect(await harness.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toHaveLength(10);
-    expect(await harness.readSnapshot(key(member.id, MEMBER, 'eu-west-2'))).toEqual([]);
-    expect(await harness.listKeys(`audience-generation-jobs/dt=2026-11-28/${OTHER}_`)).toEqual([]);
-    expect(output.errorLogs().map((l) => l.message)).toContain(LOG_MESSAGE.SOURCE_NOT_EXPORTED);
+    expect(await bed.reader.readSnapshot(key(own.id, LOCAL_ACCOUNT_ID, 'us-east-1'))).toHaveLength(10);
+    expect(await bed.reader.readSnapshot(key(member.id, MEMBER, 'eu-west-2'))).toEqual([]);
+    expect(await bed.reader.listKeys(`audience-generation-jobs/dt=2026-11-28/${OTHER}_`)).toEqual([]);
+    expect(bed.output.errorLogs().map((l) => l.message)).toContain(LOG_MESSAGE.SOURCE_NOT_EXPORTED);
   });
 
   test('the same collaboration seen from two accounts: two objects, never one key', async () => {
-    const id = collaborationId(next++);
+    const id = bed.newId();
     const mine = seed(40, { accountId: LOCAL_ACCOUNT_ID, region: 'eu-west-1' }, id);
     const theirs = seed(60, { accountId: OTHER, region: 'eu-west-1' }, id);
 
@@ -184,14 +166,14 @@ describe('sources over the wire', () => {
     ]);
 
     expect(manifest.status).toBe('succeeded');
-    expect(await harness.readSnapshot(key(id, LOCAL_ACCOUNT_ID, 'eu-west-1'))).toEqual(mine.jobs.map((j) => expectedRecord(j, id)));
-    expect(await harness.readSnapshot(key(id, OTHER, 'eu-west-1'))).toEqual(theirs.jobs.map((j) => expectedRecord(j, id)));
+    expect(await bed.reader.readSnapshot(key(id, LOCAL_ACCOUNT_ID, 'eu-west-1'))).toEqual(mine.jobs.map((j) => expectedRecord(j, id)));
+    expect(await bed.reader.readSnapshot(key(id, OTHER, 'eu-west-1'))).toEqual(theirs.jobs.map((j) => expectedRecord(j, id)));
     expect(manifest.totals.jobs).toBe(100);
   });
 
   test('* with collaborations interleaved in the listing: one complete object each, no spill file left', async () => {
     const where = { accountId: OTHER, region: 'ap-southeast-2' };
-    const ids = Array.from({ length: 40 }, () => collaborationId(next++));
+    const ids = Array.from({ length: 40 }, () => bed.newId());
     const expected = new Map<string, EmulatorJob[]>(ids.map((id) => [id, []]));
     // Seeding one job at a time, round-robin, interleaves the collaborations across every page of the listing.
     const jobsOf = new Map(ids.map((id, i) => [id, generateJobs({ collaborationId: id, count: 3 + (i % 5), ...where })]));
@@ -199,7 +181,7 @@ describe('sources over the wire', () => {
       for (const id of ids) {
         const job = jobsOf.get(id)![round];
         if (!job) continue;
-        harness.emulator.seed(id, [job], where);
+        bed.harness.emulator.seed(id, [job], where);
         expected.get(id)!.push(job);
       }
     }
@@ -220,14 +202,14 @@ describe('sources over the wire', () => {
     expect(manifest.status).toBe('succeeded');
     expect(manifest.collaborations).toHaveLength(40);
     for (const [id, jobs] of expected) {
-      expect(await harness.readSnapshot(key(id, OTHER, 'ap-southeast-2'))).toEqual(jobs.map((j) => expectedRecord(j, id)));
+      expect(await bed.reader.readSnapshot(key(id, OTHER, 'ap-southeast-2'))).toEqual(jobs.map((j) => expectedRecord(j, id)));
     }
     expect(manifest.totals.jobs).toBe([...expected.values()].reduce((n, j) => n + j.length, 0));
   });
 
   test('EXPORT_SOURCES and COLLABORATION_IDS together: one clear error, before any request', async () => {
-    const keysBefore = await harness.listKeys();
-    const env = harness.applyEnv({
+    const keysBefore = await bed.reader.listKeys();
+    const env = bed.harness.applyEnv({
       EXPORT_SOURCES: JSON.stringify([{ region: 'us-east-1', collaborationIds: '*' }]),
       COLLABORATION_IDS: collaborationId(1),
     });
@@ -235,8 +217,8 @@ describe('sources over the wire', () => {
     const event = { scheduledTime: '2026-11-28T23:00:00Z' };
     await expect(runExportJob(event, env)).rejects.toThrow(ConfigurationError);
     await expect(runExportJob(event, env)).rejects.toThrow('EXPORT_SOURCES and COLLABORATION_IDS are both set');
-    expect(harness.emulator.requests).toHaveLength(0);
-    expect(harness.sts.requests).toHaveLength(0);
-    expect(await harness.listKeys()).toEqual(keysBefore);
+    expect(bed.harness.emulator.requests).toHaveLength(0);
+    expect(bed.harness.sts.requests).toHaveLength(0);
+    expect(await bed.reader.listKeys()).toEqual(keysBefore);
   });
 });

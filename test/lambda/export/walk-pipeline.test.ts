@@ -3,38 +3,17 @@
  * the walk keeps fetching the next pages (a bounded number of them), and the snapshot is still complete and in
  * API order.
  */
-import { generateJobs } from '../../../local/emulator';
 import type { RecordedRequest } from '../../../local/emulator';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { SCHEDULED, objectKey } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
-const SCHEDULED = '2026-11-28T09:00:00Z';
-const objectKey = (id: string) => `audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${id}_20261128T090000Z.ndjson.gz`;
-
-let harness: ExportHarness;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
-});
-
-beforeEach(() => {
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const bed = useExportTestBed();
 
 /** Records, for each request as it arrives, whether a GetAudienceGenerationJob answer was still pending then. */
 function recordArrivals(): Array<{ operation: RecordedRequest['operation']; getPending: boolean }> {
   const arrivals: Array<{ operation: RecordedRequest['operation']; getPending: boolean }> = [];
-  const requests = harness.emulator.requests;
+  const requests = bed.harness.emulator.requests;
   const push = requests.push.bind(requests);
   requests.push = (...items: RecordedRequest[]) => {
     for (const item of items) {
@@ -49,14 +28,12 @@ function recordArrivals(): Array<{ operation: RecordedRequest['operation']; getP
 }
 
 it('fetches the next pages while a failed job’s details are pending, and writes every job in order', async () => {
-  const id = collaborationId(0x9001);
   // 6 pages of 100; the first job of every page is CREATE_FAILED, so every page needs a GetAudienceGenerationJob.
-  const jobs = generateJobs({ collaborationId: id, count: 600, statuses: ['CREATE_FAILED', ...Array<string>(99).fill('ACTIVE')] });
-  harness.emulator.seed(id, jobs);
-  harness.emulator.faults.slowResponse(1, 1_000, { operation: 'GetAudienceGenerationJob' });
+  const { id, jobs } = bed.seed(600, { statuses: ['CREATE_FAILED', ...Array<string>(99).fill('ACTIVE')] });
+  bed.harness.emulator.faults.slowResponse(1, 1_000, { operation: 'GetAudienceGenerationJob' });
   const arrivals = recordArrivals();
 
-  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, harness.applyEnv({ COLLABORATION_IDS: id }));
+  const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, bed.harness.applyEnv({ COLLABORATION_IDS: id }));
 
   expect(manifest.status).toBe('succeeded');
   expect(manifest.collaborations[0]).toMatchObject({ job_count: 600, pages: 6 });
@@ -64,7 +41,7 @@ it('fetches the next pages while a failed job’s details are pending, and write
   // walk fetched pages 2 to 5 meanwhile (4 pages ahead at most), then waited.
   const listsWhileGetPending = arrivals.filter((a) => a.operation === 'ListAudienceGenerationJobs' && a.getPending).length;
   expect(listsWhileGetPending).toBe(4);
-  const records = await harness.readSnapshot(objectKey(id));
+  const records = await bed.reader.readSnapshot(objectKey(id));
   expect(records.map((r) => r.audience_generation_job_arn)).toEqual(jobs.map((j) => j.audienceGenerationJobArn));
   expect(records.filter((r) => r.status_details !== null)).toHaveLength(6);
 });

@@ -9,16 +9,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
-import { ANY_COLLABORATION, generateJobs, type EmulatorJob } from '../../../local/emulator';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import { ANY_COLLABORATION } from '../../../local/emulator';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { handler } from '../../../lambda/export-audience-jobs';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
 import { describeEachS3Backend } from '../../support/s3-backends';
 import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import {
   type BucketReader,
-  CapturedOutput,
   MANIFEST_KEY,
   PREFIX,
   SCHEDULED,
@@ -29,40 +26,24 @@ import {
   objectKey,
   startS3,
   stopS3,
-  withLongArns,
+  multipartJobs,
 } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
+
+const bed = useExportTestBed({ firstCollaboration: 0x9000 });
 
 const BUCKET = 'snapshots-deadline';
 /** An answer that never comes within the test: only an abort ends the wait. */
 const HANG_MS = 120_000;
 
-let harness: ExportHarness;
 let s3: S3UnderTest | undefined;
 let proxy: S3FaultProxy;
 let reader: BucketReader;
-let output: CapturedOutput;
-let next = 0x9000;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness?.stop();
-});
-
-function seed(jobs: (id: string) => EmulatorJob[]): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(next++);
-  const seeded = jobs(id);
-  harness.emulator.seed(id, seeded);
-  return { id, jobs: seeded };
-}
 
 /** The first `fastPages` List requests of `id` are answered at once; every later one hangs. */
 function hangAfterPages(id: string, fastPages: number): void {
   const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: id } as const;
-  harness.emulator.faults.slowResponse(fastPages, 1, scope).slowResponse(1_000, HANG_MS, scope);
+  bed.harness.emulator.faults.slowResponse(fastPages, 1, scope).slowResponse(1_000, HANG_MS, scope);
 }
 
 const KEY = (id: string) => objectKey(id, '20261128T090000Z', '.ndjson');
@@ -74,29 +55,18 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
   });
 
   afterAll(async () => {
-    destroyAwsClients();
     await stopS3(s3);
     s3 = undefined;
   });
 
-  beforeEach(() => {
-    proxy.reset();
-    harness.emulator.faults.reset();
-    harness.emulator.clearRequests();
-    output = new CapturedOutput();
-  });
-
-  afterEach(() => {
-    output.restore();
-    destroyAwsClients();
-  });
+  beforeEach(() => proxy.reset());
 
   // First on each backend: the strategy's own backoff timer (about 5 s, not cancellable) then runs out during the
   // next tests.
   test('the deadline also cuts a retry wait short (a 429 with Retry-After: 30)', async () => {
-    const c = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
-    harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
-    const env = harness.applyEnv({
+    const c = bed.seed(5);
+    bed.harness.emulator.faults.throttle(1, { collaborationId: c.id, retryAfterSeconds: 30 });
+    const env = bed.harness.applyEnv({
       COLLABORATION_IDS: c.id,
       SNAPSHOT_BUCKET: BUCKET,
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
@@ -111,23 +81,23 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(manifest).toMatchObject({ status: 'failed', reason: 'deadline' });
     expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'DeadlineExceededError' } });
-    expect(harness.emulator.requests).toHaveLength(1);
+    expect(bed.harness.emulator.requests).toHaveLength(1);
     await expectRunInvariant(reader, manifest);
   });
 
   test('the handler stops at the deadline: no partial object, no open multipart upload, manifest reason deadline, ExportSucceeded 0, the invocation fails', async () => {
     // A: 2,500 jobs of 4 KB; the first 20 pages (about 9 MB) come at once, so part 1 of its multipart upload
     //    goes out; then the listing hangs.
-    const a = seed((id) => withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] })));
+    const a = bed.seedWith(multipartJobs);
     hangAfterPages(a.id, 20);
     // B: small, completes long before the deadline.
-    const b = seed((id) => generateJobs({ collaborationId: id, count: 7 }));
+    const b = bed.seed(7);
     // C: starts when B is done; its first page is written, its second hangs.
-    const c = seed((id) => generateJobs({ collaborationId: id, count: 300 }));
+    const c = bed.seed(300);
     hangAfterPages(c.id, 1);
     // D: waits for a free slot (MAX_CONCURRENCY 2), which it never gets.
-    const d = seed((id) => generateJobs({ collaborationId: id, count: 3 }));
-    harness.applyEnv({
+    const d = bed.seed(3);
+    bed.harness.applyEnv({
       COLLABORATION_IDS: [a.id, b.id, c.id, d.id].join(','),
       SNAPSHOT_BUCKET: BUCKET,
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
@@ -150,9 +120,9 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect(thrown).toMatchObject({ name: 'ExportFailedError', message: expect.stringContaining('(deadline)') });
     expect(elapsed).toBeLessThan(remainingAtStart);
     // Nothing continues in the background: no request reaches the emulator or S3 after the handler returned.
-    const sentAtReturn = [harness.emulator.requests.length, proxy.requests.length];
+    const sentAtReturn = [bed.harness.emulator.requests.length, proxy.requests.length];
     await sleep(300);
-    expect([harness.emulator.requests.length, proxy.requests.length]).toEqual(sentAtReturn);
+    expect([bed.harness.emulator.requests.length, proxy.requests.length]).toEqual(sentAtReturn);
 
     const manifest = await reader.readManifest(MANIFEST_KEY);
     expect(manifest).toMatchObject({
@@ -193,19 +163,19 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect(proxy.count('AbortMultipartUpload')).toBe(1);
     expect(await reader.openUploads()).toEqual([]);
     // D never sent a request.
-    expect(harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === d.id)).toEqual([]);
+    expect(bed.harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === d.id)).toEqual([]);
 
-    expectRunMetrics(output, manifest);
-    expect(output.total('ExportSucceeded')).toBe(0);
-    expect(output.total('FailedCollaborations')).toBe(3);
+    expectRunMetrics(bed.output, manifest);
+    expect(bed.output.total('ExportSucceeded')).toBe(0);
+    expect(bed.output.total('FailedCollaborations')).toBe(3);
   });
 
   test('COLLABORATION_IDS=*: the one walk stops at the deadline; every collaboration it had started is aborted, none has an object', async () => {
-    const seeded = [0, 1, 2].map(() => seed((id) => generateJobs({ collaborationId: id, count: 90 })));
+    const seeded = [0, 1, 2].map(() => bed.seed(90));
     // Two pages of the unfiltered listing, then it hangs (page size 100: the first page spans two collaborations).
     const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: ANY_COLLABORATION } as const;
-    harness.emulator.faults.slowResponse(2, 1, scope).slowResponse(1_000, HANG_MS, scope);
-    const env = harness.applyEnv({
+    bed.harness.emulator.faults.slowResponse(2, 1, scope).slowResponse(1_000, HANG_MS, scope);
+    const env = bed.harness.applyEnv({
       COLLABORATION_IDS: '*',
       SNAPSHOT_BUCKET: BUCKET,
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
@@ -222,17 +192,17 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     expect(manifest.collaborations.every((e) => e.status === 'failed' && e.object_key === null)).toBe(true);
     await expectRunInvariant(reader, manifest);
     for (const { id } of seeded) expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${id}`)).toEqual([]);
-    expectRunMetrics(output, manifest);
+    expectRunMetrics(bed.output, manifest);
   });
 
   test('S3 hangs (no answer at all) at the deadline: the run still ends within its margin and reports the deadline', async () => {
     // H: a small snapshot whose PutObject is never answered. M: a multipart snapshot whose first part is never
     // answered. OK: completes. S3 hangs are bounded by the writer's grace (5 s) after the guard fires.
-    const h = seed((id) => generateJobs({ collaborationId: id, count: 5 }));
-    const m = seed((id) => withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] })));
-    const ok = seed((id) => generateJobs({ collaborationId: id, count: 4 }));
+    const h = bed.seed(5);
+    const m = bed.seedWith(multipartJobs);
+    const ok = bed.seed(4);
     proxy.fail('PutObject', 1, 'hang', { pathContains: h.id }).fail('UploadPart', 1, 'hang', { pathContains: m.id });
-    const env = harness.applyEnv({
+    const env = bed.harness.applyEnv({
       COLLABORATION_IDS: [h.id, m.id, ok.id].join(','),
       SNAPSHOT_BUCKET: BUCKET,
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
@@ -257,10 +227,10 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     await expectRunInvariant(reader, manifest);
     expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${h.id}`)).toEqual([]);
     expect(await reader.listKeys(`${PREFIX}111122223333_us-east-1_${m.id}`)).toEqual([]);
-    expectRunMetrics(output, manifest);
+    expectRunMetrics(bed.output, manifest);
     // S3 never answered, so the writer could not wait for the abort: it says so, once per snapshot.
     expect(
-      output
+      bed.output
         .errorLogs()
         .filter((l) => l.message === 'Could not abort the snapshot upload')
         .map((l) => l.key),

@@ -11,59 +11,18 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type ResetPoint, type ServerErrorStatus } from '../../../local/emulator';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
-import { ExportHarness, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, collaborationId } from '../../support/export-harness';
-import {
-  BucketReader,
-  CapturedOutput,
-  MANIFEST_KEY,
-  SCHEDULED,
-  expectRunInvariant,
-  expectRunMetrics,
-  expectedRecord,
-  objectKey,
-} from '../../support/run-checks';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../support/export-harness';
+import { useExportTestBed } from '../../support/export-test-bed';
+import { MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../../support/run-checks';
 
 const ROOT = resolve(__dirname, '../../..');
 
-let harness: ExportHarness;
-let reader: BucketReader;
-let output: CapturedOutput;
-let next = 0x7000;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-  reader = new BucketReader(harness.s3, 'snapshots-test');
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
-});
-
-beforeEach(() => {
-  harness.emulator.faults.reset();
-  harness.emulator.clearRequests();
-  output = new CapturedOutput();
-});
-
-afterEach(() => {
-  output.restore();
-  // A fresh client per row: the adaptive retry strategy's rate limiter and retry quota are per client.
-  destroyAwsClients();
-});
-
-function seeded(count: number, options: Partial<Parameters<typeof generateJobs>[0]> = {}): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(next++);
-  const jobs = generateJobs({ collaborationId: id, count, ...options });
-  harness.emulator.seed(id, jobs);
-  return { id, jobs };
-}
+const bed = useExportTestBed({ firstCollaboration: 0x7000 });
 
 interface RunOutcome {
   manifest: RunManifest;
@@ -77,8 +36,8 @@ interface RunOutcome {
  * checks the invariant of every run against S3 and the manifest, and the metrics against the manifest.
  */
 async function runHandler(ids: string[], env: Record<string, string | undefined> = {}): Promise<RunOutcome> {
-  output.clear();
-  harness.applyEnv({
+  bed.output.clear();
+  bed.harness.applyEnv({
     COLLABORATION_IDS: ids.join(','),
     CLEANROOMSML_MAX_ATTEMPTS: undefined,
     CLEANROOMSML_REQUEST_TIMEOUT_MS: undefined,
@@ -96,16 +55,16 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
   } catch (error) {
     thrown = error as Error;
   }
-  const manifest = await reader.readManifest(MANIFEST_KEY);
-  const records = await expectRunInvariant(reader, manifest);
-  expectRunMetrics(output, manifest);
+  const manifest = await bed.reader.readManifest(MANIFEST_KEY);
+  const records = await expectRunInvariant(bed.reader, manifest);
+  expectRunMetrics(bed.output, manifest);
   expect(thrown === undefined).toBe(manifest.status === 'succeeded');
   if (thrown) expect(thrown.name).toBe('ExportFailedError');
   return { manifest, thrown, records };
 }
 
 const entryOf = (manifest: RunManifest, id: string) => manifest.collaborations.find((c) => c.collaboration_id === id)!;
-const requestsOf = (id: string) => harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === id);
+const requestsOf = (id: string) => bed.harness.emulator.requests.filter((r) => r.query.collaborationId?.[0] === id);
 
 function expectComplete(outcome: RunOutcome, { id, jobs }: { id: string; jobs: EmulatorJob[] }): void {
   expect(entryOf(outcome.manifest, id)).toMatchObject({ status: 'succeeded', job_count: jobs.length, object_key: objectKey(id) });
@@ -126,15 +85,15 @@ function expectFailed(outcome: RunOutcome, id: string, errorName: string | RegEx
  */
 function onSecondPage(id: string, fault: (scope: { operation: 'ListAudienceGenerationJobs'; collaborationId: string }) => void): void {
   const scope = { operation: 'ListAudienceGenerationJobs', collaborationId: id } as const;
-  harness.emulator.faults.slowResponse(1, 1, scope);
+  bed.harness.emulator.faults.slowResponse(1, 1, scope);
   fault(scope);
 }
 
 describe('throttling (429) bursts of increasing length, against a budget of 3 attempts', () => {
   it.each([1, 2])('a burst of %i: retried, the snapshot is complete', async (burst) => {
-    const throttled = seeded(60, { statuses: ['ACTIVE'] });
-    const healthy = seeded(5, { statuses: ['ACTIVE'] });
-    harness.emulator.faults.throttle(burst, { collaborationId: throttled.id });
+    const throttled = bed.seed(60, { statuses: ['ACTIVE'] });
+    const healthy = bed.seed(5, { statuses: ['ACTIVE'] });
+    bed.harness.emulator.faults.throttle(burst, { collaborationId: throttled.id });
 
     const outcome = await runHandler([throttled.id, healthy.id], { CLEANROOMSML_MAX_ATTEMPTS: '3' });
 
@@ -145,9 +104,9 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
   });
 
   it.each([4])('a burst of %i (past the budget): that collaboration fails cleanly, the other completes', async (burst) => {
-    const throttled = seeded(60, { statuses: ['ACTIVE'] });
-    const healthy = seeded(5, { statuses: ['ACTIVE'] });
-    harness.emulator.faults.throttle(burst, { collaborationId: throttled.id });
+    const throttled = bed.seed(60, { statuses: ['ACTIVE'] });
+    const healthy = bed.seed(5, { statuses: ['ACTIVE'] });
+    bed.harness.emulator.faults.throttle(burst, { collaborationId: throttled.id });
 
     const outcome = await runHandler([throttled.id, healthy.id], { CLEANROOMSML_MAX_ATTEMPTS: '3' });
 
@@ -160,54 +119,54 @@ describe('throttling (429) bursts of increasing length, against a budget of 3 at
 
   it('a sustained rate limit (token bucket, not listed in the issue): every collaboration completes', async () => {
     const collaborations = [
-      seeded(90, { statuses: ['ACTIVE'] }),
-      seeded(90, { statuses: ['ACTIVE'] }),
-      seeded(90, { statuses: ['ACTIVE'] }),
+      bed.seed(90, { statuses: ['ACTIVE'] }),
+      bed.seed(90, { statuses: ['ACTIVE'] }),
+      bed.seed(90, { statuses: ['ACTIVE'] }),
     ];
-    harness.emulator.faults.rateLimit({ requestsPerSecond: 4, burst: 1 }); // three first pages at once: two are over
+    bed.harness.emulator.faults.rateLimit({ requestsPerSecond: 4, burst: 1 }); // three first pages at once: two are over
 
     const outcome = await runHandler(collaborations.map((c) => c.id));
 
     for (const c of collaborations) expectComplete(outcome, c);
-    expect(harness.emulator.requests.some((r) => r.fault === 'rateLimit')).toBe(true);
+    expect(bed.harness.emulator.requests.some((r) => r.fault === 'rateLimit')).toBe(true);
   });
 });
 
 describe('server errors, connection resets, slow answers: retried, complete', () => {
   it.each([500, 503, 502, 504] as ServerErrorStatus[])('a burst of two %i answers', async (status) => {
-    const c = seeded(150);
-    harness.emulator.faults.serverErrors(2, { collaborationId: c.id, status });
+    const c = bed.seed(150);
+    bed.harness.emulator.faults.serverErrors(2, { collaborationId: c.id, status });
 
     const outcome = await runHandler([c.id]);
 
     expectComplete(outcome, c);
-    expect(harness.emulator.requests.filter((r) => r.status === status)).toHaveLength(2);
+    expect(bed.harness.emulator.requests.filter((r) => r.status === status)).toHaveLength(2);
   });
 
   it.each(['before-response', 'after-headers', 'mid-body'] as ResetPoint[])('two connection resets (%s)', async (at) => {
-    const c = seeded(150);
-    harness.emulator.faults.resetConnections(2, { collaborationId: c.id, at });
+    const c = bed.seed(150);
+    bed.harness.emulator.faults.resetConnections(2, { collaborationId: c.id, at });
 
     const outcome = await runHandler([c.id]);
 
     expectComplete(outcome, c);
-    expect(harness.emulator.requests.filter((r) => r.fault === 'resetConnection')).toHaveLength(2);
+    expect(bed.harness.emulator.requests.filter((r) => r.fault === 'resetConnection')).toHaveLength(2);
   });
 
   it('an answer slower than the request timeout is abandoned and retried', async () => {
-    const c = seeded(150);
-    harness.emulator.faults.slowResponse(1, 3_000, { collaborationId: c.id });
+    const c = bed.seed(150);
+    bed.harness.emulator.faults.slowResponse(1, 3_000, { collaborationId: c.id });
 
     const outcome = await runHandler([c.id], { CLEANROOMSML_REQUEST_TIMEOUT_MS: '1000' });
 
     expectComplete(outcome, c);
-    expect(harness.emulator.requests.filter((r) => r.fault === 'slowResponse')).toHaveLength(1);
+    expect(bed.harness.emulator.requests.filter((r) => r.fault === 'slowResponse')).toHaveLength(1);
   });
 
   it('server errors past the budget: that collaboration fails cleanly with the service error', async () => {
-    const c = seeded(150);
-    const healthy = seeded(3);
-    harness.emulator.faults.serverErrors(3, { collaborationId: c.id, status: 500 });
+    const c = bed.seed(150);
+    const healthy = bed.seed(3);
+    bed.harness.emulator.faults.serverErrors(3, { collaborationId: c.id, status: 500 });
 
     const outcome = await runHandler([c.id, healthy.id], { CLEANROOMSML_MAX_ATTEMPTS: '3' });
 
@@ -216,8 +175,8 @@ describe('server errors, connection resets, slow answers: retried, complete', ()
   });
 
   it('every attempt slower than the timeout: that collaboration fails cleanly with a TimeoutError', async () => {
-    const c = seeded(20);
-    harness.emulator.faults.slowResponse(2, 3_000, { collaborationId: c.id });
+    const c = bed.seed(20);
+    bed.harness.emulator.faults.slowResponse(2, 3_000, { collaborationId: c.id });
 
     const outcome = await runHandler([c.id], { CLEANROOMSML_MAX_ATTEMPTS: '2', CLEANROOMSML_REQUEST_TIMEOUT_MS: '300' });
 
@@ -227,28 +186,29 @@ describe('server errors, connection resets, slow answers: retried, complete', ()
 
 describe('bodies the client cannot trust: that collaboration fails with a clear error, never a wrong row', () => {
   const cases: Array<[string, (id: string) => void, RegExp]> = [
-    ['a truncated body on page 2', (id) => onSecondPage(id, (s) => harness.emulator.faults.truncateBody(1, s)), /not valid JSON/],
-    ['malformed JSON on page 2', (id) => onSecondPage(id, (s) => harness.emulator.faults.malformedJson(1, s)), /not valid JSON/],
+    ['a truncated body on page 2', (id) => onSecondPage(id, (s) => bed.harness.emulator.faults.truncateBody(1, s)), /not valid JSON/],
+    ['malformed JSON on page 2', (id) => onSecondPage(id, (s) => bed.harness.emulator.faults.malformedJson(1, s)), /not valid JSON/],
     [
       'a summary without its required name on page 2',
-      (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'name', s)),
+      (id) => onSecondPage(id, (s) => bed.harness.emulator.faults.missingRequiredField(1, 'name', s)),
       /audienceGenerationJobs\[0\]\.name is required/,
     ],
     [
       'a page without audienceGenerationJobs',
-      (id) => onSecondPage(id, (s) => harness.emulator.faults.missingRequiredField(1, 'audienceGenerationJobs', s)),
+      (id) => onSecondPage(id, (s) => bed.harness.emulator.faults.missingRequiredField(1, 'audienceGenerationJobs', s)),
       /audienceGenerationJobs is required/,
     ],
     [
       'a GetAudienceGenerationJob answer without createTime',
-      (id) => harness.emulator.faults.missingRequiredField(1, 'createTime', { operation: 'GetAudienceGenerationJob', collaborationId: id }),
+      (id) =>
+        bed.harness.emulator.faults.missingRequiredField(1, 'createTime', { operation: 'GetAudienceGenerationJob', collaborationId: id }),
       /createTime is required/,
     ],
   ];
 
   it.each(cases)('%s: InvalidResponseError, not retried, no partial object', async (_, inject, message) => {
-    const c = seeded(250);
-    const healthy = seeded(3);
+    const c = bed.seed(250);
+    const healthy = bed.seed(3);
     inject(c.id);
 
     const outcome = await runHandler([c.id, healthy.id]);
@@ -257,14 +217,14 @@ describe('bodies the client cannot trust: that collaboration fails with a clear 
     expect(entryOf(outcome.manifest, c.id).error!.message).toMatch(message);
     expectComplete(outcome, healthy);
     // Not retried: the request that carried the bad body was the only one of its kind.
-    const bad = requestsOf(c.id).concat(harness.emulator.requests.filter((r) => r.operation === 'GetAudienceGenerationJob'));
+    const bad = requestsOf(c.id).concat(bed.harness.emulator.requests.filter((r) => r.operation === 'GetAudienceGenerationJob'));
     expect(bad.filter((r) => r.fault && r.fault !== 'slowResponse')).toHaveLength(1);
   });
 
   it('a status outside the model is exported as-is, with a warning; the snapshot is complete', async () => {
-    const c = seeded(12);
+    const c = bed.seed(12);
     const arn = c.jobs[3].audienceGenerationJobArn;
-    harness.emulator.faults.unknownStatus('ARCHIVED_BY_A_NEWER_API', arn);
+    bed.harness.emulator.faults.unknownStatus('ARCHIVED_BY_A_NEWER_API', arn);
 
     const outcome = await runHandler([c.id]);
 
@@ -273,15 +233,15 @@ describe('bodies the client cannot trust: that collaboration fails with a clear 
     );
     expect(outcome.records.get(c.id)).toEqual(expected);
     expect(outcome.manifest.collaborations[0].status_counts.ARCHIVED_BY_A_NEWER_API).toBe(1);
-    expect(output.logs().filter((l) => l.level === 'WARN' && l.status === 'ARCHIVED_BY_A_NEWER_API')).toHaveLength(1);
+    expect(bed.output.logs().filter((l) => l.level === 'WARN' && l.status === 'ARCHIVED_BY_A_NEWER_API')).toHaveLength(1);
   });
 
   it('a job deleted between List and Get is exported with status_details null', async () => {
-    const c = seeded(7); // one job per status; index 2 is CREATE_FAILED
+    const c = bed.seed(7); // one job per status; index 2 is CREATE_FAILED
     const vanished = c.jobs[2];
     expect(vanished.status).toBe('CREATE_FAILED');
     // The emulator has no delete: drop the job from its Get index only, so that List still serves it.
-    (harness.emulator as unknown as { store: { byArn: Map<string, unknown> } }).store.byArn.delete(vanished.audienceGenerationJobArn);
+    (bed.harness.emulator as unknown as { store: { byArn: Map<string, unknown> } }).store.byArn.delete(vanished.audienceGenerationJobArn);
 
     const outcome = await runHandler([c.id]);
 
@@ -293,9 +253,9 @@ describe('bodies the client cannot trust: that collaboration fails with a clear 
 
 describe('the listing itself misbehaves', () => {
   it('a ValidationException on a nextToken mid-walk (an expired token): that collaboration fails, no partial object', async () => {
-    const c = seeded(350);
-    const healthy = seeded(120);
-    harness.emulator.faults.expireTokenAfterPages(c.id, 2);
+    const c = bed.seed(350);
+    const healthy = bed.seed(120);
+    bed.harness.emulator.faults.expireTokenAfterPages(c.id, 2);
 
     const outcome = await runHandler([c.id, healthy.id]);
 
@@ -305,8 +265,8 @@ describe('the listing itself misbehaves', () => {
   });
 
   it('a job that appears on two pages (the listing moved under the walk) is exported once', async () => {
-    const c = seeded(250);
-    harness.emulator.faults.duplicateAcrossPages(c.id);
+    const c = bed.seed(250);
+    bed.harness.emulator.faults.duplicateAcrossPages(c.id);
 
     const outcome = await runHandler([c.id]);
 
@@ -314,10 +274,10 @@ describe('the listing itself misbehaves', () => {
   });
 
   it('AccessDenied for one collaboration: an isolated failure, tried once, the others complete', async () => {
-    const a = seeded(150);
-    const denied = seeded(150);
-    const b = seeded(30);
-    harness.emulator.faults.denyCollaboration(denied.id);
+    const a = bed.seed(150);
+    const denied = bed.seed(150);
+    const b = bed.seed(30);
+    bed.harness.emulator.faults.denyCollaboration(denied.id);
 
     const outcome = await runHandler([a.id, denied.id, b.id]);
 
@@ -332,9 +292,9 @@ describe('the listing itself misbehaves', () => {
 describe('credentials: one clear message, not one failure per collaboration', () => {
   /** The handler with these credential variables; no manifest can be written without credentials. */
   async function runWithoutUsableCredentials(credentials: Record<string, string | undefined>): Promise<Error> {
-    const ids = [seeded(3).id, seeded(3).id, seeded(3).id];
-    const before = await reader.listKeys();
-    harness.applyEnv({
+    const ids = [bed.seed(3).id, bed.seed(3).id, bed.seed(3).id];
+    const before = await bed.reader.listKeys();
+    bed.harness.applyEnv({
       COLLABORATION_IDS: ids.join(','),
       AWS_SESSION_TOKEN: undefined,
       AWS_CREDENTIAL_EXPIRATION: undefined,
@@ -346,10 +306,10 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       (error: Error) => error,
     );
     expect(thrown).toBeDefined();
-    expect(harness.emulator.requests).toHaveLength(0);
-    expect(await reader.listKeys()).toEqual(before);
-    expect(output.errorLogs()).toHaveLength(1);
-    expect(output.total('ExportSucceeded')).toBe(0);
+    expect(bed.harness.emulator.requests).toHaveLength(0);
+    expect(await bed.reader.listKeys()).toEqual(before);
+    expect(bed.output.errorLogs()).toHaveLength(1);
+    expect(bed.output.total('ExportSucceeded')).toBe(0);
     return thrown!;
   }
 
@@ -357,7 +317,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
     const thrown = await runWithoutUsableCredentials({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
 
     expect(thrown).toMatchObject({ name: 'CredentialsError', message: expect.stringMatching(/^No AWS credentials could be resolved/) });
-    expect(output.errorLogs()[0]).toMatchObject({
+    expect(bed.output.errorLogs()[0]).toMatchObject({
       message: 'Export not started: no usable AWS credentials',
       error: { name: 'CredentialsError' },
     });
@@ -380,7 +340,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       identities: new LocalIdentities([{ ...LOCAL_CREDENTIALS, sessionToken: 'stale-session-token', accountId: LOCAL_ACCOUNT_ID }]),
     });
     try {
-      const ids = Array.from({ length: 6 }, () => collaborationId(next++));
+      const ids = Array.from({ length: 6 }, () => bed.newId());
       for (const id of ids) strict.seed(id, generateJobs({ collaborationId: id, count: 3 }));
 
       const outcome = await runHandler(ids, {
@@ -397,7 +357,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       const names = outcome.manifest.collaborations.map((c) => c.error!.name);
       expect(names.filter((n) => n === 'CredentialsRejectedError').length).toBeGreaterThanOrEqual(4);
       expect(names.every((n) => n === 'CredentialsRejectedError' || n === 'UnrecognizedClientException')).toBe(true);
-      const errors = output.errorLogs().map((l) => l.message);
+      const errors = bed.output.errorLogs().map((l) => l.message);
       expect(errors).toEqual([
         'Export stopped: the credentials were rejected; the remaining collaborations are not exported',
         'Export finished',
@@ -408,7 +368,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
   });
 
   it('the CLI without credentials: exit status 1 and one line that says so', async () => {
-    const env = harness.env({ COLLABORATION_IDS: collaborationId(next++), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    const env = bed.harness.env({ COLLABORATION_IDS: bed.newId(), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
     const result = await new Promise<{ code: number; stderr: string }>((done) => {
       execFile(
         process.execPath,
@@ -424,40 +384,40 @@ describe('credentials: one clear message, not one failure per collaboration', ()
     expect(result.code).toBe(1);
     const lines = result.stderr.split('\n').filter((l) => l && !l.startsWith('{'));
     expect(lines).toEqual([expect.stringMatching(/^error: export failed: CredentialsError: No AWS credentials could be resolved/)]);
-    expect(harness.emulator.requests).toHaveLength(0);
+    expect(bed.harness.emulator.requests).toHaveLength(0);
   });
 });
 
 describe('reruns and scheduled times', () => {
   it('two runs of the same time: same keys, identical bytes; another time the same day: distinct objects; never a duplicate row', async () => {
-    const c = seeded(230);
-    harness.emulator.faults.duplicateAcrossPages(c.id);
+    const c = bed.seed(230);
+    bed.harness.emulator.faults.duplicateAcrossPages(c.id);
 
     const first = await runHandler([c.id]);
-    const bytes = await reader.readObject(objectKey(c.id));
-    const manifestBytes = (await reader.readManifest()).collaborations;
+    const bytes = await bed.reader.readObject(objectKey(c.id));
+    const manifestBytes = (await bed.reader.readManifest()).collaborations;
     const second = await runHandler([c.id]);
-    harness.applyEnv({ COLLABORATION_IDS: c.id });
+    bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
     await handler({ scheduledTime: '2026-11-28T10:00:00Z' }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context);
 
-    expect((await reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
+    expect((await bed.reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
     expect(second.records.get(c.id)).toEqual(first.records.get(c.id));
     expect(manifestBytes.map((e) => e.object_key)).toEqual([objectKey(c.id)]);
-    expect(await reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${c.id}`)).toEqual([
+    expect(await bed.reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${c.id}`)).toEqual([
       objectKey(c.id),
       objectKey(c.id, '20261128T100000Z'),
     ]);
-    const later = await reader.readSnapshot(objectKey(c.id, '20261128T100000Z'));
+    const later = await bed.reader.readSnapshot(objectKey(c.id, '20261128T100000Z'));
     expect(later.map((r) => r.audience_generation_job_arn)).toEqual(c.jobs.map((j) => j.audienceGenerationJobArn));
     expect(later.every((r) => r.snapshot_time === '2026-11-28T10:00:00.000Z')).toBe(true);
   });
 
   it('a retry after a failed run writes the complete snapshot and a manifest that says so', async () => {
-    const c = seeded(350);
-    harness.emulator.faults.expireTokenAfterPages(c.id, 2);
+    const c = bed.seed(350);
+    bed.harness.emulator.faults.expireTokenAfterPages(c.id, 2);
     const failed = await runHandler([c.id]);
     expectFailed(failed, c.id, 'ValidationException');
-    harness.emulator.faults.reset();
+    bed.harness.emulator.faults.reset();
 
     const retried = await runHandler([c.id]);
 
@@ -468,11 +428,11 @@ describe('reruns and scheduled times', () => {
 
 describe("reruns and scheduled times: an earlier attempt's object", () => {
   it('a later attempt of the same time that fails leaves the earlier complete object in place; its manifest reports the failure', async () => {
-    const c = seeded(40);
+    const c = bed.seed(40);
     await runHandler([c.id]);
-    const before = await reader.readObject(objectKey(c.id));
-    harness.emulator.faults.denyCollaboration(c.id);
-    harness.applyEnv({ COLLABORATION_IDS: c.id });
+    const before = await bed.reader.readObject(objectKey(c.id));
+    bed.harness.emulator.faults.denyCollaboration(c.id);
+    bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
 
     await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toThrow(
       /AccessDenied/,
@@ -480,8 +440,8 @@ describe("reruns and scheduled times: an earlier attempt's object", () => {
 
     // The function may not delete (least privilege): the object of the earlier attempt stays, complete and
     // unchanged; the latest manifest, which overwrote the earlier one, says this attempt exported nothing.
-    expect((await reader.readObject(objectKey(c.id))).equals(before)).toBe(true);
-    expect((await reader.readManifest()).collaborations[0]).toMatchObject({
+    expect((await bed.reader.readObject(objectKey(c.id))).equals(before)).toBe(true);
+    expect((await bed.reader.readManifest()).collaborations[0]).toMatchObject({
       status: 'failed',
       object_key: null,
       error: { name: 'AccessDeniedException' },

@@ -10,44 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
-import {
-  BucketReader,
-  CapturedOutput,
-  SCHEDULED,
-  expectRunInvariant,
-  expectedRecord,
-  objectKey,
-  parseNdjson,
-} from '../../support/run-checks';
+import { collaborationId } from '../../support/export-harness';
+import { SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
+
+const bed = useExportTestBed({ firstCollaboration: 0xa000 });
 
 const A = '3f1c2a4e-8b7d-4c6e-9a2f-1b3c5d7e9f01';
-let harness: ExportHarness;
-let reader: BucketReader;
-let output: CapturedOutput;
-let next = 0xa000;
 /** Every collaboration seeded by this file, so that a * walk can be narrowed to one. */
 const seededIds: string[] = [];
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-  reader = new BucketReader(harness.s3, 'snapshots-test');
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
-});
-
-beforeEach(() => {
-  harness.emulator.faults.reset();
-  harness.emulator.clearRequests();
-  output = new CapturedOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
 
 /**
  * Runs the job and expects it to stop with a ConfigurationError before doing anything: no request to the
@@ -57,18 +28,18 @@ async function expectRejectedBeforeAnyCall(
   event: unknown,
   overrides: Record<string, string | undefined>,
 ): Promise<{ message: string; problems: readonly string[] }> {
-  const before = await reader.listKeys();
-  const env = harness.applyEnv({ COLLABORATION_IDS: A, SNAPSHOT_PREFIX: undefined, ...overrides });
+  const before = await bed.reader.listKeys();
+  const env = bed.harness.applyEnv({ COLLABORATION_IDS: A, SNAPSHOT_PREFIX: undefined, ...overrides });
   const error = await runExportJob(event, env).then(
     () => undefined,
     (e: Error & { problems?: readonly string[] }) => e,
   );
   expect(error).toBeDefined();
   expect(error!.name).toBe('ConfigurationError');
-  expect(harness.emulator.requests).toHaveLength(0);
-  expect(await reader.listKeys()).toEqual(before);
-  expect(output.errorLogs()).toEqual([expect.objectContaining({ message: 'Export not started: bad configuration or event' })]);
-  expect(output.total('ExportSucceeded')).toBe(0);
+  expect(bed.harness.emulator.requests).toHaveLength(0);
+  expect(await bed.reader.listKeys()).toEqual(before);
+  expect(bed.output.errorLogs()).toEqual([expect.objectContaining({ message: 'Export not started: bad configuration or event' })]);
+  expect(bed.output.total('ExportSucceeded')).toBe(0);
   return { message: error!.message, problems: error!.problems ?? [] };
 }
 
@@ -183,20 +154,20 @@ describe('events: garbage is refused before any call; extra fields are ignored',
   });
 
   it('extra fields, and a __proto__ key, are ignored: the run writes at the scheduled time and pollutes nothing', async () => {
-    const id = collaborationId(next++);
+    const id = bed.newId();
     const jobs = generateJobs({ collaborationId: id, count: 3 });
-    harness.emulator.seed(id, jobs);
+    bed.harness.emulator.seed(id, jobs);
     seededIds.push(id);
     const event: unknown = JSON.parse(
       `{"__proto__": {"polluted": true}, "scheduledTime": "${SCHEDULED}", "time": "garbage, not read", "detail": {"x": [1, 2]}, "extra": "${'y'.repeat(10_000)}"}`,
     );
-    const env = harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined });
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined });
 
     const { manifest } = await runExportJob(event, env);
 
     expect(manifest).toMatchObject({ status: 'succeeded', scheduled_time: '2026-11-28T09:00:00.000Z' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(await reader.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
+    expect(await bed.reader.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
   });
 });
 
@@ -206,7 +177,7 @@ describe('data from the API at the edges of the model', () => {
   const LONE = ['\ud800', '\udbff', '\udc00', '\udfff'];
 
   it('maximum lengths, control characters, line separators and lone surrogates: one valid JSON object per line, values exact', async () => {
-    const id = collaborationId(next++);
+    const id = bed.newId();
     seededIds.push(id);
     const base = generateJobs({ collaborationId: id, count: 8, statuses: ['CREATE_FAILED', 'ACTIVE', 'DELETE_FAILED'] });
     const fill = (text: string, length: number) => text.repeat(Math.ceil(length / text.length)).slice(0, length);
@@ -246,14 +217,14 @@ describe('data from the API at the edges of the model', () => {
           return job;
       }
     });
-    harness.emulator.seed(id, jobs);
-    const env = harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined });
+    bed.harness.emulator.seed(id, jobs);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
     expect(manifest.status).toBe('succeeded');
-    await expectRunInvariant(reader, manifest);
-    const text = await reader.readSnapshotText(objectKey(id));
+    await expectRunInvariant(bed.reader, manifest);
+    const text = await bed.reader.readSnapshotText(objectKey(id));
     const lines = text.split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(jobs.length);
@@ -267,13 +238,13 @@ describe('data from the API at the edges of the model', () => {
   });
 
   it('a collaborationId that is not a UUID in a * walk fails the walk instead of naming an object after it', async () => {
-    const id = collaborationId(next++);
+    const id = bed.newId();
     const [job] = generateJobs({ collaborationId: id, count: 1, statuses: ['ACTIVE'] });
     // Only this collaboration is visible to the * walk: every other one is denied.
     const hostile: EmulatorJob = { ...job, collaborationId: '../../../evil\n' };
-    harness.emulator.seed(id, [hostile]);
-    for (const other of seededIds) harness.emulator.faults.denyCollaboration(other);
-    const env = harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_PREFIX: 'hostile/' });
+    bed.harness.emulator.seed(id, [hostile]);
+    for (const other of seededIds) bed.harness.emulator.faults.denyCollaboration(other);
+    const env = bed.harness.applyEnv({ COLLABORATION_IDS: '*', SNAPSHOT_PREFIX: 'hostile/' });
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
@@ -283,7 +254,7 @@ describe('data from the API at the edges of the model', () => {
       status: 'failed',
       error: { message: expect.stringContaining('is not a collaboration id') },
     });
-    expect(await reader.listKeys('hostile/')).toEqual(['hostile/dt=2026-11-28/_manifest_20261128T090000Z.json']);
+    expect(await bed.reader.listKeys('hostile/')).toEqual(['hostile/dt=2026-11-28/_manifest_20261128T090000Z.json']);
   });
 
   describe('a 10,240-character nextToken (the model maximum), through a minimal server that serves it', () => {
@@ -318,13 +289,13 @@ describe('data from the API at the edges of the model', () => {
 
     it('is sent back exactly, and the snapshot is complete', async () => {
       expect([...token]).toHaveLength(10_240);
-      const env = harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined, AWS_ENDPOINT_URL_CLEANROOMSML: endpoint });
+      const env = bed.harness.applyEnv({ COLLABORATION_IDS: id, SNAPSHOT_PREFIX: undefined, AWS_ENDPOINT_URL_CLEANROOMSML: endpoint });
 
       const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
       expect(received).toEqual([token]);
       expect(manifest.collaborations[0]).toMatchObject({ status: 'succeeded', pages: 2, job_count: 3 });
-      expect(await reader.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
+      expect(await bed.reader.readSnapshot(objectKey(id))).toEqual(jobs.map((j) => expectedRecord(j, id)));
     });
   });
 });

@@ -11,29 +11,13 @@ import {
   DESCRIPTION_MAX_LENGTH,
   NAME_MAX_LENGTH,
 } from '../../../lambda/cleanroomsml/model-constants';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import type { EmulatorJob } from '../../../local/emulator';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
-import { BucketReader, CapturedOutput, SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from '../../support/run-checks';
+import { SCHEDULED, SNAPSHOT_TIME, objectKey, parseNdjson } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
-let harness: ExportHarness;
-let reader: BucketReader;
-let output: CapturedOutput;
-let next = 0xb000;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-  reader = new BucketReader(harness.s3, 'snapshots-test');
-  output = new CapturedOutput(); // keeps the run's logs and metrics out of the test report
-});
-
-afterAll(async () => {
-  output.restore();
-  destroyAwsClients();
-  await harness.stop();
-});
+const bed = useExportTestBed({ firstCollaboration: 0xb000 });
 
 const code = (min: number, max: number) => fc.integer({ min, max }).map((c) => String.fromCharCode(c));
 /** One UTF-16 code unit allowed by `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]` (plus `\r\n` for descriptions). */
@@ -181,10 +165,10 @@ test('emulator → client → NDJSON → parse gives back the same values, one v
       fc.array(jobArb, { minLength: 0, maxLength: 130 }),
       fc.constantFrom('gzip', 'none'),
       async (generated, compression) => {
-        const id = collaborationId(next++);
+        const id = bed.newId();
         const wire = generated.map((job, i) => toEmulatorJob(job, i, id));
-        harness.emulator.seed(id, wire);
-        const env = harness.applyEnv({ COLLABORATION_IDS: id, COMPRESSION: compression });
+        bed.harness.emulator.seed(id, wire);
+        const env = bed.harness.applyEnv({ COLLABORATION_IDS: id, COMPRESSION: compression });
 
         const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env);
 
@@ -193,7 +177,9 @@ test('emulator → client → NDJSON → parse gives back the same values, one v
           job_count: generated.length,
           pages: Math.max(1, Math.ceil(generated.length / 100)),
         });
-        const text = await reader.readSnapshotText(objectKey(id, '20261128T090000Z', compression === 'gzip' ? '.ndjson.gz' : '.ndjson'));
+        const text = await bed.reader.readSnapshotText(
+          objectKey(id, '20261128T090000Z', compression === 'gzip' ? '.ndjson.gz' : '.ndjson'),
+        );
         // Only \n ends a line; nothing inside a line that any reader could take for one.
         expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u0085\u2028\u2029]/);
         expect(text.split('\n')).toHaveLength(generated.length + 1);

@@ -6,17 +6,14 @@
  * manifest, the metrics and the invocation say so.
  */
 import type { Context } from 'aws-lambda';
-import { generateJobs, type EmulatorJob } from '../../../local/emulator';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
+import type { EmulatorJob } from '../../../local/emulator';
 import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
 import { describeEachS3Backend } from '../../support/s3-backends';
 import type { S3FaultKind, S3FaultProxy, S3Operation } from '../../support/s3-fault-proxy';
 import {
   type BucketReader,
-  CapturedOutput,
   MANIFEST_KEY,
   SCHEDULED,
   type S3UnderTest,
@@ -26,42 +23,22 @@ import {
   objectKey,
   startS3,
   stopS3,
-  withLongArns,
+  multipartJobs,
 } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
+
+const bed = useExportTestBed({ firstCollaboration: 0x8000 });
 
 const BUCKET = 'snapshots-s3-faults';
 
-let harness: ExportHarness;
 let s3: S3UnderTest | undefined;
 let proxy: S3FaultProxy;
 let reader: BucketReader;
-let output: CapturedOutput;
-let next = 0x8000;
-
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness?.stop();
-});
 
 /** A small collaboration: its snapshot is one PutObject. */
-function small(count = 20): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(next++);
-  const jobs = generateJobs({ collaborationId: id, count });
-  harness.emulator.seed(id, jobs);
-  return { id, jobs };
-}
-
-/** A collaboration whose uncompressed snapshot (about 11 MB) is a multipart upload of two parts. */
-function large(): { id: string; jobs: EmulatorJob[] } {
-  const id = collaborationId(next++);
-  const jobs = withLongArns(generateJobs({ collaborationId: id, count: 2_500, statuses: ['ACTIVE'] }));
-  harness.emulator.seed(id, jobs);
-  return { id, jobs };
-}
+const small = (count = 20) => bed.seed(count);
+/** A collaboration whose snapshot is a multipart upload of two parts. */
+const large = () => bed.seedWith(multipartJobs);
 
 interface RunOutcome {
   manifest: RunManifest;
@@ -71,7 +48,7 @@ interface RunOutcome {
 
 /** The handler against S3 behind the proxy; then the invariant, the metrics and the open uploads. */
 async function runHandler(ids: string[], env: Record<string, string | undefined> = {}): Promise<RunOutcome> {
-  harness.applyEnv({
+  bed.harness.applyEnv({
     COLLABORATION_IDS: ids.join(','),
     SNAPSHOT_BUCKET: BUCKET,
     AWS_ENDPOINT_URL_S3: proxy.endpoint,
@@ -86,7 +63,7 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
   }
   const manifest = await reader.readManifest(MANIFEST_KEY);
   const records = await expectRunInvariant(reader, manifest);
-  expectRunMetrics(output, manifest);
+  expectRunMetrics(bed.output, manifest);
   expect(thrown === undefined).toBe(manifest.status === 'succeeded');
   // Never an orphaned multipart upload, whatever failed.
   expect(await reader.openUploads()).toEqual([]);
@@ -118,21 +95,11 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
   });
 
   afterAll(async () => {
-    destroyAwsClients();
     await stopS3(s3);
     s3 = undefined;
   });
 
-  beforeEach(() => {
-    proxy.reset();
-    harness.emulator.faults.reset();
-    output = new CapturedOutput();
-  });
-
-  afterEach(() => {
-    output.restore();
-    destroyAwsClients();
-  });
+  beforeEach(() => proxy.reset());
 
   describe('transient S3 failures are retried and the snapshot is complete', () => {
     const transient: Array<[S3Operation, S3FaultKind, number]> = [
@@ -207,7 +174,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
     it('UploadPart and then AbortMultipartUpload keep failing: no object, the failure reported; the open upload is left to the lifecycle rule', async () => {
       const c = large();
       proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
-      harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+      bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
       await expect(
         handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
@@ -218,7 +185,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       const manifest = await reader.readManifest(MANIFEST_KEY);
       expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'InternalError' } });
       expect(await reader.listKeys(KEY(c.id))).toEqual([]);
-      expectRunMetrics(output, manifest);
+      expectRunMetrics(bed.output, manifest);
       // The one case with an open upload: S3 refused the abort too. The bucket's AbortIncompleteMultipartUpload
       // rule (1 day, asserted in test/lib) removes it; it is never visible as an object.
       expect(await reader.openUploads()).toEqual([KEY(c.id)]);
@@ -228,7 +195,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
     it('the manifest cannot be written: the run fails (ExportSucceeded 0, the handler throws); the snapshots are complete', async () => {
       const c = small();
       proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
-      harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
+      bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
       await expect(
         handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
@@ -236,8 +203,8 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
         name: 'InternalError',
       });
 
-      expect(output.total('ExportSucceeded')).toBe(0);
-      expect(output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');
+      expect(bed.output.total('ExportSucceeded')).toBe(0);
+      expect(bed.output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');
       expect(await reader.readSnapshot(KEY(c.id))).toEqual(c.jobs.map((j) => expectedRecord(j, c.id)));
     });
   });

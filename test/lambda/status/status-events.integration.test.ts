@@ -8,13 +8,13 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { matchesEventPattern, type EventBridgeEmulator, type RecordedEvent } from '../../../local/eventbridge';
-import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
-import { ExportHarness, LOCAL_ACCOUNT_ID, TEST_BUCKET, collaborationId } from '../../support/export-harness';
-import { BucketReader, CapturedOutput, expectRunInvariant, objectKey } from '../../support/run-checks';
+import { LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../../support/export-harness';
+import { expectRunInvariant, objectKey } from '../../support/run-checks';
+import { useExportTestBed } from '../../support/export-test-bed';
 
 const T1 = '2026-11-28T09:00:00Z';
 const T2 = '2026-11-28T10:00:00Z';
@@ -29,31 +29,20 @@ const OTHER_ROLE = `arn:aws:iam::${OTHER}:role/AudienceJobsReader`;
 /** Fast retries: the tests wait for the publisher's backoff. */
 const FAST = { eventPublisher: { baseDelayMs: 5, maxDelayMs: 20 } };
 
-let harness: ExportHarness;
 let eventBridge: EventBridgeEmulator;
-let output: CapturedOutput;
-let next = 0x5000;
 
-beforeAll(async () => {
-  harness = await ExportHarness.start();
-  eventBridge = harness.aws.eventBridge;
+const bed = useExportTestBed({ firstCollaboration: 0x5000 });
+
+beforeAll(() => {
+  eventBridge = bed.harness.aws.eventBridge;
   eventBridge.addBus('audience-jobs');
-  harness.sts.addRole({ roleArn: OTHER_ROLE });
-});
-
-afterAll(async () => {
-  destroyAwsClients();
-  await harness.stop();
+  bed.harness.sts.addRole({ roleArn: OTHER_ROLE });
 });
 
 beforeEach(() => {
-  harness.emulator.faults.reset();
   eventBridge.faults.reset();
   eventBridge.clear();
-  output = new CapturedOutput();
 });
-
-afterEach(() => output.restore());
 
 interface Where {
   accountId: string;
@@ -61,19 +50,17 @@ interface Where {
 }
 const OWN: Where = { accountId: LOCAL_ACCOUNT_ID, region: 'us-east-1' };
 
-function seed(statuses: string[], where: Where = OWN, id = collaborationId(next++)): { id: string; jobs: EmulatorJob[] } {
-  const jobs = generateJobs({ collaborationId: id, count: statuses.length, statuses, ...where });
-  harness.emulator.seed(id, jobs, where);
-  return { id, jobs };
+function seed(statuses: string[], where: Where = OWN, id?: string): { id: string; jobs: EmulatorJob[] } {
+  return bed.seed(statuses.length, { statuses, ...where, collaborationId: id });
 }
 
 async function run(time: string, env: Record<string, string | undefined>): Promise<RunManifest> {
   const { manifest } = await runExportJob(
     { scheduledTime: time },
-    harness.applyEnv({ COLLABORATION_IDS: undefined, EXPORT_SOURCES: undefined, ...env }),
+    bed.harness.applyEnv({ COLLABORATION_IDS: undefined, EXPORT_SOURCES: undefined, ...env }),
     FAST,
   );
-  await expectRunInvariant(new BucketReader(harness.s3, TEST_BUCKET), manifest);
+  await expectRunInvariant(bed.reader, manifest);
   return manifest;
 }
 
@@ -88,7 +75,7 @@ const FAILED_DETAILS = {
 /** Moves a job to `status` in the emulator (with the status details a failed status has), an hour later. */
 function setStatus(job: EmulatorJob, status: string, where: Where = OWN): EmulatorJob {
   const updateTime = new Date(Date.parse(job.updateTime) + 3_600_000).toISOString();
-  return harness.emulator.updateJob(job.audienceGenerationJobArn, { status, statusDetails: FAILED_DETAILS[status], updateTime }, where);
+  return bed.harness.emulator.updateJob(job.audienceGenerationJobArn, { status, statusDetails: FAILED_DETAILS[status], updateTime }, where);
 }
 
 /** The event id the specification describes, computed here independently of the exporter. */
@@ -153,13 +140,13 @@ async function pointerOf(
   id: string,
   where: Where = OWN,
 ): Promise<{ snapshots: { scheduled_time: string; key: string }[] } & Record<string, unknown>> {
-  return JSON.parse((await harness.readObject(pointerKey(id, where))).toString('utf8'));
+  return JSON.parse((await bed.reader.readObject(pointerKey(id, where))).toString('utf8'));
 }
 async function pointerExists(id: string, where: Where = OWN): Promise<boolean> {
-  return (await harness.listKeys(pointerKey(id, where))).length > 0;
+  return (await bed.reader.listKeys(pointerKey(id, where))).length > 0;
 }
 
-const warnings = () => output.logs().filter((l) => l.level === 'WARN');
+const warnings = () => bed.output.logs().filter((l) => l.level === 'WARN');
 const entryOf = (manifest: RunManifest, id: string, accountId = LOCAL_ACCOUNT_ID) =>
   manifest.collaborations.find((c) => c.collaboration_id === id && c.account_id === accountId)!;
 const keyAt = (id: string, time: string, where: Where = OWN, ext = '.ndjson.gz') =>
@@ -175,7 +162,7 @@ describe('status-change events over the wire', () => {
     const deleteFailed = setStatus(deleting, 'DELETE_FAILED');
     const createFailed = setStatus(creating, 'CREATE_FAILED');
     const deleted = setStatus(deletePending, 'DELETE_IN_PROGRESS');
-    harness.emulator.removeJob(gone.audienceGenerationJobArn);
+    bed.harness.emulator.removeJob(gone.audienceGenerationJobArn);
     const [born, bornFailed] = generateJobs({
       collaborationId: id,
       count: 2,
@@ -185,8 +172,8 @@ describe('status-change events over the wire', () => {
       ...job,
       audienceGenerationJobArn: `${job.audienceGenerationJobArn.slice(0, -4)}ff0${i}`,
     })) as [EmulatorJob, EmulatorJob];
-    harness.emulator.seed(id, [born, bornFailed]);
-    output.clear();
+    bed.harness.emulator.seed(id, [born, bornFailed]);
+    bed.output.clear();
 
     const manifest = await runListed(T2, [id]);
 
@@ -231,10 +218,10 @@ describe('status-change events over the wire', () => {
 
     expect(manifest.status).toBe('succeeded');
     expect(entryOf(manifest, id)).toMatchObject({ status_events_sent: 6, status_events_failed: 0 });
-    expect(output.total('StatusChanges')).toBe(6);
-    expect(output.total('NewDeleteFailedJobs')).toBe(2);
-    expect(output.total('NewCreateFailedJobs')).toBe(1);
-    expect(output.total('StatusEventsFailed')).toBe(0);
+    expect(bed.output.total('StatusChanges')).toBe(6);
+    expect(bed.output.total('NewDeleteFailedJobs')).toBe(2);
+    expect(bed.output.total('NewCreateFailedJobs')).toBe(1);
+    expect(bed.output.total('StatusEventsFailed')).toBe(0);
     expect(warnings()).toEqual([]);
     expect(await pointerOf(id)).toEqual({
       pointer_version: 1,
@@ -267,11 +254,11 @@ describe('status-change events over the wire', () => {
       }),
     ]);
     for (const name of ['StatusChanges', 'NewDeleteFailedJobs', 'NewCreateFailedJobs', 'StatusEventsFailed'])
-      expect(output.total(name)).toBe(0);
+      expect(bed.output.total(name)).toBe(0);
     expect((await pointerOf(id)).snapshots).toEqual([{ scheduled_time: iso(T1), key: keyAt(id, T1) }]);
 
     // A backfill of an earlier time than any recorded finds no earlier snapshot: one WARN, and its entry is added.
-    output.clear();
+    bed.output.clear();
     await runListed('2026-11-28T08:00:00Z', [id]);
     expect(eventBridge.requests).toEqual([]);
     expect(warnings().map((w) => [w.message, w.reason])).toEqual([[LOG_MESSAGE.NO_PREVIOUS_SNAPSHOT, 'no_earlier_snapshot']]);
@@ -282,7 +269,7 @@ describe('status-change events over the wire', () => {
     const { id, jobs } = seed(['ACTIVE', 'CREATE_IN_PROGRESS', 'ACTIVE']);
     await runListed(T1, [id]);
     setStatus(jobs[1], 'ACTIVE');
-    harness.emulator.removeJob(jobs[2].audienceGenerationJobArn);
+    bed.harness.emulator.removeJob(jobs[2].audienceGenerationJobArn);
 
     await runListed(T2, [id]);
     const first = detailsOf(eventsOf(id));
@@ -307,7 +294,7 @@ describe('status-change events over the wire', () => {
     const changed = setStatus(failing.jobs[0], 'DELETE_PENDING');
     setStatus(healthy.jobs[0], 'DELETE_PENDING');
     const pointerBefore = await pointerOf(failing.id);
-    harness.emulator.faults.denyCollaboration(failing.id);
+    bed.harness.emulator.faults.denyCollaboration(failing.id);
 
     const manifest = await runListed(T2, [failing.id, healthy.id]);
 
@@ -319,7 +306,7 @@ describe('status-change events over the wire', () => {
     expect(await pointerOf(failing.id)).toEqual(pointerBefore);
 
     // Its retry, once the collaboration can be read again, compares with T1 and sends the change.
-    harness.emulator.faults.reset();
+    bed.harness.emulator.faults.reset();
     eventBridge.clear();
     await runListed(T2, [failing.id]);
     expect(detailsOf(eventsOf(failing.id))).toEqual([
@@ -341,7 +328,7 @@ describe('status-change events over the wire', () => {
     expect(arns.sort()).toEqual(jobs.map((j) => j.audienceGenerationJobArn).sort());
     expect(eventBridge.requests.some((r) => (r.failedEntryCount ?? 0) > 0)).toBe(true);
     expect(eventBridge.requests.every((r) => r.status === 200 && r.entries! <= 10)).toBe(true);
-    expect(output.errorLogs()).toEqual([]);
+    expect(bed.output.errorLogs()).toEqual([]);
   });
 
   test.each([
@@ -355,8 +342,8 @@ describe('status-change events over the wire', () => {
       setStatus(jobs[0], 'DELETE_PENDING');
       setStatus(jobs[2], 'CREATE_FAILED');
       eventBridge.faults.failAlways(failure);
-      harness.applyEnv({ COLLABORATION_IDS: id, EXPORT_SOURCES: undefined });
-      output.clear();
+      bed.harness.applyEnv({ COLLABORATION_IDS: id, EXPORT_SOURCES: undefined });
+      bed.output.clear();
 
       let thrown: unknown;
       try {
@@ -365,7 +352,7 @@ describe('status-change events over the wire', () => {
         thrown = error;
       }
       const manifestKey = `audience-generation-jobs/dt=2026-11-28/_manifest_${compact(T2)}.json`;
-      const manifest = await harness.readManifest(manifestKey);
+      const manifest = await bed.reader.readManifest(manifestKey);
 
       expect(thrown).toMatchObject({
         name: 'ExportFailedError',
@@ -373,22 +360,22 @@ describe('status-change events over the wire', () => {
       });
       expect(manifest).toMatchObject({ status: 'failed', reason: 'status_events_failed', totals: { failed: 0, succeeded: 1 } });
       expect(entryOf(manifest, id)).toMatchObject({ status: 'succeeded', status_events_sent: 0, status_events_failed: 2 });
-      expect(output.total('StatusEventsFailed')).toBe(2);
-      expect(output.total('StatusChanges')).toBe(2);
-      expect(output.total('NewCreateFailedJobs')).toBe(1);
-      expect(output.total('ExportSucceeded')).toBe(0);
-      expect(output.total('FailedCollaborations')).toBe(0);
-      const errors = output.errorLogs().filter((l) => l.message === LOG_MESSAGE.STATUS_EVENTS_NOT_DELIVERED);
+      expect(bed.output.total('StatusEventsFailed')).toBe(2);
+      expect(bed.output.total('StatusChanges')).toBe(2);
+      expect(bed.output.total('NewCreateFailedJobs')).toBe(1);
+      expect(bed.output.total('ExportSucceeded')).toBe(0);
+      expect(bed.output.total('FailedCollaborations')).toBe(0);
+      const errors = bed.output.errorLogs().filter((l) => l.message === LOG_MESSAGE.STATUS_EVENTS_NOT_DELIVERED);
       expect(errors).toEqual([
         expect.objectContaining({ collaborationId: id, sent: 0, failed: 2, errorCodes: { [code]: 2 }, eventBusName: 'default' }),
       ]);
       expect(eventsOf(id)).toEqual([]);
       // The snapshot stands and the pointer advanced: a rerun of T2 still compares with T1.
-      expect(await harness.readSnapshot(keyAt(id, T2))).toHaveLength(3);
+      expect(await bed.reader.readSnapshot(keyAt(id, T2))).toHaveLength(3);
       expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
 
       eventBridge.faults.reset();
-      output.clear();
+      bed.output.clear();
       const retried = await runListed(T2, [id]);
       expect(retried.status).toBe('succeeded');
       expect(
@@ -429,7 +416,7 @@ describe('status-change events over the wire', () => {
     for (const job of small.jobs) setStatus(job, 'DELETE_PENDING');
     // 60 KB of status message per event: at most 4 fit in a request of 256 KB.
     for (const job of large.jobs) {
-      harness.emulator.updateJob(job.audienceGenerationJobArn, {
+      bed.harness.emulator.updateJob(job.audienceGenerationJobArn, {
         status: 'DELETE_FAILED',
         statusDetails: { statusCode: 'INTERNAL_ERROR', message: 'é'.repeat(30_000) },
       });
@@ -454,14 +441,14 @@ describe('status-change events over the wire', () => {
     await runListed(T1, [id], { STATUS_EVENTS: 'off' });
     setStatus(jobs[0], 'DELETE_PENDING');
     expect(warnings()).toEqual([]);
-    output.clear();
+    bed.output.clear();
     const manifest = await runListed(T2, [id], { STATUS_EVENTS: 'off' });
 
     expect(eventBridge.requests).toEqual([]);
     expect(warnings()).toEqual([]);
     expect(entryOf(manifest, id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
-    expect(output.total('StatusChanges')).toBe(0);
-    expect(output.total('StatusEventsFailed')).toBe(0);
+    expect(bed.output.total('StatusChanges')).toBe(0);
+    expect(bed.output.total('StatusEventsFailed')).toBe(0);
     expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
 
     setStatus(jobs[1], 'DELETE_PENDING');
@@ -483,16 +470,16 @@ describe('status-change events over the wire', () => {
     await run(T1, { EXPORT_SOURCES: sources });
     expect(warnings().filter((w) => w.message === LOG_MESSAGE.NO_PREVIOUS_SNAPSHOT)).toHaveLength(2);
     setStatus(a.jobs[2], 'CREATE_FAILED', where);
-    harness.emulator.removeJob(a.jobs[0].audienceGenerationJobArn, where);
+    bed.harness.emulator.removeJob(a.jobs[0].audienceGenerationJobArn, where);
     setStatus(b.jobs[1], 'DELETE_FAILED', where);
-    output.clear();
+    bed.output.clear();
 
     const manifest = await run(T2, { EXPORT_SOURCES: sources });
 
     expect(manifest.status).toBe('succeeded');
     const times = { snapshot: T2, previous: T1 };
-    const currentA2 = harness.emulator.updateJob(a.jobs[2].audienceGenerationJobArn, {}, where);
-    const currentB1 = harness.emulator.updateJob(b.jobs[1].audienceGenerationJobArn, {}, where);
+    const currentA2 = bed.harness.emulator.updateJob(a.jobs[2].audienceGenerationJobArn, {}, where);
+    const currentB1 = bed.harness.emulator.updateJob(b.jobs[1].audienceGenerationJobArn, {}, where);
     expect(detailsOf(eventsOf(a.id))).toEqual(
       [
         expectedDetail('removed', a.jobs[0], 'ACTIVE', { ...where, collaborationId: a.id }, times),
@@ -506,13 +493,13 @@ describe('status-change events over the wire', () => {
     expect(eventBridge.events.every((e) => e.accountId === LOCAL_ACCOUNT_ID)).toBe(true);
     expect(entryOf(manifest, a.id, OTHER)).toMatchObject({ status_events_sent: 2, status_events_failed: 0 });
     expect(entryOf(manifest, b.id, OTHER)).toMatchObject({ status_events_sent: 1, status_events_failed: 0 });
-    expect(output.total('NewDeleteFailedJobs')).toBe(1);
-    expect(output.total('NewCreateFailedJobs')).toBe(1);
+    expect(bed.output.total('NewDeleteFailedJobs')).toBe(1);
+    expect(bed.output.total('NewCreateFailedJobs')).toBe(1);
     for (const { id } of [a, b]) expect((await pointerOf(id, where)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
   });
 
   test('two accounts of one collaboration keep separate pointers and separate events', async () => {
-    const id = collaborationId(next++);
+    const id = bed.newId();
     const eu = 'eu-west-1';
     const mine = seed(['ACTIVE', 'ACTIVE'], { accountId: LOCAL_ACCOUNT_ID, region: eu }, id);
     const theirs = seed(['ACTIVE'], { accountId: OTHER, region: eu }, id);
@@ -528,7 +515,7 @@ describe('status-change events over the wire', () => {
         .sort(),
     ).toEqual([LOCAL_ACCOUNT_ID, OTHER]);
     setStatus(theirs.jobs[0], 'DELETE_PENDING', { accountId: OTHER, region: eu });
-    output.clear();
+    bed.output.clear();
 
     const manifest = await run(T2, { EXPORT_SOURCES: sources });
 
@@ -558,17 +545,17 @@ describe('status-change events over the wire', () => {
     await runListed(T1, [badPointer.id, badPrevious.id]);
     setStatus(badPointer.jobs[0], 'DELETE_PENDING');
     setStatus(badPrevious.jobs[0], 'DELETE_PENDING');
-    await harness.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: pointerKey(badPointer.id), Body: '{"pointer_version":1,' }));
+    await bed.harness.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: pointerKey(badPointer.id), Body: '{"pointer_version":1,' }));
     // A gzip object cut in half.
-    const previous = await harness.readObject(keyAt(badPrevious.id, T1));
-    await harness.s3.send(
+    const previous = await bed.reader.readObject(keyAt(badPrevious.id, T1));
+    await bed.harness.s3.send(
       new PutObjectCommand({
         Bucket: TEST_BUCKET,
         Key: keyAt(badPrevious.id, T1),
         Body: previous.subarray(0, Math.floor(previous.length / 2)),
       }),
     );
-    output.clear();
+    bed.output.clear();
 
     const manifest = await runListed(T2, [badPointer.id, badPrevious.id]);
 
