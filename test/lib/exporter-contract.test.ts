@@ -341,12 +341,16 @@ describe('sources shipped in the function code (EXPORT_SOURCES_FILE)', () => {
   });
 
   it('one object per account, Region and collaboration, at {accountId}_{region}_{collaborationId}_{time}, in the projected folder', async () => {
-    const keys = (await harness.reader.listKeys(PREFIX)).filter((k) => !path.basename(k).startsWith('_') && !k.startsWith(`${PREFIX}_state/`));
+    const keys = (await harness.reader.listKeys(PREFIX)).filter(
+      (k) => !path.basename(k).startsWith('_') && !k.startsWith(`${PREFIX}_state/`),
+    );
     expect(keys).toEqual(
       members.map((m) => `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`).sort(),
     );
     for (const m of members) {
-      const records = await harness.reader.readSnapshot(`${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`);
+      const records = await harness.reader.readSnapshot(
+        `${PREFIX}dt=2026-11-28/${m.accountId}_${m.region}_${HEALTHY}_20261128T110000Z.ndjson.gz`,
+      );
       expect(records.map((r) => [r.account_id, r.region])).toEqual(Array(3).fill([m.accountId, m.region]));
     }
   });

@@ -2,10 +2,12 @@
  * The Jest hooks shared by the test files that run the exporter in this process against the local AWS
  * (test/support/export-harness.ts): one harness for the file, and a clean slate for every test.
  */
+import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob, type GenerateJobsOptions } from '../../local/emulator';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
+import { handler } from '../../lambda/export-audience-jobs';
 import { ExportHarness, collaborationId } from './export-harness';
-import { type BucketReader, CapturedOutput } from './run-checks';
+import { type BucketReader, CapturedOutput, SCHEDULED } from './run-checks';
 
 export interface ExportTestBed {
   /** The local AWS of this test file; started before its first test. */
@@ -90,4 +92,21 @@ export function useExportTestBed(options: ExportTestBedOptions = {}): ExportTest
       return { id, jobs };
     },
   };
+}
+
+/**
+ * Calls the Lambda handler in this process as Lambda does, with the environment as it is and a context whose time
+ * left counts down from `remainingMs`. Resolves with what the handler threw (the invocation failed), or undefined.
+ */
+export async function invokeHandler(scheduledTime = SCHEDULED, remainingMs = 600_000): Promise<Error | undefined> {
+  const started = Date.now();
+  const context = {
+    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
+    functionName: 'exporter',
+    awsRequestId: 'test',
+  } as unknown as Context;
+  return handler({ scheduledTime }, context).then(
+    () => undefined,
+    (error: Error) => error,
+  );
 }

@@ -278,6 +278,24 @@ function objectKeyFor(manifest: RunManifest, entry: RunManifest['collaborations'
 }
 
 /** An S3 server with one bucket, the fault proxy in front of it (where the exporter is pointed), and a reader. */
+/**
+ * The checks of every handler invocation, against the manifest it wrote: the run invariant, the metrics, and that the
+ * invocation failed (with ExportFailedError) exactly when the run did. Returns the manifest and the records.
+ */
+export async function expectHandlerOutcome(
+  reader: BucketReader,
+  output: CapturedOutput,
+  thrown: Error | undefined,
+  manifestKey = MANIFEST_KEY,
+): Promise<{ manifest: RunManifest; records: Map<string, SnapshotRecord[]> }> {
+  const manifest = await reader.readManifest(manifestKey);
+  const records = await expectRunInvariant(reader, manifest);
+  expectRunMetrics(output, manifest);
+  expect(thrown === undefined).toBe(manifest.status === 'succeeded');
+  if (thrown) expect(thrown.name).toBe('ExportFailedError');
+  return { manifest, records };
+}
+
 export interface S3UnderTest {
   backend: S3Backend;
   proxy: S3FaultProxy;

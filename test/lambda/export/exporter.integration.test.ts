@@ -2,14 +2,12 @@
  * The export job end to end over the wire: the real Clean Rooms ML client against the emulator (SigV4
  * verified), the real S3 client against an in-process S3 server.
  */
-import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { handler } from '../../../lambda/export-audience-jobs';
 import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
 import { collaborationId } from '../../support/export-harness';
 import { MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
-import { useExportTestBed } from '../../support/export-test-bed';
+import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed();
 
@@ -131,8 +129,7 @@ describe('export job over the wire', () => {
     const env = bed.harness.applyEnv({ COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
     Object.assign(process.env, env, { COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
 
-    const context = { getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
-    await expect(handler({ scheduledTime: SCHEDULED }, context)).rejects.toThrow(/1 of 3 collaborations failed .*AccessDeniedException/);
+    expect((await invokeHandler())?.message).toMatch(/1 of 3 collaborations failed .*AccessDeniedException/);
 
     const keys = await bed.reader.listKeys(PREFIX);
     expect(keys).toContain(objectKey(ok1.id));

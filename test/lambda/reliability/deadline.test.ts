@@ -8,10 +8,8 @@
  * fault proxy, which records the traffic and keeps the ledger of multipart uploads (what is left open).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context } from 'aws-lambda';
 import { ANY_COLLABORATION } from '../../../local/emulator';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { handler } from '../../../lambda/export-audience-jobs';
 import { describeEachS3Backend } from '../../support/s3-backends';
 import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import {
@@ -28,7 +26,7 @@ import {
   stopS3,
   multipartJobs,
 } from '../../support/run-checks';
-import { useExportTestBed } from '../../support/export-test-bed';
+import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed({ firstCollaboration: 0x9000 });
 
@@ -108,12 +106,8 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     // before the hang takes about 1 s; the rest is slack for a loaded machine).
     const remainingAtStart = 22_000;
     const started = Date.now();
-    const context = { getRemainingTimeInMillis: () => remainingAtStart - (Date.now() - started) } as unknown as Context;
 
-    const thrown = await handler({ scheduledTime: SCHEDULED }, context).then(
-      () => undefined,
-      (error: Error) => error,
-    );
+    const thrown = await invokeHandler(SCHEDULED, remainingAtStart);
     const elapsed = Date.now() - started;
 
     // The invocation fails, well before Lambda would have killed it (the margin is for this clean-up).

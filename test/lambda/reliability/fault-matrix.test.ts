@@ -9,16 +9,14 @@
  */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { CleanRoomsMLEmulator, generateJobs, type EmulatorJob, type ResetPoint, type ServerErrorStatus } from '../../../local/emulator';
-import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../support/export-harness';
-import { useExportTestBed } from '../../support/export-test-bed';
-import { MANIFEST_KEY, SCHEDULED, expectRunInvariant, expectRunMetrics, expectedRecord, objectKey } from '../../support/run-checks';
+import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { SCHEDULED, expectedRecord, objectKey, expectHandlerOutcome } from '../../support/run-checks';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -48,18 +46,8 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
     AWS_CREDENTIAL_EXPIRATION: undefined,
     ...env,
   });
-  const context = { getRemainingTimeInMillis: () => 600_000, functionName: 'exporter', awsRequestId: 'test' } as unknown as Context;
-  let thrown: Error | undefined;
-  try {
-    await handler({ scheduledTime: SCHEDULED }, context);
-  } catch (error) {
-    thrown = error as Error;
-  }
-  const manifest = await bed.reader.readManifest(MANIFEST_KEY);
-  const records = await expectRunInvariant(bed.reader, manifest);
-  expectRunMetrics(bed.output, manifest);
-  expect(thrown === undefined).toBe(manifest.status === 'succeeded');
-  if (thrown) expect(thrown.name).toBe('ExportFailedError');
+  const thrown = await invokeHandler();
+  const { manifest, records } = await expectHandlerOutcome(bed.reader, bed.output, thrown);
   return { manifest, thrown, records };
 }
 
@@ -300,11 +288,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       AWS_CREDENTIAL_EXPIRATION: undefined,
       ...credentials,
     });
-    const context = { getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
-    const thrown = await handler({ scheduledTime: SCHEDULED }, context).then(
-      () => undefined,
-      (error: Error) => error,
-    );
+    const thrown = await invokeHandler();
     expect(thrown).toBeDefined();
     expect(bed.harness.emulator.requests).toHaveLength(0);
     expect(await bed.reader.listKeys()).toEqual(before);
@@ -398,7 +382,7 @@ describe('reruns and scheduled times', () => {
     const manifestBytes = (await bed.reader.readManifest()).collaborations;
     const second = await runHandler([c.id]);
     bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
-    await handler({ scheduledTime: '2026-11-28T10:00:00Z' }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context);
+    expect(await invokeHandler('2026-11-28T10:00:00Z')).toBeUndefined();
 
     expect((await bed.reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
     expect(second.records.get(c.id)).toEqual(first.records.get(c.id));
@@ -434,9 +418,7 @@ describe("reruns and scheduled times: an earlier attempt's object", () => {
     bed.harness.emulator.faults.denyCollaboration(c.id);
     bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
 
-    await expect(handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context)).rejects.toThrow(
-      /AccessDenied/,
-    );
+    expect((await invokeHandler())?.message).toMatch(/AccessDenied/);
 
     // The function may not delete (least privilege): the object of the earlier attempt stays, complete and
     // unchanged; the latest manifest, which overwrote the earlier one, says this attempt exported nothing.

@@ -11,16 +11,15 @@
  * fault proxy; each backend gets its own emulator, STS and captured output, searched after its own runs.
  */
 import { randomBytes } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { CleanRoomsMLEmulator, generateJobs } from '../../../local/emulator';
 import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { logger } from '../../../lambda/commons/logger';
-import { handler } from '../../../lambda/export-audience-jobs';
+import { invokeHandler } from '../../support/export-test-bed';
 import { describeEachS3Backend } from '../../support/s3-backends';
 import type { S3FaultProxy } from '../../support/s3-fault-proxy';
-import { type BucketReader, CapturedOutput, MANIFEST_KEY, SCHEDULED, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
+import { type BucketReader, CapturedOutput, MANIFEST_KEY, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
 
 const BUCKET = 'snapshots-log-secrets';
 const alnum = (n: number) =>
@@ -55,11 +54,7 @@ function setEnv(values: Record<string, string | undefined>): void {
 /** The handler for these collaborations; keeps what it threw and the manifest it wrote, for the search. */
 async function run(collaborations: string[]): Promise<unknown> {
   process.env.COLLABORATION_IDS = collaborations.join(',');
-  const context = { getRemainingTimeInMillis: () => 600_000, functionName: 'exporter', awsRequestId: 'req-1' } as unknown as Context;
-  const error = await handler({ scheduledTime: SCHEDULED }, context).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await invokeHandler();
   thrown.push(error);
   manifests.push(
     await reader.readObject(MANIFEST_KEY).then(

@@ -5,9 +5,7 @@
  * object and no open multipart upload (the proxy's ledger of uploads; on moto_server also its own listing), and the
  * manifest, the metrics and the invocation say so.
  */
-import type { Context } from 'aws-lambda';
 import type { EmulatorJob } from '../../../local/emulator';
-import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import { describeEachS3Backend } from '../../support/s3-backends';
@@ -15,17 +13,16 @@ import type { S3FaultKind, S3FaultProxy, S3Operation } from '../../support/s3-fa
 import {
   type BucketReader,
   MANIFEST_KEY,
-  SCHEDULED,
   type S3UnderTest,
-  expectRunInvariant,
   expectRunMetrics,
   expectedRecord,
   objectKey,
   startS3,
   stopS3,
   multipartJobs,
+  expectHandlerOutcome,
 } from '../../support/run-checks';
-import { useExportTestBed } from '../../support/export-test-bed';
+import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed({ firstCollaboration: 0x8000 });
 
@@ -55,16 +52,8 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
     COMPRESSION: 'none',
     ...env,
   });
-  let thrown: Error | undefined;
-  try {
-    await handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context);
-  } catch (error) {
-    thrown = error as Error;
-  }
-  const manifest = await reader.readManifest(MANIFEST_KEY);
-  const records = await expectRunInvariant(reader, manifest);
-  expectRunMetrics(bed.output, manifest);
-  expect(thrown === undefined).toBe(manifest.status === 'succeeded');
+  const thrown = await invokeHandler();
+  const { manifest, records } = await expectHandlerOutcome(reader, bed.output, thrown);
   // Never an orphaned multipart upload, whatever failed.
   expect(await reader.openUploads()).toEqual([]);
   return { manifest, thrown, records };
@@ -176,11 +165,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
       bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      await expect(
-        handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
-      ).rejects.toMatchObject({
-        name: 'ExportFailedError',
-      });
+      expect(await invokeHandler()).toMatchObject({ name: 'ExportFailedError' });
 
       const manifest = await reader.readManifest(MANIFEST_KEY);
       expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'InternalError' } });
@@ -197,11 +182,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
       bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      await expect(
-        handler({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context),
-      ).rejects.toMatchObject({
-        name: 'InternalError',
-      });
+      expect(await invokeHandler()).toMatchObject({ name: 'InternalError' });
 
       expect(bed.output.total('ExportSucceeded')).toBe(0);
       expect(bed.output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');

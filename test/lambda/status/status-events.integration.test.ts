@@ -5,16 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { matchesEventPattern, type EventBridgeEmulator, type RecordedEvent } from '../../../local/eventbridge';
 import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { handler } from '../../../lambda/export-audience-jobs';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import { LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../../support/export-harness';
 import { expectRunInvariant, objectKey } from '../../support/run-checks';
-import { useExportTestBed } from '../../support/export-test-bed';
+import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
 
 const T1 = '2026-11-28T09:00:00Z';
 const T2 = '2026-11-28T10:00:00Z';
@@ -345,12 +343,7 @@ describe('status-change events over the wire', () => {
       bed.harness.applyEnv({ COLLABORATION_IDS: id, EXPORT_SOURCES: undefined });
       bed.output.clear();
 
-      let thrown: unknown;
-      try {
-        await handler({ scheduledTime: T2 }, { getRemainingTimeInMillis: () => 600_000 } as unknown as Context);
-      } catch (error) {
-        thrown = error;
-      }
+      const thrown = await invokeHandler(T2);
       const manifestKey = `audience-generation-jobs/dt=2026-11-28/_manifest_${compact(T2)}.json`;
       const manifest = await bed.reader.readManifest(manifestKey);
 
