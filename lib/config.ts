@@ -8,6 +8,7 @@
  * found in it; `bin/app.ts` prints it and exits with status 1.
  */
 import { DEFAULTS, LIMITS } from '../lambda/commons/constants';
+import { describeValue } from '../lambda/commons/describe-value';
 import { bucketNameProblem } from '../lambda/config-rules/bucket-name';
 import { collaborationItemProblem, noCollaborationProblem } from '../lambda/config-rules/collaboration-ids';
 import { type Compression, compressionProblem } from '../lambda/config-rules/compression';
@@ -159,18 +160,9 @@ export class ConfigError extends ConfigurationError {
 /** Longest value a ConfigError message quotes in full; the reason still names the exact item at fault. */
 const MAX_SHOWN_VALUE_LENGTH = 400;
 
-/** The value as the message shows it: strings quoted, others as JSON; a long value (a big sources list) is cut. */
+/** The value as the message shows it: strings in single quotes (as after `-c key=`), others as JSON; a long value (a big sources list) is cut. */
 function describe(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') text = `'${value}'`;
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > MAX_SHOWN_VALUE_LENGTH ? `${text.slice(0, MAX_SHOWN_VALUE_LENGTH - 3)}...` : text;
+  return describeValue(value, { maxLength: MAX_SHOWN_VALUE_LENGTH, quote: (text) => `'${text}'` });
 }
 
 /** Reads one context key; `undefined` when absent. Typically `(key) => app.node.tryGetContext(key)`. */

@@ -7,6 +7,7 @@
  * each naming where it is and the value.
  */
 import { LIMITS } from '../commons/constants';
+import { describeValue } from '../commons/describe-value';
 import { type CollaborationSelection, parseCollaborationSelection } from './collaboration-ids';
 
 export interface SourceSpec {
@@ -133,12 +134,5 @@ export function roleAccountId(roleArn: string): string | undefined {
 }
 
 function describe(value: unknown): string {
-  if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value) ?? notJson(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-/** What JSON.stringify gives no text for: a function, a symbol, or an object whose toJSON returns undefined. */
-function notJson(value: unknown): string {
-  return typeof value === 'function' || typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value);
+  return describeValue(value, { maxLength: 120, missing: '(missing)' });
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../commons/describe-value';
 import { ConfigurationError } from '../config-rules/configuration-error';
 
 /** Earliest accepted scheduled time: Clean Rooms ML did not exist before 2023. */
@@ -64,12 +65,5 @@ function truncateToSecond(date: Date): Date {
 }
 
 function describe(value: unknown): string {
-  const text =
-    typeof value === 'string' ? JSON.stringify(value) : value === undefined ? 'undefined' : (JSON.stringify(value) ?? notJson(value));
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** What JSON.stringify gives no text for: a function, a symbol, or an object whose toJSON returns undefined. */
-function notJson(value: unknown): string {
-  return typeof value === 'function' || typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value);
+  return describeValue(value, { maxLength: 80 });
 }
