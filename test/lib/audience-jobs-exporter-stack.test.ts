@@ -169,40 +169,33 @@ describe('cdk-nag AwsSolutions', () => {
     return acknowledged;
   }
 
+  /** The acknowledged ids, sorted, with the 8-digit hash that ends logical ids normalized. */
+  const acknowledgedIds = (acknowledged: Array<{ id: string }>) =>
+    acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort();
+  /** Everything acknowledged but the GetAudienceGenerationJob grants, which are per Region. */
+  const ACKNOWLEDGED_BESIDES_GET = [
+    'AwsSolutions-IAM5[Resource::*]',
+    'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
+    'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/_state/*]',
+    'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/dt=*/*.ndjson*]',
+    'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
+    'AwsSolutions-S1',
+    'AwsSolutions-SQS3',
+    'AwsSolutions-SQS3',
+  ];
+  const getAcknowledged = (region: string) =>
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:${region}:*:audience-generation-job/*]`;
+
   it('every acknowledgement carries a reason', () => {
     const acknowledged = acknowledgedIn(main.app);
-    // Logical ids end with an 8-digit hash; normalize it.
-    expect(acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort()).toEqual(
-      [
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:<AWS::Region>:*:audience-generation-job/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/_state/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/dt=*/*.ndjson*]',
-        'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
-        'AwsSolutions-S1',
-        'AwsSolutions-SQS3',
-        'AwsSolutions-SQS3',
-      ].sort(),
-    );
+    expect(acknowledgedIds(acknowledged)).toEqual([...ACKNOWLEDGED_BESIDES_GET, getAcknowledged('<AWS::Region>')].sort());
     for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
   });
 
   it('with sources, GetAudienceGenerationJob is acknowledged once per source Region, and nothing else changes', () => {
     const acknowledged = acknowledgedIn(sourced.app);
-    expect(acknowledged.map((a) => a.id.replace(/[0-9A-F]{8}\.Arn/, 'HASH.Arn')).sort()).toEqual(
-      [
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:eu-west-1:*:audience-generation-job/*]',
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:us-east-1:*:audience-generation-job/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/_state/*]',
-        'AwsSolutions-IAM5[Resource::<StorageSnapshotBucketHASH.Arn>/audience-generation-jobs/dt=*/*.ndjson*]',
-        'AwsSolutions-IAM5[Resource::<ExporterFunctionHASH.Arn>:*]',
-        'AwsSolutions-S1',
-        'AwsSolutions-SQS3',
-        'AwsSolutions-SQS3',
-      ].sort(),
+    expect(acknowledgedIds(acknowledged)).toEqual(
+      [...ACKNOWLEDGED_BESIDES_GET, getAcknowledged('eu-west-1'), getAcknowledged('us-east-1')].sort(),
     );
     for (const a of acknowledged) expect(a.reason.length).toBeGreaterThan(40);
     expect(acknowledged.find((a) => a.id.includes(':eu-west-1:'))?.reason).toContain('the Region eu-west-1 of a configured source');

@@ -12,10 +12,11 @@ import {
   ListAudienceGenerationJobsCommand,
   paginateListAudienceGenerationJobs,
 } from '../../../lambda/cleanroomsml';
-import { OperationPacer, type PaceController, type RequestPacer } from '../../../lambda/pacing/operation-pacer';
-import type { AttemptOutcome, RateControllerState } from '../../../lambda/pacing/rate-controller';
+import { OperationPacer, type RequestPacer } from '../../../lambda/pacing/operation-pacer';
+import type { AttemptOutcome } from '../../../lambda/pacing/rate-controller';
 import { generateJobs } from '../../../local/emulator';
 import { collaborationId } from '../../support/ids';
+import { FixedRate } from '../pacing/fixed-rate';
 import { useEmulatorClients } from './client-harness';
 
 const GET = 'GetAudienceGenerationJob';
@@ -49,29 +50,6 @@ class SharedLanePacer implements RequestPacer {
   }
   record(_operation: string, outcome: AttemptOutcome, attempt?: number): void {
     this.inner.record('shared', outcome, attempt);
-  }
-}
-
-class FixedRate implements PaceController {
-  constructor(private readonly value: number) {}
-  rate(): number {
-    return this.value;
-  }
-  onAttemptStart(): void {}
-  record(): void {}
-  get state(): RateControllerState {
-    return {
-      rate: this.value,
-      phase: 'paced',
-      ceiling: undefined,
-      decreases: 0,
-      holds: 0,
-      holdUntil: undefined,
-      inFlight: 0,
-      successes: 0,
-      throttles: 0,
-      errors: 0,
-    };
   }
 }
 

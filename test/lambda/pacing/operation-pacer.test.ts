@@ -2,40 +2,11 @@
  * OperationPacer on a fake clock: spacing, order, abort, isolation of operations, and whole runs of async
  * workers through the real pacer against a token-bucket quota and a storm of non-responsive throttling.
  */
-import { OperationPacer, type PaceController } from '../../../lambda/pacing/operation-pacer';
-import type { AttemptOutcome, RateControllerState, RateEvent } from '../../../lambda/pacing/rate-controller';
+import { OperationPacer } from '../../../lambda/pacing/operation-pacer';
+import type { RateEvent } from '../../../lambda/pacing/rate-controller';
+import { FixedRate } from './fixed-rate';
 import { firstAttemptStorm, seededRandom, TokenBucketServer, type SimServer } from './simulation';
 import { flush, VirtualClock } from './virtual-clock';
-
-/** A controller whose rate the test sets. */
-class FixedRate implements PaceController {
-  starts = 0;
-  readonly outcomes: AttemptOutcome[] = [];
-  constructor(public value: number) {}
-  rate(): number {
-    return this.value;
-  }
-  onAttemptStart(): void {
-    this.starts++;
-  }
-  record(outcome: AttemptOutcome): void {
-    this.outcomes.push(outcome);
-  }
-  get state(): RateControllerState {
-    return {
-      rate: this.value,
-      phase: 'paced',
-      ceiling: undefined,
-      decreases: 0,
-      holds: 0,
-      holdUntil: undefined,
-      inFlight: 0,
-      successes: 0,
-      throttles: 0,
-      errors: 0,
-    };
-  }
-}
 
 const fixedPacer = (clock: VirtualClock, rates: Record<string, FixedRate>) =>
   new OperationPacer({ now: clock.now, sleep: clock.sleep, createController: (operation) => rates[operation] });
