@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCOUNT_ID_PATTERN, SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
 import { EmulatorFaults, type FaultKind, type FaultTarget, type InjectedFault } from './faults';
 import { listAttemptKey } from './first-attempt-throttle';
-import { EMULATOR_DEFAULT_CREDENTIALS, LocalIdentities, resolveDefaultIdentity, type LocalIdentity } from './identities';
+import { EMULATOR_DEFAULT_CREDENTIALS, LocalIdentities, keyMaterialOf, resolveDefaultIdentity, type LocalIdentity } from './identities';
 import type { JobStore } from './job-store';
 import { getAudienceGenerationJob, listAudienceGenerationJobs, type OperationContext } from './operations';
 import { Partitions, type PartitionKey } from './partitions';
@@ -118,8 +118,7 @@ export class CleanRoomsMLEmulator {
   ) {
     this.accountId = identity.accountId;
     // Only the key material: clients are handed these, and spread them to provoke signature errors.
-    const { accessKeyId, secretAccessKey, sessionToken } = identity;
-    this.credentials = sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+    this.credentials = keyMaterialOf(identity);
     this.faults = new EmulatorFaults(options.latencyMs ?? 0);
     // Every pending delayed answer listens on this one signal; hundreds in flight are normal under latency.
     setMaxListeners(0, this.stopping.signal);
@@ -136,18 +135,13 @@ export class CleanRoomsMLEmulator {
 
   /** Starts listening on 127.0.0.1 and resolves once the port is bound. */
   static async start(options: EmulatorOptions = {}): Promise<CleanRoomsMLEmulator> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const { server, endpoint } = await listenOnLoopback(options.port);
     try {
       const identities = options.identities ?? new LocalIdentities();
       const identity = resolveDefaultIdentity(identities, options);
       const listed = options.regions === undefined || options.regions === 'any' ? undefined : options.regions[0];
       const region = options.region ?? listed ?? 'us-east-1';
-      return new CleanRoomsMLEmulator(server, `http://127.0.0.1:${port}`, region, identities, identity, options);
+      return new CleanRoomsMLEmulator(server, endpoint, region, identities, identity, options);
     } catch (error) {
       server.close();
       throw error;
@@ -199,9 +193,7 @@ export class CleanRoomsMLEmulator {
   /** Closes the server and every open connection; pending slow answers are dropped. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
   private storeOf(options: SeedOptions): JobStore {

@@ -31,6 +31,12 @@ export interface LocalIdentity extends LocalIdentityInput {
   userId: string;
 }
 
+/** An identity's key material only, as a client is handed it (no session token key when it has none). */
+export function keyMaterialOf(identity: LocalIdentityInput): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+  const { accessKeyId, secretAccessKey, sessionToken } = identity;
+  return sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+}
+
 /** Shared, mutable registry of accepted credentials, looked up by access key id (the key a signature names). */
 export class LocalIdentities {
   private readonly byAccessKeyId = new Map<string, LocalIdentity>();

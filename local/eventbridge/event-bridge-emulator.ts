@@ -11,10 +11,10 @@
  * entries with a per-entry `ResourceNotFoundException` instead, for tests that want misrouting to be loud.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import type { ServerErrorStatus } from '../emulator/faults';
-import { LocalIdentities, resolveDefaultIdentity, type LocalIdentity } from '../emulator/identities';
+import { LocalIdentities, keyMaterialOf, resolveDefaultIdentity, type LocalIdentity } from '../emulator/identities';
 import { readReceivedRequest, type ReceivedRequest } from '../emulator/received-request';
 import { RegionPolicy, type AcceptedRegions } from '../emulator/regions';
 import { readCredentialScope, SigV4Verifier } from '../emulator/sigv4-verifier';
@@ -115,8 +115,7 @@ export class EventBridgeEmulator {
     options: EventBridgeEmulatorOptions,
   ) {
     this.accountId = identity.accountId;
-    const { accessKeyId, secretAccessKey, sessionToken } = identity;
-    this.credentials = sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+    this.credentials = keyMaterialOf(identity);
     const policy = new RegionPolicy(options.regions ?? 'any');
     this.acceptsRegion = (r) => policy.accepts(r);
     this.verifier =
@@ -134,14 +133,9 @@ export class EventBridgeEmulator {
   static async start(options: EventBridgeEmulatorOptions = {}): Promise<EventBridgeEmulator> {
     const identities = options.identities ?? new LocalIdentities();
     const identity = resolveDefaultIdentity(identities, options);
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const { server, endpoint } = await listenOnLoopback(options.port);
     try {
-      return new EventBridgeEmulator(server, `http://127.0.0.1:${port}`, options.region ?? 'us-east-1', identities, identity, options);
+      return new EventBridgeEmulator(server, endpoint, options.region ?? 'us-east-1', identities, identity, options);
     } catch (error) {
       server.close();
       throw error;
@@ -175,9 +169,7 @@ export class EventBridgeEmulator {
 
   /** Closes the server and every open connection. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

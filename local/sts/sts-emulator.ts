@@ -5,8 +5,8 @@
  * given the same registry accepts them and serves that account's data: cross-account access, end to end, locally.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import { LocalIdentities, resolveDefaultIdentity } from '../emulator/identities';
 import { parseQuery, readReceivedRequest, type ReceivedRequest } from '../emulator/received-request';
 import { RegionPolicy, type AcceptedRegions } from '../emulator/regions';
@@ -99,13 +99,8 @@ export class StsEmulator {
     const identities = options.identities ?? new LocalIdentities();
     // An empty registry would refuse everything; give it the same default identity the Clean Rooms ML emulator has.
     if (identities.list().length === 0) resolveDefaultIdentity(identities, {});
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    return new StsEmulator(server, `http://127.0.0.1:${port}`, identities, options.regions ?? 'any');
+    const { server, endpoint } = await listenOnLoopback(options.port);
+    return new StsEmulator(server, endpoint, identities, options.regions ?? 'any');
   }
 
   /** Makes a role assumable (replacing an earlier definition of it). Throws on an ARN that is not an IAM role ARN. */
@@ -138,9 +133,7 @@ export class StsEmulator {
 
   /** Closes the server and every open connection. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -25,8 +25,8 @@
  * every request reaches the server and its own answers are the second opinion.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../../local/loopback-server';
 
 export type S3Operation =
   | 'PutObject'
@@ -149,13 +149,8 @@ export class S3FaultProxy {
   }
 
   static async start(targetEndpoint: string, options: S3FaultProxyOptions = {}): Promise<S3FaultProxy> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    return new S3FaultProxy(server, `http://127.0.0.1:${port}`, new URL(targetEndpoint), options);
+    const { server, endpoint } = await listenOnLoopback();
+    return new S3FaultProxy(server, endpoint, new URL(targetEndpoint), options);
   }
 
   /**
@@ -224,9 +219,7 @@ export class S3FaultProxy {
   }
 
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
   /** Each upload created since the last reset, and what became of it, from the server's answers. */
