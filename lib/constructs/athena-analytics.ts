@@ -54,19 +54,22 @@ export interface AthenaAnalyticsProps {
  */
 export const SNAPSHOT_OWNER_COLUMNS = ['account_id', 'region', 'collaboration_id'] as const;
 
+/** `sql` with every line indented by two spaces, as a CTE body. */
+const indent = (sql: string) => sql.replace(/^/gm, '  ');
+
 /** SQL of the named queries; the database and table are quoted identifiers. */
 export function namedQueries(database: string, table: string, schedulePeriodMinutes: number) {
   const source = `"${database}"."${table}"`;
   // `dt` is a string partition (YYYY-MM-DD, UTC): compare it with a date cast to varchar, which Athena folds into a
   // constant and uses to prune the projected partitions. The latest snapshot is at most one schedule period old.
   const lookbackDays = Math.ceil(schedulePeriodMinutes / 1440) + 1;
-  const recent = (alias: string) => `${alias}dt >= CAST(current_date - INTERVAL '${lookbackDays}' DAY AS varchar)`;
+  const since = (days: number, alias = '') => `${alias}dt >= CAST(current_date - INTERVAL '${days}' DAY AS varchar)`;
+  const recent = (alias: string) => since(lookbackDays, alias);
   const owner = SNAPSHOT_OWNER_COLUMNS.join(', ');
   const sameOwner = (a: string, b: string) => SNAPSHOT_OWNER_COLUMNS.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
   // One job's history: its own account, Region and collaboration (the same job seen from two accounts is two histories).
   const job = `${owner}, audience_generation_job_arn`;
   const sameJob = (a: string, b: string) => `${sameOwner(a, b)} AND ${a}.audience_generation_job_arn = ${b}.audience_generation_job_arn`;
-  const since = (days: number, alias = '') => `${alias}dt >= CAST(current_date - INTERVAL '${days}' DAY AS varchar)`;
   // Per (account, Region, collaboration): one that failed in the last run still shows its previous snapshot.
   const latest = `WITH latest AS (
   SELECT ${owner}, max(snapshot_time) AS snapshot_time
@@ -74,6 +77,22 @@ export function namedQueries(database: string, table: string, schedulePeriodMinu
   WHERE ${recent('')}
   GROUP BY ${owner}
 )`;
+  // The jobs the DeleteFailedJobs alarm counts: DELETE_FAILED in the latest snapshot of their owner (after `latest`).
+  const latestDeleteFailed = `SELECT j.account_id,
+       j.region,
+       j.collaboration_id,
+       j.name,
+       j.audience_generation_job_arn,
+       j.configured_audience_model_arn,
+       j.status_details.status_code AS status_code,
+       j.status_details.message AS status_message,
+       j.create_time,
+       j.update_time,
+       j.snapshot_time
+FROM ${source} j
+JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
+WHERE ${recent('j.')}
+  AND j.status = 'DELETE_FAILED'`;
   return {
     latestSnapshot: {
       name: 'Latest snapshot per collaboration',
@@ -91,21 +110,7 @@ ORDER BY j.account_id, j.region, j.collaboration_id, j.status, j.name;
       description:
         'Jobs in DELETE_FAILED in the latest snapshot of each account, Region and collaboration, with their status details: the jobs the DeleteFailedJobs alarm counts (one that failed in the last run shows its previous snapshot: check snapshot_time).',
       query: `${latest}
-SELECT j.account_id,
-       j.region,
-       j.collaboration_id,
-       j.name,
-       j.audience_generation_job_arn,
-       j.configured_audience_model_arn,
-       j.status_details.status_code AS status_code,
-       j.status_details.message AS status_message,
-       j.create_time,
-       j.update_time,
-       j.snapshot_time
-FROM ${source} j
-JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
-WHERE ${recent('j.')}
-  AND j.status = 'DELETE_FAILED'
+${latestDeleteFailed}
 ORDER BY j.account_id, j.region, j.collaboration_id, j.update_time;
 `,
     },
@@ -115,13 +120,13 @@ ORDER BY j.account_id, j.region, j.collaboration_id, j.update_time;
       query: `WITH last_of_day AS (
   SELECT dt, ${owner}, max(snapshot_time) AS snapshot_time
   FROM ${source}
-  WHERE dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
+  WHERE ${since(STATUS_HISTORY_DAYS)}
   GROUP BY dt, ${owner}
 )
 SELECT j.dt, j.status, count(*) AS jobs
 FROM ${source} j
 JOIN last_of_day d ON j.dt = d.dt AND ${sameOwner('j', 'd')} AND j.snapshot_time = d.snapshot_time
-WHERE j.dt >= CAST(current_date - INTERVAL '${STATUS_HISTORY_DAYS}' DAY AS varchar)
+WHERE ${since(STATUS_HISTORY_DAYS, 'j.')}
 GROUP BY j.dt, j.status
 ORDER BY j.dt DESC, j.status;
 `,
@@ -165,19 +170,7 @@ ORDER BY ${job}, snapshot_time;
       description: `Jobs in DELETE_FAILED in the latest snapshot of each account, Region and collaboration that have been DELETE_FAILED in every snapshot since more than ${LONG_DELETE_FAILED_HOURS} hours before it (delete_failed_since: the first of those snapshots, within the last ${DELETE_FAILED_HISTORY_DAYS} days), with their status details.`,
       query: `${latest},
 current_delete_failed AS (
-  SELECT j.account_id,
-         j.region,
-         j.collaboration_id,
-         j.audience_generation_job_arn,
-         j.name,
-         j.status_details.status_code AS status_code,
-         j.status_details.message AS status_message,
-         j.update_time,
-         j.snapshot_time
-  FROM ${source} j
-  JOIN latest l ON ${sameOwner('j', 'l')} AND j.snapshot_time = l.snapshot_time
-  WHERE ${recent('j.')}
-    AND j.status = 'DELETE_FAILED'
+${indent(latestDeleteFailed)}
 ),
 history AS (
   SELECT ${job},
