@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SIGNING_NAME } from '../lambda/cleanroomsml/model-constants';
+import { jobReadStatements } from './constructs/job-read-statements';
 import { EXPORTER_ROLE_ARN_HINT, READER_ROLE_CONTEXT_KEYS, type ReaderRoleStackConfig } from './config';
 
 /** The stack's construct id and default name. */
@@ -82,31 +82,8 @@ export class AudienceJobsReaderRoleStack extends Stack {
       externalIds: config.externalId !== undefined ? [config.externalId] : undefined,
       maxSessionDuration: READER_MAX_SESSION,
       inlinePolicies: {
-        ReadAudienceGenerationJobs: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'ListAudienceGenerationJobs',
-              actions: [`${SIGNING_NAME}:ListAudienceGenerationJobs`],
-              // The action has no resource type: IAM accepts only "*" for it.
-              resources: ['*'],
-            }),
-            new iam.PolicyStatement({
-              sid: 'GetAudienceGenerationJob',
-              actions: [`${SIGNING_NAME}:GetAudienceGenerationJob`],
-              // Any Region (a source names it; IAM is global) and any account (a collaboration may list jobs of
-              // other members).
-              resources: [
-                this.formatArn({
-                  service: SIGNING_NAME,
-                  region: '*',
-                  account: '*',
-                  resource: 'audience-generation-job',
-                  resourceName: '*',
-                }),
-              ],
-            }),
-          ],
-        }),
+        // Any Region: a source names it, and IAM is global.
+        ReadAudienceGenerationJobs: new iam.PolicyDocument({ statements: jobReadStatements(this, ['*']) }),
       },
     });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS, ENV } from '../../lambda/commons/constants';
-import { SIGNING_NAME } from '../../lambda/cleanroomsml/model-constants';
+import { jobReadStatements } from './job-read-statements';
 import type { Compression } from '../../lambda/config-rules/compression';
 import type { SourceSpec } from '../../lambda/config-rules/sources';
 
@@ -146,8 +146,6 @@ export class ExporterFunction extends Construct {
     const roleArns = sources === undefined ? [] : distinctSorted(sources.flatMap((s) => (s.roleArn === undefined ? [] : [s.roleArn])));
     // The COLLABORATION_IDS form reads the function's own Region; a source list reads the Regions it names.
     this.jobRegions = sources === undefined ? undefined : distinctSorted(sources.map((s) => s.region));
-    const jobArn = (region: string | undefined) =>
-      Stack.of(this).formatArn({ service: SIGNING_NAME, region, account: '*', resource: 'audience-generation-job', resourceName: '*' });
 
     const statements = [
       new iam.PolicyStatement({
@@ -167,21 +165,10 @@ export class ExporterFunction extends Construct {
       );
     }
     statements.push(
-      new iam.PolicyStatement({
-        sid: 'ListAudienceGenerationJobs',
-        actions: [`${SIGNING_NAME}:ListAudienceGenerationJobs`],
-        // The action has no resource type: IAM accepts only "*" for it.
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'GetAudienceGenerationJob',
-        actions: [`${SIGNING_NAME}:GetAudienceGenerationJob`],
-        // Jobs listed in a collaboration may belong to another member's account: any account, in this Region (the
-        // COLLABORATION_IDS form) or in each source's Region. Calls made through a source's role are authorized by
-        // that role's own policy (AudienceJobsReaderRole); this grant serves sources read with the function's own
-        // credentials.
-        resources: this.jobRegions === undefined ? [jobArn(undefined)] : this.jobRegions.map(jobArn),
-      }),
+      // In this Region (the COLLABORATION_IDS form) or in each source's Region. Calls made through a source's role are
+      // authorized by that role's own policy (AudienceJobsReaderRole); this grant serves sources read with the
+      // function's own credentials.
+      ...jobReadStatements(this, this.jobRegions ?? [undefined]),
       new iam.PolicyStatement({
         sid: 'WriteSnapshots',
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],

@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CleanRoomsMLEmulator, type EmulatorJob } from '../../../local/emulator';
 import { SAMPLE_COLLABORATIONS, sampleJobs } from '../../../local/start/sample-data';
 import { applyStatusChanges, jobsAfterChanges, type PlannedChange } from '../../../local/start/status-changes';
+import { connectionRefused } from '../../support/connection-refused';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -54,18 +54,6 @@ beforeAll(async () => {
 afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-function connectionRefused(endpoint: string): Promise<boolean> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

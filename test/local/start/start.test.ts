@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SAMPLE_COLLABORATIONS } from '../../../local/start/sample-data';
+import { connectionRefused } from '../../support/connection-refused';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -70,18 +70,6 @@ function endpoints(output: string): string[] {
     const match = re.exec(output);
     if (!match) throw new Error(`no endpoint ${re} in:\n${output}`);
     return match[1];
-  });
-}
-
-function connectionRefused(endpoint: string): Promise<boolean> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
 }
 
