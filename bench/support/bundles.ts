@@ -38,10 +38,10 @@ export interface Bundles {
 }
 
 /**
- * The esbuild options of `lib/constructs/exporter-function.ts` (bundling: minify, sourceMap, target node24, CJS,
- * mainFields module,main, AWS SDK bundled), as NodejsFunction passes them to the esbuild CLI. Used for the naive
- * and floor bundles; `buildBundles` checks that the same options rebuild the synthesized exporter byte for byte,
- * so a change to the stack's bundling cannot silently skew the comparison.
+ * The esbuild options of `lib/constructs/exporter-function.ts` (bundling: minify, sourceMap without sourcesContent,
+ * target node24, CJS, mainFields module,main, AWS SDK bundled), as NodejsFunction passes them to the esbuild CLI.
+ * Used for the naive and floor bundles; `buildBundles` checks that the same options rebuild the synthesized exporter
+ * byte for byte, so a change to the stack's bundling cannot silently skew the comparison.
  */
 export const STACK_ESBUILD_ARGS = [
   '--bundle',
@@ -50,6 +50,7 @@ export const STACK_ESBUILD_ARGS = [
   '--format=cjs',
   '--minify',
   '--sourcemap',
+  '--sources-content=false',
   '--main-fields=module,main',
   '--log-level=warning',
 ];
