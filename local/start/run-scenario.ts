@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULTS, ENV, METRIC } from '../../lambda/commons/constants';
 import { LOG_MESSAGE } from '../../lambda/commons/log-messages';
 import { compactTimestamp } from '../../lambda/snapshot/key-layout';
@@ -31,6 +30,7 @@ import type { Scenario } from './scenarios';
 import { copyBucket, type CopiedObject } from './snapshot-copy';
 import { applyStatusChanges, compareWithChanges, jobsAfterChanges, type PlannedChange } from './status-changes';
 import { text } from './text';
+import { localS3Client } from '../s3/local-s3-client';
 
 /** s3rver accepts only this key pair; the emulator is given the same one, so one credential chain serves both. */
 const REGION = 'us-east-1';
@@ -215,14 +215,7 @@ export async function runScenario(
     handler = await invoke(scheduledTime);
   }
 
-  const s3 = new S3Client({
-    region: REGION,
-    endpoint: s3Server.endpoint,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = localS3Client(s3Server.endpoint, LOCAL_CREDENTIALS, { region: REGION, responseChecksumValidation: 'WHEN_REQUIRED' });
   cleanup.add('S3 client', () => s3.destroy());
   const copies = await progress.step(
     'copying the objects out of the local S3',

@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../local/local-aws-envir
 import type { LocalS3Server } from '../../local/s3/local-s3-server';
 import type { StsEmulator } from '../../local/sts';
 import { BucketReader } from './run-checks';
-import { s3ClientFor } from './s3-backends';
+import { localS3Client } from '../../local/s3/local-s3-client';
 
 export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS };
 
@@ -32,7 +32,7 @@ export class ExportHarness {
 
   static async start(options: { latencyMs?: number } = {}): Promise<ExportHarness> {
     const aws = await LocalAws.start({ latencyMs: options.latencyMs, buckets: [TEST_BUCKET] });
-    return new ExportHarness(aws, s3ClientFor(aws.s3Server.endpoint, LOCAL_CREDENTIALS));
+    return new ExportHarness(aws, localS3Client(aws.s3Server.endpoint, LOCAL_CREDENTIALS));
   }
 
   /** The exporter's environment: standard AWS variables towards the local servers, plus `overrides`. */
@@ -58,10 +58,4 @@ export class ExportHarness {
     this.s3.destroy();
     await this.aws.stop();
   }
-}
-
-/** Distinct, valid, lowercase collaboration ids for tests. */
-export function collaborationId(n: number): string {
-  const hex = n.toString(16).padStart(12, '0');
-  return `0000${hex.slice(0, 4)}-aaaa-4bbb-8ccc-${hex}`;
 }

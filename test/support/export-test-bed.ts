@@ -6,7 +6,8 @@ import type { Context } from 'aws-lambda';
 import { generateJobs, type EmulatorJob, type GenerateJobsOptions } from '../../local/emulator';
 import { destroyAwsClients } from '../../lambda/commons/aws-clients';
 import { handler } from '../../lambda/export-audience-jobs';
-import { ExportHarness, collaborationId } from './export-harness';
+import { ExportHarness } from './export-harness';
+import { collaborationId } from './ids';
 import { type BucketReader, CapturedOutput, SCHEDULED } from './run-checks';
 
 export interface ExportTestBed {

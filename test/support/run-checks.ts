@@ -14,8 +14,9 @@ import {
 import { generateJobs, type EmulatorJob } from '../../local/emulator';
 import type { RunManifest } from '../../lambda/snapshot/manifest';
 import { SNAPSHOT_COLUMNS, type SnapshotRecord } from '../../lambda/snapshot/record-schema';
-import { type S3Backend, type S3BackendName, s3ClientFor, startS3Backend } from './s3-backends';
+import { type S3Backend, type S3BackendName, startS3Backend } from './s3-backends';
 import type { S3FaultProxy } from './s3-fault-proxy';
+import { localS3Client } from '../../local/s3/local-s3-client';
 
 export const SCHEDULED = '2026-11-28T09:00:00Z';
 export const SNAPSHOT_TIME = '2026-11-28T09:00:00.000Z';
@@ -192,7 +193,7 @@ export class BucketReader {
   async abortOpenUploads(): Promise<void> {
     const { backend, proxy } = this.requireVia();
     proxy.clearFaults();
-    const client = s3ClientFor(proxy.endpoint, backend.credentials);
+    const client = localS3Client(proxy.endpoint, backend.credentials);
     try {
       for (const upload of proxy.openUploadIds(this.bucket)) {
         await client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.key, UploadId: upload.uploadId }));

@@ -21,6 +21,7 @@ import { LocalS3Server } from '../../local/s3/local-s3-server';
 import { MotoServer } from './moto-server';
 import { S3FaultProxy } from './s3-fault-proxy';
 import { describeToolAbsent, findTool } from './tool-on-path';
+import { localS3Client } from '../../local/s3/local-s3-client';
 
 export type S3BackendName = 's3rver' | 'moto_server';
 
@@ -48,18 +49,6 @@ export interface S3Backend {
   stop(): Promise<void>;
 }
 
-/** A client for a local S3 server: path-style, no checksums unless required (s3rver stores aws-chunked framing). */
-export function s3ClientFor(endpoint: string, credentials: Credentials, options: { maxAttempts?: number } = {}): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    ...options,
-  });
-}
-
 /** Starts the server with these buckets. */
 export async function startS3Backend(name: S3BackendName, buckets: string[]): Promise<S3Backend> {
   return name === 's3rver' ? startS3rver(buckets) : startMoto(buckets);
@@ -73,7 +62,7 @@ async function startS3rver(buckets: string[]): Promise<S3Backend> {
     DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
   };
   const added: string[] = [];
-  const s3 = s3ClientFor(server.endpoint, LOCAL_CREDENTIALS);
+  const s3 = localS3Client(server.endpoint, LOCAL_CREDENTIALS);
   return {
     name: 's3rver',
     endpoint: server.endpoint,
@@ -96,7 +85,7 @@ async function startS3rver(buckets: string[]): Promise<S3Backend> {
 async function startMoto(buckets: string[]): Promise<S3Backend> {
   const moto = await MotoServer.start();
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-  const s3 = s3ClientFor(moto.endpoint, credentials);
+  const s3 = localS3Client(moto.endpoint, credentials);
   try {
     for (const bucket of buckets) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {

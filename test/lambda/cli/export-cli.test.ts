@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { generateJobs } from '../../../local/emulator';
-import { ExportHarness, collaborationId } from '../../support/export-harness';
+import { ExportHarness } from '../../support/export-harness';
+import { collaborationId } from '../../support/ids';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -63,10 +64,11 @@ test('--collaboration-ids overrides the environment; exits 1 when a collaboratio
 
 test('bad configuration: exits 1 with one clear error naming the value, before any API call', async () => {
   harness.emulator.clearRequests();
-  const result = await runCli([], harness.env({ COLLABORATION_IDS: good.toUpperCase() }));
+  const upperCase = '0B6F7C1E-AAAA-4BBB-8CCC-123456789012';
+  const result = await runCli([], harness.env({ COLLABORATION_IDS: upperCase }));
 
   expect(result.code).toBe(1);
-  expect(result.stderr).toContain(`error: COLLABORATION_IDS item 1 "${good.toUpperCase()}" must be lowercase`);
+  expect(result.stderr).toContain(`error: COLLABORATION_IDS item 1 "${upperCase}" must be lowercase`);
   expect(harness.emulator.requests).toHaveLength(0);
 });
 

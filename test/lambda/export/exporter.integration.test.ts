@@ -5,7 +5,7 @@
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
-import { collaborationId } from '../../support/export-harness';
+import { collaborationId } from '../../support/ids';
 import { MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
 import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
 

@@ -10,7 +10,8 @@ import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
 import { ConfigurationError } from '../../../lambda/config-rules/configuration-error';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
-import { LOCAL_ACCOUNT_ID, collaborationId } from '../../support/export-harness';
+import { LOCAL_ACCOUNT_ID } from '../../support/export-harness';
+import { collaborationId } from '../../support/ids';
 import { SCHEDULED, expectRunInvariant, expectedRecord, objectKey } from '../../support/run-checks';
 import { useExportTestBed } from '../../support/export-test-bed';
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { runExportJob } from '../../../lambda/export/export-job';
-import { collaborationId } from '../../support/export-harness';
+import { collaborationId } from '../../support/ids';
 import { SCHEDULED, expectRunInvariant, expectedRecord, objectKey, parseNdjson } from '../../support/run-checks';
 import { useExportTestBed } from '../../support/export-test-bed';
 

@@ -16,7 +16,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
-import { type S3Backend, describeEachS3Backend, s3ClientFor, startS3Backend } from '../../support/s3-backends';
+import { type S3Backend, describeEachS3Backend, startS3Backend } from '../../support/s3-backends';
+import { localS3Client } from '../../../local/s3/local-s3-client';
 
 const BUCKET = 'multipart-ledger';
 const PART = Buffer.alloc(5 * 1024 * 1024, 'a');
@@ -83,7 +84,7 @@ describe("the fault proxy's ledger of multipart uploads", () => {
     beforeAll(async () => {
       server = await startS3(name, BUCKET);
       // One attempt per request: each test sees each answer (the SDK's retries would hide the faults).
-      s3 = s3ClientFor(server.proxy.endpoint, server.backend.credentials, { maxAttempts: 1 });
+      s3 = localS3Client(server.proxy.endpoint, server.backend.credentials, { maxAttempts: 1 });
     });
     afterAll(async () => {
       s3?.destroy();

@@ -9,13 +9,13 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { LocalS3Server } from '../../../local/s3/local-s3-server';
 import { NdjsonObjectWriter } from '../../../lambda/snapshot/ndjson-writer';
 import { type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
-import { describeEachS3Backend, s3ClientFor } from '../../support/s3-backends';
+import { describeEachS3Backend } from '../../support/s3-backends';
+import { localS3Client } from '../../../local/s3/local-s3-client';
 
 const BUCKET = 'writer-test';
 
-function s3For(endpoint: string, credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }): S3Client {
-  return new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
-}
+const s3For = (endpoint: string, credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) =>
+  localS3Client(endpoint, credentials);
 
 async function body(s3: S3Client, key: string): Promise<Buffer> {
   const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -81,7 +81,7 @@ describe('NdjsonObjectWriter multipart, through the fault proxy', () => {
 
     beforeAll(async () => {
       server = await startS3(backend, BUCKET);
-      s3 = s3ClientFor(server.proxy.endpoint, server.backend.credentials);
+      s3 = localS3Client(server.proxy.endpoint, server.backend.credentials);
     });
     afterAll(async () => {
       s3?.destroy();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalS3Server } from '../../../local/s3/local-s3-server';
+import { localS3Client } from '../../../local/s3/local-s3-client';
 
 const BUCKET = 'atomic-test';
 let server: LocalS3Server;
@@ -15,13 +16,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   server = await LocalS3Server.start({ buckets: [BUCKET] });
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  s3 = localS3Client(server.endpoint, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 });
 
 afterAll(async () => {
