@@ -7,11 +7,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { compactTimestamp, partitionPrefix, snapshotObjectKey, type SnapshotOwner } from '../../lambda/snapshot/key-layout';
 import { generateJobs, type CleanRoomsMLEmulator, type EmulatorJob, type OperationName, type RecordedRequest } from '../../local/emulator';
 import type { JobFilter, JobStore, StoredJob } from '../../local/emulator/job-store';
 import { LocalAws } from '../../local/local-aws';
+import { localS3Client } from '../../local/s3/local-s3-client';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../local/local-aws-environment';
 import { DATA_DIR } from './bundles';
 
@@ -33,12 +34,6 @@ export const REALISTIC_STATUSES: readonly string[] = Array.from({ length: 200 },
 
 /** Statuses that get a GetAudienceGenerationJob (the exporter's FAILED_STATUSES). */
 export const DETAILED_STATUSES: ReadonlySet<string> = new Set(['CREATE_FAILED', 'DELETE_FAILED']);
-
-/** A distinct, valid, lowercase collaboration id. */
-export function collaborationId(n: number): string {
-  const hex = n.toString(16).padStart(12, '0');
-  return `b3c4e000-0000-4000-8000-${hex}`;
-}
 
 export interface RequestStats {
   total: number;
@@ -78,14 +73,7 @@ export class BenchServers {
   static async start(options: { latencyMs?: number } = {}): Promise<BenchServers> {
     const aws = await LocalAws.start({ latencyMs: options.latencyMs ?? 0, buckets: [BENCH_BUCKET] });
     memoizeCollaborationListings(aws.emulator);
-    const s3 = new S3Client({
-      region: aws.region,
-      endpoint: aws.s3Server.endpoint,
-      forcePathStyle: true,
-      credentials: LOCAL_CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
-    return new BenchServers(aws, s3);
+    return new BenchServers(aws, localS3Client(aws.s3Server.endpoint, LOCAL_CREDENTIALS, { region: aws.region }));
   }
 
   /**

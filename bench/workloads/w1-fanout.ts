@@ -9,7 +9,8 @@
  */
 import * as os from 'node:os';
 import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
-import { BenchServers, collaborationId } from '../support/servers';
+import { collaborationId } from '../../test/support/ids';
+import { BenchServers } from '../support/servers';
 import { int, median, mb, ms, ratio } from '../support/stats';
 
 const LATENCY_MS = 50;

@@ -6,7 +6,8 @@
  * ±15 MB here): the exporter runs three times and the median is judged; the naive reference runs once.
  */
 import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
-import { BenchServers, collaborationId } from '../support/servers';
+import { collaborationId } from '../../test/support/ids';
+import { BenchServers } from '../support/servers';
 import { int, mb, median, ms } from '../support/stats';
 
 const RSS_TARGET_BYTES = 200_000_000;

@@ -4,7 +4,8 @@
  * exported, and 429s must stay ≤ 25 % of all requests: the exporter paces itself instead of hammering the API.
  */
 import type { BenchContext, MeasuredRun, WorkloadResult } from '../support/context';
-import { BenchServers, collaborationId, type RequestStats } from '../support/servers';
+import { collaborationId } from '../../test/support/ids';
+import { BenchServers, type RequestStats } from '../support/servers';
 import { int, ms, percent } from '../support/stats';
 
 const RATE_LIMIT = { requestsPerSecond: 5, burst: 5 };

@@ -8,17 +8,10 @@
  * cost, an empty collaboration with no quota), and the share of 429s among all requests. The shapes run in turn,
  * each with full buckets, so that a change in the machine's load hits them alike.
  */
+import { collaborationId } from '../../test/support/ids';
 import { expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
 import { detailedPerPage, quotaBound, type Quota, type QuotaBound } from '../support/quota-bound';
-import {
-  admittedRate,
-  BenchServers,
-  collaborationId,
-  DETAILED_STATUSES,
-  requestStats,
-  writeTimeline,
-  type RequestStats,
-} from '../support/servers';
+import { admittedRate, BenchServers, DETAILED_STATUSES, requestStats, writeTimeline, type RequestStats } from '../support/servers';
 import { int, median, ms, percent, ratio } from '../support/stats';
 
 const LATENCY_MS = 20;

@@ -9,7 +9,8 @@
  * at most 2× the unstormed one + 5 s (one retry per Get, not a rate collapse).
  */
 import { expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
-import { admittedRate, BenchServers, collaborationId, requestStats, writeTimeline, type RequestStats } from '../support/servers';
+import { collaborationId } from '../../test/support/ids';
+import { admittedRate, BenchServers, requestStats, writeTimeline, type RequestStats } from '../support/servers';
 import { int, median, ms, percent, ratio } from '../support/stats';
 
 const FAILED_STATUSES = ['CREATE_FAILED', 'DELETE_FAILED'] as const;

@@ -13,7 +13,8 @@
  */
 import { generateJobs } from '../../local/emulator';
 import { cpuMs, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
-import { BenchServers, collaborationId, REALISTIC_STATUSES, requestStats, type RequestStats } from '../support/servers';
+import { collaborationId } from '../../test/support/ids';
+import { BenchServers, REALISTIC_STATUSES, requestStats, type RequestStats } from '../support/servers';
 import { int, mb, median, ms } from '../support/stats';
 
 const RSS_TARGET_BYTES = 200_000_000;
