@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { synthesizeDeployableStack } from '../../local/lambda-runtime';
+import { functionSettings, synthesizeDeployableStack } from '../../local/lambda-runtime';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const DATA_DIR = path.join(ROOT, 'bench', '.data');
@@ -35,6 +35,8 @@ export interface Bundles {
   floor: Bundle;
   /** The esbuild command line NodejsFunction ran for the exporter (from the synth), for the record. */
   esbuildArgs: string[];
+  /** The function's settings in the template, which every measured run (exporter and naive) is given. */
+  function: { nodeOptions: string; memorySizeMb: number; timeoutMs: number };
 }
 
 /**
@@ -81,15 +83,17 @@ export function buildBundles(options: { exporterBundle?: string; log: (line: str
   const { exporterBundle, log } = options;
   fs.mkdirSync(DATA_DIR, { recursive: true });
   let t = performance.now();
+  // The stack is synthesized in any case: the measured runs take the function's settings from its template.
+  const stack = synthesizeDeployableStack({ context: STACK_CONTEXT });
+  log(`deployable stack${stack.cached ? ' (cached synth)' : ', synthesized'} in ${Math.round(performance.now() - t)} ms`);
+  t = performance.now();
+  const settings = functionSettings(stack.template, stack.functionLogicalId, 'bench-snapshots');
+  log(`the function's settings: NODE_OPTIONS=${settings.variables.NODE_OPTIONS ?? ''}, ${settings.memorySizeMb} MB`);
   let exporterFile = exporterBundle;
   if (exporterFile) {
     log(`measuring ${exporterFile} as the exporter`);
   } else {
-    const stack = synthesizeDeployableStack({ context: STACK_CONTEXT });
     exporterFile = stack.bundleFile;
-    log(
-      `exporter bundle of the deployable stack${stack.cached ? ' (cached synth)' : ', synthesized'} in ${Math.round(performance.now() - t)} ms`,
-    );
     const rebuilt = path.join(DATA_DIR, 'bundles', 'exporter', 'index.js');
     esbuild(path.join(ROOT, 'lambda', 'export-audience-jobs.ts'), rebuilt);
     if (!fs.readFileSync(rebuilt).equals(fs.readFileSync(exporterFile))) {
@@ -110,5 +114,10 @@ export function buildBundles(options: { exporterBundle?: string; log: (line: str
     naive: describeBundle(naiveFile),
     floor: describeBundle(floorFile),
     esbuildArgs: STACK_ESBUILD_ARGS,
+    function: {
+      nodeOptions: settings.variables.NODE_OPTIONS ?? '',
+      memorySizeMb: settings.memorySizeMb,
+      timeoutMs: settings.timeoutSeconds * 1000,
+    },
   };
 }

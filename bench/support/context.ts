@@ -1,9 +1,6 @@
 import { invokeHandler, type Measurements } from '../../local/lambda-runtime';
 import type { Bundles } from './bundles';
 
-/** The function's settings the measured runs are given (those of the stack's ExporterFunction). */
-const FUNCTION = { functionName: 'bench', timeoutMs: 600_000, memorySizeMb: 512 } as const;
-
 /** One line of the results table. `met` is undefined for figures without a target. */
 export interface Row {
   workload: string;
@@ -53,12 +50,14 @@ export class BenchContext {
 
   /** Runs the deployable exporter bundle once in a fresh process. */
   runExporter(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
-    return measured(this.bundles.exporter.file, env, event, options);
+    return measured(this.bundles.exporter.file, this.bundles.function, env, event, options);
   }
 
   /** Runs the naive reference bundle once in a fresh process. */
   runNaive(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
-    return measured(this.bundles.naive.file, env, event, options);
+    // Without the function's heap limit: the naive reference holds every record (2.3 GB in W2), as no function could.
+    const fn = this.bundles.function;
+    return measured(this.bundles.naive.file, { ...fn, nodeOptions: '--enable-source-maps' }, env, event, options);
   }
 }
 
@@ -79,15 +78,26 @@ export interface MeasuredRun extends Measurements {
   serversCpuMs: number;
 }
 
+/** One run with these settings of the function (from the template): NODE_OPTIONS, memory size and timeout. */
 async function measured(
   bundleFile: string,
+  fn: Bundles['function'],
   env: NodeJS.ProcessEnv,
   event: { scheduledTime: string },
   options: RunOptions,
 ): Promise<MeasuredRun> {
   const before = process.cpuUsage();
   // Output is not parsed: this process (the servers) stays as idle as it was with the handler's logs ignored.
-  const run = await invokeHandler({ ...FUNCTION, bundleFile, env, event, memorySampleMs: options.memorySampleMs, parseOutput: false });
+  const run = await invokeHandler({
+    functionName: 'bench',
+    timeoutMs: fn.timeoutMs,
+    memorySizeMb: fn.memorySizeMb,
+    bundleFile,
+    env: { ...env, NODE_OPTIONS: fn.nodeOptions },
+    event,
+    memorySampleMs: options.memorySampleMs,
+    parseOutput: false,
+  });
   const used = process.cpuUsage(before);
   const { outcome, measurements } = run;
   if (!measurements || outcome.status === 'crashed')

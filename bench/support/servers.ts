@@ -117,8 +117,6 @@ export class BenchServers {
     return {
       PATH: process.env.PATH,
       ...this.aws.env(),
-      // As the stack sets it for the function.
-      NODE_OPTIONS: '--enable-source-maps',
       SNAPSHOT_BUCKET: BENCH_BUCKET,
       ...overrides,
     };
