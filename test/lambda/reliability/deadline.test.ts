@@ -203,8 +203,9 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
       COMPRESSION: 'none',
       MAX_CONCURRENCY: undefined,
     });
-    // The guard fires after 2 s and leaves a 10 s margin, twice the writer's grace.
-    const remainingAtStart = 12_000;
+    // The guard fires after 5 s, by which M's first part is on the wire even on a loaded machine (after 2 s, a CI run
+    // under load had not reached it), and leaves a 10 s margin, twice the writer's grace.
+    const remainingAtStart = 15_000;
     const started = Date.now();
 
     const { manifest } = await runExportJob({ scheduledTime: SCHEDULED }, env, {
