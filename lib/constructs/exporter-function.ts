@@ -32,8 +32,9 @@ export const MEMORY_SIZE_MB = 512;
  * The function's Node.js options. V8's old-generation limit is set here, from the memory size, rather than left to
  * the runtime: with a limit far above the live heap (20 to 25 MB in W7 of `npm run bench`), V8 lets garbage grow the
  * heap several times over before it collects (W7's peak RSS: 200 MB with Node.js's default limit, 142 MB with this
- * one; no slower in W2). Three quarters of the memory; the rest is for the young generation, code and buffers. The
- * local Lambda runtime (npm start, the contract test, the benchmark) runs with the same options.
+ * one). The price is more full collections: W2 no slower, W1 about 8 % longer (docs/performance.md). Three quarters
+ * of the memory; the rest is for the young generation, code and buffers. The local Lambda runtime (npm start, the
+ * contract test, the benchmark) runs with the same options.
  */
 export function functionNodeOptions(memorySizeMb: number): string {
   return `--enable-source-maps --max-old-space-size=${Math.floor((memorySizeMb * 3) / 4)}`;
