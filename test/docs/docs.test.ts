@@ -134,6 +134,12 @@ describe('docs/', () => {
     );
   });
 
+  test('the deploy and development docs count the named queries right', () => {
+    const count = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][Object.keys(namedQueries('d', 't', 60)).length];
+    expect(doc('deploy.md')).toContain(`has ${count} named queries`);
+    expect(doc('development.md')).toContain(`named queries (all ${count})`);
+  });
+
   test('every relative link of the README and docs/ resolves, anchors included', () => {
     const anchorsOf = (text: string) =>
       new Set(
