@@ -160,7 +160,10 @@ export class ConfigError extends ConfigurationError {
 /** Longest value a ConfigError message quotes in full; the reason still names the exact item at fault. */
 const MAX_SHOWN_VALUE_LENGTH = 400;
 
-/** The value as the message shows it: strings in single quotes (as after `-c key=`), others as JSON; a long value (a big sources list) is cut. */
+/**
+ * The value as the message shows it: strings in single quotes (as after `-c key=`), others as JSON; a long value (a
+ * big sources list) is cut.
+ */
 function describe(value: unknown): string {
   return describeValue(value, { maxLength: MAX_SHOWN_VALUE_LENGTH, quote: (text) => `'${text}'` });
 }

@@ -57,7 +57,8 @@ export class BenchContext {
   runNaive(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
     // Without the function's heap limit: the naive reference holds every record (2.3 GB in W2), as no function could.
     const fn = this.bundles.function;
-    return measured(this.bundles.naive.file, { ...fn, nodeOptions: '--enable-source-maps' }, env, event, options);
+    const nodeOptions = fn.nodeOptions.replace(/\s*--max-old-space-size=\d+/, '');
+    return measured(this.bundles.naive.file, { ...fn, nodeOptions }, env, event, options);
   }
 }
 

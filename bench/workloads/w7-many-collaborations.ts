@@ -7,9 +7,8 @@
  * Targets: peak RSS ≤ 200 MB (VmHWM of the child), exit 0, and 5,000 objects, counted with ListObjectsV2 on the
  * run's partition prefix. Statuses follow REALISTIC_STATUSES along the listing order (1 % failed jobs, one Get each).
  *
- * A control runs in turn with each run: the same export with POWERTOOLS_METRICS_DISABLED=true. The run's EMF
- * metrics are two single metrics per collaboration (10,000 here), written in one synchronous loop at the end; the
- * control tells what they add to the peak.
+ * A control runs in turn with each run: the same export with POWERTOOLS_METRICS_DISABLED=true, which tells what the
+ * run's EMF metrics add to the peak (a `*` source publishes one document for all its collaborations).
  */
 import { generateJobs } from '../../local/emulator';
 import { cpuMs, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';

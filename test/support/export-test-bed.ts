@@ -96,10 +96,11 @@ export function useExportTestBed(options: ExportTestBedOptions = {}): ExportTest
 }
 
 /**
- * Calls the Lambda handler in this process as Lambda does, with the environment as it is and a context whose time
+ * Calls the Lambda handler in this process (local/lambda-runtime's invokeHandler runs the bundle in a process of its
+ * own) as Lambda does, with the environment as it is and a context whose time
  * left counts down from `remainingMs`. Resolves with what the handler threw (the invocation failed), or undefined.
  */
-export async function invokeHandler(scheduledTime = SCHEDULED, remainingMs = 600_000): Promise<Error | undefined> {
+export async function callHandler(scheduledTime = SCHEDULED, remainingMs = 600_000): Promise<Error | undefined> {
   const started = Date.now();
   const context = {
     getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),

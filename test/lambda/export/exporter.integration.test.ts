@@ -7,7 +7,7 @@ import { runExportJob } from '../../../lambda/export/export-job';
 import { SNAPSHOT_COLUMNS } from '../../../lambda/snapshot/record-schema';
 import { collaborationId } from '../../support/ids';
 import { MANIFEST_KEY as MANIFEST, PREFIX, SCHEDULED, expectedRecord, objectKey } from '../../support/run-checks';
-import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed();
 
@@ -129,7 +129,7 @@ describe('export job over the wire', () => {
     const env = bed.harness.applyEnv({ COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
     Object.assign(process.env, env, { COLLABORATION_IDS: [ok1.id, denied.id, ok2.id].join(',') });
 
-    expect((await invokeHandler())?.message).toMatch(/1 of 3 collaborations failed .*AccessDeniedException/);
+    expect((await callHandler())?.message).toMatch(/1 of 3 collaborations failed .*AccessDeniedException/);
 
     const keys = await bed.reader.listKeys(PREFIX);
     expect(keys).toContain(objectKey(ok1.id));

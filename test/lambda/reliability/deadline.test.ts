@@ -26,7 +26,7 @@ import {
   stopS3,
   multipartJobs,
 } from '../../support/run-checks';
-import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed({ firstCollaboration: 0x9000 });
 
@@ -107,7 +107,7 @@ describeEachS3Backend('the deadline tests of test/lambda/reliability/deadline.te
     const remainingAtStart = 22_000;
     const started = Date.now();
 
-    const thrown = await invokeHandler(SCHEDULED, remainingAtStart);
+    const thrown = await callHandler(SCHEDULED, remainingAtStart);
     const elapsed = Date.now() - started;
 
     // The invocation fails, well before Lambda would have killed it (the margin is for this clean-up).

@@ -15,7 +15,7 @@ import type { SnapshotRecord } from '../../../lambda/snapshot/record-schema';
 import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../support/export-harness';
-import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 import { SCHEDULED, expectedRecord, objectKey, expectHandlerOutcome } from '../../support/run-checks';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -46,7 +46,7 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
     AWS_CREDENTIAL_EXPIRATION: undefined,
     ...env,
   });
-  const thrown = await invokeHandler();
+  const thrown = await callHandler();
   const { manifest, records } = await expectHandlerOutcome(bed.reader, bed.output, thrown);
   return { manifest, thrown, records };
 }
@@ -288,7 +288,7 @@ describe('credentials: one clear message, not one failure per collaboration', ()
       AWS_CREDENTIAL_EXPIRATION: undefined,
       ...credentials,
     });
-    const thrown = await invokeHandler();
+    const thrown = await callHandler();
     expect(thrown).toBeDefined();
     expect(bed.harness.emulator.requests).toHaveLength(0);
     expect(await bed.reader.listKeys()).toEqual(before);
@@ -382,7 +382,7 @@ describe('reruns and scheduled times', () => {
     const manifestBytes = (await bed.reader.readManifest()).collaborations;
     const second = await runHandler([c.id]);
     bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
-    expect(await invokeHandler('2026-11-28T10:00:00Z')).toBeUndefined();
+    expect(await callHandler('2026-11-28T10:00:00Z')).toBeUndefined();
 
     expect((await bed.reader.readObject(objectKey(c.id))).equals(bytes)).toBe(true);
     expect(second.records.get(c.id)).toEqual(first.records.get(c.id));
@@ -418,7 +418,7 @@ describe("reruns and scheduled times: an earlier attempt's object", () => {
     bed.harness.emulator.faults.denyCollaboration(c.id);
     bed.harness.applyEnv({ COLLABORATION_IDS: c.id });
 
-    expect((await invokeHandler())?.message).toMatch(/AccessDenied/);
+    expect((await callHandler())?.message).toMatch(/AccessDenied/);
 
     // The function may not delete (least privilege): the object of the earlier attempt stays, complete and
     // unchanged; the latest manifest, which overwrote the earlier one, says this attempt exported nothing.

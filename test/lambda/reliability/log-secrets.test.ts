@@ -16,7 +16,7 @@ import { LocalIdentities } from '../../../local/emulator/identities';
 import { StsEmulator } from '../../../local/sts';
 import { destroyAwsClients } from '../../../lambda/commons/aws-clients';
 import { logger } from '../../../lambda/commons/logger';
-import { invokeHandler } from '../../support/export-test-bed';
+import { callHandler } from '../../support/export-test-bed';
 import { describeEachS3Backend } from '../../support/s3-backends';
 import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import { type BucketReader, CapturedOutput, MANIFEST_KEY, type S3UnderTest, startS3, stopS3 } from '../../support/run-checks';
@@ -54,7 +54,7 @@ function setEnv(values: Record<string, string | undefined>): void {
 /** The handler for these collaborations; keeps what it threw and the manifest it wrote, for the search. */
 async function run(collaborations: string[]): Promise<unknown> {
   process.env.COLLABORATION_IDS = collaborations.join(',');
-  const error = await invokeHandler();
+  const error = await callHandler();
   thrown.push(error);
   manifests.push(
     await reader.readObject(MANIFEST_KEY).then(

@@ -22,7 +22,7 @@ import {
   multipartJobs,
   expectHandlerOutcome,
 } from '../../support/run-checks';
-import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 
 const bed = useExportTestBed({ firstCollaboration: 0x8000 });
 
@@ -52,7 +52,7 @@ async function runHandler(ids: string[], env: Record<string, string | undefined>
     COMPRESSION: 'none',
     ...env,
   });
-  const thrown = await invokeHandler();
+  const thrown = await callHandler();
   const { manifest, records } = await expectHandlerOutcome(reader, bed.output, thrown);
   // Never an orphaned multipart upload, whatever failed.
   expect(await reader.openUploads()).toEqual([]);
@@ -165,7 +165,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('UploadPart', 50, 'internalError').fail('AbortMultipartUpload', 50, 'internalError');
       bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      expect(await invokeHandler()).toMatchObject({ name: 'ExportFailedError' });
+      expect(await callHandler()).toMatchObject({ name: 'ExportFailedError' });
 
       const manifest = await reader.readManifest(MANIFEST_KEY);
       expect(manifest.collaborations[0]).toMatchObject({ status: 'failed', object_key: null, error: { name: 'InternalError' } });
@@ -182,7 +182,7 @@ describeEachS3Backend('the S3 fault matrix of test/lambda/reliability/s3-faults.
       proxy.fail('PutObject', 10, 'internalError', { pathContains: '_manifest_' });
       bed.harness.applyEnv({ COLLABORATION_IDS: c.id, SNAPSHOT_BUCKET: BUCKET, AWS_ENDPOINT_URL_S3: proxy.endpoint, COMPRESSION: 'none' });
 
-      expect(await invokeHandler()).toMatchObject({ name: 'InternalError' });
+      expect(await callHandler()).toMatchObject({ name: 'InternalError' });
 
       expect(bed.output.total('ExportSucceeded')).toBe(0);
       expect(bed.output.errorLogs().map((l) => l.message)).toContain('Export failed: the manifest could not be written');

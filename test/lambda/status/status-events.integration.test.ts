@@ -12,7 +12,7 @@ import { runExportJob } from '../../../lambda/export/export-job';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import { LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../../support/export-harness';
 import { expectRunInvariant, objectKey } from '../../support/run-checks';
-import { useExportTestBed, invokeHandler } from '../../support/export-test-bed';
+import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 
 const T1 = '2026-11-28T09:00:00Z';
 const T2 = '2026-11-28T10:00:00Z';
@@ -343,7 +343,7 @@ describe('status-change events over the wire', () => {
       bed.harness.applyEnv({ COLLABORATION_IDS: id, EXPORT_SOURCES: undefined });
       bed.output.clear();
 
-      const thrown = await invokeHandler(T2);
+      const thrown = await callHandler(T2);
       const manifestKey = `audience-generation-jobs/dt=2026-11-28/_manifest_${compact(T2)}.json`;
       const manifest = await bed.reader.readManifest(manifestKey);
 
