@@ -1,13 +1,19 @@
 import type { CleanRoomsMLClient } from '../cleanroomsml/client';
+import { ioTurn } from '../commons/io-turn';
 import { paginateListAudienceGenerationJobs } from '../cleanroomsml/paginate';
 import type { ListAudienceGenerationJobsCommandOutput } from '../cleanroomsml/types';
 import { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
 import type { SnapshotRecord } from '../snapshot/record-schema';
 import { pageRecords, type PageRecordsContext } from './page-records';
-import { prefetchNext } from './prefetch';
+import { readAhead } from './read-ahead';
 
 /** Fetched pages whose records may still wait for their GetAudienceGenerationJob calls (memory: ~60 KB each). */
 const MAX_PAGES_AHEAD = 4;
+/**
+ * Pages fetched before the walk asks for them (memory: ~60 KB each), so that the chain of List requests keeps going
+ * while the consumer waits on gzip or S3, as it does for a moment on every page.
+ */
+const LIST_PAGES_AHEAD = 4;
 
 export interface WalkContext {
   client: CleanRoomsMLClient;
@@ -36,7 +42,7 @@ export async function* walkPages(
   );
   // Records of fetched pages, oldest first; `settled` once their GetAudienceGenerationJob calls are done.
   const pending: { records: Promise<SnapshotRecord[]>; settled: boolean }[] = [];
-  const walk = prefetchNext(pages);
+  const walk = readAhead(pages, LIST_PAGES_AHEAD);
   try {
     for (;;) {
       let next: IteratorResult<ListAudienceGenerationJobsCommandOutput>;
@@ -48,6 +54,10 @@ export async function* walkPages(
         throw error;
       }
       if (next.done) break;
+      // The page's work (and the consumer's, for the page handed out below) takes its turn: on a busy event loop, the
+      // other walks' answers that arrived meanwhile, and the next requests they let go, wait for one page's work at
+      // most, not for all the pages that a burst of answers queued up.
+      await ioTurn();
       onPage();
       const entry = { records: pageRecords(next.value, pageContext), settled: false };
       const settle = () => void (entry.settled = true);
