@@ -103,12 +103,13 @@ const CANONICAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function requiredTimestamp(obj: JsonObject, key: string, path: string, $metadata: ResponseMetadata): Date {
   const value = requiredString(obj, key, path, $metadata);
-  // Fast path, half the cost of the generic parser (two timestamps per job, a million jobs): the native
-  // parser, kept only when the value is exactly the date's own ISO form, so that a value the native parser rolls
-  // over (2024-02-30) or refuses goes to the generic parser and its error, as before.
+  // Fast path, a fraction of the cost of the generic parser (two timestamps per job, a million jobs): the native
+  // parser, kept only when it read the value as written. It refuses (NaN) a month, hour, minute or second out of
+  // range, and rolls a day past the month's end (2024-02-30) or an hour of 24 over into the next day: the day of the
+  // month then differs. Such values go to the generic parser and its error.
   if (value.length === 24 && CANONICAL_DATE_TIME.test(value)) {
     const date = new Date(value);
-    if (!Number.isNaN(date.getTime()) && date.toISOString() === value) return date;
+    if (date.getUTCDate() === (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48) return date;
   }
   try {
     return parseRfc3339DateTimeWithOffset(value)!;

@@ -28,41 +28,68 @@ const DETAIL_STATUSES = new Set<string>(FAILED_STATUSES);
  * One page of summaries → snapshot records, in API order. CREATE_FAILED and DELETE_FAILED jobs get
  * their statusDetails from GetAudienceGenerationJob (in parallel, bounded); in a `*` walk, so does a
  * summary without a collaborationId, since its record must be routed to its collaboration's object.
+ * The other jobs, nearly all of them, are mapped at once, without a promise each.
  */
 export async function pageRecords(page: ListAudienceGenerationJobsCommandOutput, ctx: PageRecordsContext): Promise<SnapshotRecord[]> {
   const fresh = page.audienceGenerationJobs.filter((job) => ctx.seen.add(job.audienceGenerationJobArn));
-  return Promise.all(
-    fresh.map(async (job) => {
+  const records: SnapshotRecord[] = new Array<SnapshotRecord>(fresh.length);
+  const detailed: Promise<void>[] = [];
+  try {
+    fresh.forEach((job, i) => {
       if (!KNOWN_STATUSES.has(job.status)) {
         logger.warn(LOG_MESSAGE.UNKNOWN_JOB_STATUS, { jobArn: job.audienceGenerationJobArn, status: job.status });
       }
       const needsDetails = DETAIL_STATUSES.has(job.status);
       const needsCollaboration = ctx.queriedCollaborationId === undefined && !job.collaborationId;
-      let summary: AudienceGenerationJobSummary = job;
-      let statusDetails: StatusDetails | null = null;
-      if (needsDetails || needsCollaboration) {
-        const full = await ctx.limitDetails(() => getJob(ctx, job.audienceGenerationJobArn));
-        if (full) {
-          statusDetails = needsDetails ? (full.statusDetails ?? null) : null;
-          if (needsCollaboration) summary = { ...job, collaborationId: full.collaborationId };
-        }
-      }
-      const queried = summary.collaborationId ?? ctx.queriedCollaborationId;
-      if (!queried) {
-        throw new Error(
-          `Job ${job.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`,
-        );
-      }
-      // It names the snapshot object in a `*` walk and is a column: never a key segment like `../` or a newline.
-      if (!UUID_PATTERN.test(queried)) {
-        throw new InvalidResponseError(
-          `Job ${job.audienceGenerationJobArn} has collaborationId ${JSON.stringify(queried.slice(0, 64))}, which is not a collaboration id (a lowercase UUID)`,
-          page.$metadata,
-        );
-      }
-      return toSnapshotRecord(summary, { queriedCollaborationId: queried, snapshotTime: ctx.snapshotTime, statusDetails });
-    }),
-  );
+      if (!needsDetails && !needsCollaboration) records[i] = toRecord(job, null, page, ctx);
+      else detailed.push(detailedRecord(job, needsDetails, needsCollaboration, page, ctx).then((record) => void (records[i] = record)));
+    });
+  } catch (error) {
+    // A record that cannot be written fails the page, once the Gets it started have settled.
+    await Promise.allSettled(detailed);
+    throw error;
+  }
+  await Promise.all(detailed);
+  return records;
+}
+
+async function detailedRecord(
+  job: AudienceGenerationJobSummary,
+  needsDetails: boolean,
+  needsCollaboration: boolean,
+  page: ListAudienceGenerationJobsCommandOutput,
+  ctx: PageRecordsContext,
+): Promise<SnapshotRecord> {
+  let summary = job;
+  let statusDetails: StatusDetails | null = null;
+  const full = await ctx.limitDetails(() => getJob(ctx, job.audienceGenerationJobArn));
+  if (full) {
+    statusDetails = needsDetails ? (full.statusDetails ?? null) : null;
+    if (needsCollaboration) summary = { ...job, collaborationId: full.collaborationId };
+  }
+  return toRecord(summary, statusDetails, page, ctx);
+}
+
+function toRecord(
+  summary: AudienceGenerationJobSummary,
+  statusDetails: StatusDetails | null,
+  page: ListAudienceGenerationJobsCommandOutput,
+  ctx: PageRecordsContext,
+): SnapshotRecord {
+  const queried = summary.collaborationId ?? ctx.queriedCollaborationId;
+  if (!queried) {
+    throw new Error(
+      `Job ${summary.audienceGenerationJobArn} has no collaborationId in ListAudienceGenerationJobs nor in GetAudienceGenerationJob`,
+    );
+  }
+  // It names the snapshot object in a `*` walk and is a column: never a key segment like `../` or a newline.
+  if (!UUID_PATTERN.test(queried)) {
+    throw new InvalidResponseError(
+      `Job ${summary.audienceGenerationJobArn} has collaborationId ${JSON.stringify(queried.slice(0, 64))}, which is not a collaboration id (a lowercase UUID)`,
+      page.$metadata,
+    );
+  }
+  return toSnapshotRecord(summary, { queriedCollaborationId: queried, snapshotTime: ctx.snapshotTime, statusDetails });
 }
 
 /** GetAudienceGenerationJob; a job deleted between the list and the get yields undefined. */

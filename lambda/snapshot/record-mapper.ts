@@ -3,14 +3,20 @@ import type { SnapshotRecord } from './record-schema';
 
 /** `arn:{partition}:cleanrooms-ml:{region}:{account}:audience-generation-job/...` → its region and account. */
 export function parseJobArn(arn: string): { region: string; accountId: string } {
-  const parts = arn.split(':');
-  const region = parts[3];
-  const accountId = parts[4];
-  if (parts.length < 6 || parts[0] !== 'arn' || !region || !accountId || !/^[0-9]{12}$/.test(accountId)) {
+  // indexOf rather than split: this runs once per job, and the resource part may hold more colons.
+  const afterPartition = arn.indexOf(':', 4);
+  const afterService = afterPartition < 0 ? -1 : arn.indexOf(':', afterPartition + 1);
+  const afterRegion = afterService < 0 ? -1 : arn.indexOf(':', afterService + 1);
+  const afterAccount = afterRegion < 0 ? -1 : arn.indexOf(':', afterRegion + 1);
+  const region = arn.slice(afterService + 1, afterRegion);
+  const accountId = arn.slice(afterRegion + 1, afterAccount);
+  if (!arn.startsWith('arn:') || afterAccount < 0 || !region || !ACCOUNT_ID.test(accountId)) {
     throw new Error(`Job ARN ${JSON.stringify(arn.slice(0, 200))} has no region and account id`);
   }
   return { region, accountId };
 }
+
+const ACCOUNT_ID = /^[0-9]{12}$/;
 
 /**
  * One API job summary → one snapshot record. Absent optional values become null, so every key is on

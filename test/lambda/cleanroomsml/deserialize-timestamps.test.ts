@@ -35,10 +35,30 @@ describe('timestamps', () => {
     '2024-02-30T00:00:00.000Z',
     '2023-02-29T00:00:00.000Z',
     '2024-01-01T24:00:00.000Z',
+    '2024-12-31T24:00:00.000Z',
+    '2024-04-31T00:00:00.000Z',
+    '2024-01-00T00:00:00.000Z',
+    '2024-01-01T23:60:00.000Z',
     '2024-13-01T00:00:00.000Z',
     '2024-03-01 09:00:00',
   ])('%s is refused, not rolled over', (value) => {
     expect(() => createTimeOf(value)).toThrow(InvalidResponseError);
     expect(() => createTimeOf(value)).toThrow(/createTime is not an RFC 3339 date-time/);
+  });
+
+  it('reads every day of every month of a leap year and of a common year exactly, or refuses it', () => {
+    let read = 0;
+    for (const year of ['2023', '2024'])
+      for (let month = 1; month <= 12; month++)
+        for (let day = 0; day <= 32; day++)
+          for (const time of ['00:00:00.000', '23:59:59.999', '24:00:00.000']) {
+            const value = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${time}Z`;
+            const valid = time !== '24:00:00.000' && day >= 1 && day <= new Date(Date.UTC(Number(year), month, 0)).getUTCDate();
+            if (valid) {
+              expect(createTimeOf(value).toISOString()).toBe(value);
+              read++;
+            } else expect(() => createTimeOf(value)).toThrow(/createTime is not an RFC 3339 date-time/);
+          }
+    expect(read).toBe((365 + 366) * 2);
   });
 });
