@@ -82,19 +82,34 @@ export class BenchServers {
    * account id in the ARNs, so that every ARN is unique), with `statuses` in turn (default
    * {@link REALISTIC_STATUSES}).
    */
-  seed(id: string, count: number, statuses: readonly string[] = REALISTIC_STATUSES): void {
+  seed(id: string, count: number, statuses: readonly string[] = REALISTIC_STATUSES): EmulatorJob[] {
     const CHUNK = 100_000;
+    const seeded: EmulatorJob[] = [];
     for (let done = 0, chunk = 0; done < count; done += CHUNK, chunk++) {
-      this.emulator.seed(
-        id,
-        generateJobs({
-          collaborationId: id,
-          count: Math.min(CHUNK, count - done),
-          accountId: String(Number(LOCAL_ACCOUNT_ID) + chunk),
-          statuses,
-        }),
-      );
+      const jobs = generateJobs({
+        collaborationId: id,
+        count: Math.min(CHUNK, count - done),
+        accountId: String(Number(LOCAL_ACCOUNT_ID) + chunk),
+        statuses,
+      });
+      this.emulator.seed(id, jobs);
+      for (const job of jobs) seeded.push(job);
     }
+    return seeded;
+  }
+
+  /**
+   * Moves every `every`-th of `jobs` (seeded here) to another status that needs no GetAudienceGenerationJob
+   * (ACTIVE, or CREATE_IN_PROGRESS for a job that is ACTIVE), as between two runs; returns how many changed.
+   */
+  changeStatuses(jobs: EmulatorJob[], every: number): number {
+    let changed = 0;
+    for (let i = 0; i < jobs.length; i += every) {
+      const status = jobs[i].status === 'ACTIVE' ? 'CREATE_IN_PROGRESS' : 'ACTIVE';
+      jobs[i] = this.emulator.updateJob(jobs[i].audienceGenerationJobArn, { status });
+      changed++;
+    }
+    return changed;
   }
 
   /** Seeds given jobs into a collaboration, in the same partition as {@link seed}. */
@@ -242,7 +257,8 @@ function timeArrivals(emulator: CleanRoomsMLEmulator, arrivals: number[]): void 
  * The emulator's job store answers every List request by filtering all seeded jobs of the partition: with 1,000,000
  * jobs that is ~225 ms per page (measured), 10,000 pages, ~40 minutes, and the exporter would be measured against
  * the emulator's scan. A collaboration-scoped listing (no model filter; `isHidden` only applies to unscoped
- * listings) is memoized until the store's next `add`: the same array the filter would return, computed once.
+ * listings) is memoized until the store's next `add`, `update` or `remove`: the same array the filter would return,
+ * computed once.
  *
  * The store reached is the emulator's default partition (the local credentials' account, the default Region),
  * the one {@link BenchServers.seed} fills; other partitions are not memoized (correct, only slower).
@@ -256,11 +272,21 @@ function memoizeCollaborationListings(emulator: CleanRoomsMLEmulator): void {
   }
   const list = store.list.bind(store);
   const add = store.add.bind(store);
+  const update = store.update.bind(store);
+  const remove = store.remove.bind(store);
   let generation = 0;
   const memo = new Map<string, { generation: number; jobs: StoredJob[] }>();
   store.add = (id, jobs) => {
     generation++;
     add(id, jobs);
+  };
+  store.update = (arn, job) => {
+    generation++;
+    return update(arn, job);
+  };
+  store.remove = (arn) => {
+    generation++;
+    return remove(arn);
   };
   store.list = (filter: JobFilter) => {
     if (filter.collaborationId === undefined || filter.configuredAudienceModelArn !== undefined) return list(filter);

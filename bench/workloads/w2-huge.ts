@@ -4,6 +4,10 @@
  *
  * The peak RSS of a garbage-collected process moves with the collector's timing (from one run to the next, by
  * ±15 MB here): the exporter runs three times and the median is judged; the naive reference runs once.
+ *
+ * Each measured run is compared with the previous snapshot, as every run after the first is in production: a first,
+ * unmeasured run writes it, and before each run 1 % of the jobs change status, so that each run also sends 10,000
+ * status-change events to the local EventBridge.
  */
 import { cpuMs, expectSucceeded, type BenchContext, type MeasuredRun, type WorkloadResult } from '../support/context';
 import { collaborationId } from '../../test/support/ids';
@@ -13,9 +17,13 @@ import { int, mb, median, ms } from '../support/stats';
 const RSS_TARGET_BYTES = 200_000_000;
 /** The child also samples process.memoryUsage(), to tell heap from buffers at the peak. */
 const SAMPLED = { memorySampleMs: 50 };
+/** Before each measured run, every 100th job changes status: 10,000 events per run. */
+const CHANGE_EVERY = 100;
 
 interface Run extends MeasuredRun {
   lines: number | undefined;
+  /** Status-change events that reached the local EventBridge during the run. */
+  statusEvents: number;
   requests: ReturnType<BenchServers['takeRequestStats']>;
 }
 
@@ -26,26 +34,37 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
   try {
     const id = collaborationId(0x2000);
     const seeded = performance.now();
-    servers.seed(id, jobs);
+    const seededJobs = servers.seed(id, jobs);
     ctx.log(`W2: ${int(jobs)} jobs seeded in ${ms(performance.now() - seeded)}`);
     const env = servers.env({ COLLABORATION_IDS: id });
+    // Scheduled times in order, the first for the unmeasured run, so that each measured run has a previous snapshot.
+    const exporterEvents = Array.from({ length: exporterRuns + 1 }, () => ctx.nextEvent()).reverse();
+    const eventBridge = servers.aws.eventBridge;
 
-    const measure = async (side: 'exporter' | 'naive'): Promise<Run> => {
-      const event = ctx.nextEvent();
+    const measure = async (side: 'exporter' | 'naive', event: { scheduledTime: string }, changed = 0): Promise<Run> => {
+      const sentBefore = eventBridge.counts.accepted;
       const report = side === 'exporter' ? await ctx.runExporter(env, event, SAMPLED) : await ctx.runNaive(env, event, SAMPLED);
       const requests = servers.takeRequestStats();
       if (side === 'exporter' || !report.error) expectSucceeded(report, `W2 ${side}`, jobs);
+      const statusEvents = eventBridge.counts.accepted - sentBefore;
+      eventBridge.clear();
+      if (side === 'exporter' && statusEvents !== changed) {
+        throw new Error(`W2 exporter: ${int(changed)} jobs changed status, but ${int(statusEvents)} status-change events arrived`);
+      }
       const lines = report.error ? undefined : await servers.countLines(servers.snapshotKey(event, id));
       ctx.log(
-        `W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines`,
+        `W2 ${side}: ${report.error ?? ms(report.handlerMs)}, peak RSS ${mb(report.maxRssBytes)}, ${lines === undefined ? 'no' : int(lines)} lines` +
+          (side === 'exporter' ? `, ${int(statusEvents)} status-change events` : ''),
       );
-      return { ...report, lines, requests };
+      return { ...report, lines, requests, statusEvents };
     };
+    await measure('exporter', exporterEvents[0]);
     const exporter: Run[] = [];
     let naive: Run | undefined;
     for (let run = 0; run < exporterRuns; run++) {
-      exporter.push(await measure('exporter'));
-      if (run === Math.floor((exporterRuns - 1) / 2)) naive = await measure('naive');
+      const changed = servers.changeStatuses(seededJobs, CHANGE_EVERY);
+      exporter.push(await measure('exporter', exporterEvents[run + 1], changed));
+      if (run === Math.floor((exporterRuns - 1) / 2)) naive = await measure('naive', ctx.nextEvent());
     }
 
     const throughput = (r: MeasuredRun) => (r.error ? NaN : jobs / (r.handlerMs! / 1000));
@@ -106,6 +125,15 @@ export async function runW2(ctx: BenchContext): Promise<WorkloadResult> {
         },
         {
           workload: label,
+          metric: 'status-change events sent (each run compared with the previous snapshot, 1 % of the jobs changed)',
+          exporter: exporter.map((r) => int(r.statusEvents)).join(', '),
+          naive: 'none (no comparison)',
+          target: `= ${int(jobs / CHANGE_EVERY)}`,
+          met: exporter.every((r) => r.statusEvents === jobs / CHANGE_EVERY),
+          correctness: true,
+        },
+        {
+          workload: label,
           metric: `CPU time of the process (user + system, all threads)${exporter.length > 1 ? ', median' : ''}`,
           exporter: ms(median(exporter.map(cpuMs))),
           naive: ms(cpuMs(n)),
@@ -142,6 +170,7 @@ function summarize(jobs: number) {
     serversCpuMs: r.serversCpuMs,
     jobsPerSecond: r.error ? null : jobs / (r.handlerMs! / 1000),
     lines: r.lines,
+    statusEvents: r.statusEvents,
     error: r.error,
     requests: r.requests,
   });
