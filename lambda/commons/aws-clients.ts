@@ -11,7 +11,7 @@ import { OperationPacer } from '../pacing/operation-pacer';
 
 /** Time allowed for one S3 request. */
 export const S3_REQUEST_TIMEOUT_MS = 120_000;
-/** Time allowed for one PutEvents request (at most 10 entries of 256 KB in all). */
+/** Time allowed for one PutEvents request (at most 10 entries, less than 256 KB in all). */
 export const EVENTBRIDGE_REQUEST_TIMEOUT_MS = 10_000;
 /** PutEvents attempts, the first included: the SDK retries throttled and failed requests; failed entries are retried by the publisher. */
 export const EVENTBRIDGE_MAX_ATTEMPTS = 4;

@@ -1,6 +1,9 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 
-/** PutEvents limits: entries per request, and bytes per request (entry sizes summed, as AWS computes them). */
+/**
+ * PutEvents limits: entries per request, and bytes per request (entry sizes summed, as AWS computes them). The total
+ * "must be less than 256KB": a request of exactly {@link MAX_REQUEST_BYTES} is refused, so a batch stays below it.
+ */
 export const MAX_ENTRIES_PER_REQUEST = 10;
 export const MAX_REQUEST_BYTES = 256 * 1024;
 /** What `Time` counts towards an entry's size, when it is given. */
@@ -26,15 +29,16 @@ export interface EventBatch {
 }
 
 /**
- * Packs entries, in order, into batches of at most {@link MAX_ENTRIES_PER_REQUEST} entries and
- * {@link MAX_REQUEST_BYTES}. An entry larger than a whole request can never be sent: it comes back from {@link add}
- * as a batch of its own, marked `oversized`, and the caller counts it failed.
+ * Packs entries, in order, into batches of at most {@link MAX_ENTRIES_PER_REQUEST} entries and fewer than
+ * {@link MAX_REQUEST_BYTES}. An entry that is not smaller than a whole request can never be sent: it comes back from
+ * {@link add} as a batch of its own, marked `oversized`, and the caller counts it failed.
  */
 export class BatchBuilder {
   private entries: PutEventsRequestEntry[] = [];
   private bytes = 0;
 
   constructor(
+    /** `maxBytes` is exclusive: a batch's total is always below it. */
     private readonly limits: { maxEntries: number; maxBytes: number } = {
       maxEntries: MAX_ENTRIES_PER_REQUEST,
       maxBytes: MAX_REQUEST_BYTES,
@@ -45,9 +49,9 @@ export class BatchBuilder {
   add(entry: PutEventsRequestEntry): (EventBatch & { oversized?: true })[] {
     const size = entrySize(entry);
     // In order: the batch before it goes first (never happens with real events: theirs are a few KB).
-    if (size > this.limits.maxBytes) return [...this.flush(), { entries: [entry], bytes: size, oversized: true }];
+    if (size >= this.limits.maxBytes) return [...this.flush(), { entries: [entry], bytes: size, oversized: true }];
     const done: EventBatch[] = [];
-    if (this.entries.length > 0 && this.bytes + size > this.limits.maxBytes) {
+    if (this.entries.length > 0 && this.bytes + size >= this.limits.maxBytes) {
       done.push(this.take());
     }
     this.entries.push(entry);

@@ -28,6 +28,21 @@ export const ENTRY_TOO_LARGE = 'EntryTooLarge';
 /** Code counted for entries not sent because the run stopped (its deadline). */
 export const NOT_SENT_STOPPED = 'RunStopped';
 
+/**
+ * Per-entry error codes that sending the entry again cannot fix (the API reference's "non-retryable errors" of
+ * PutEventsResultEntry): the entry fails at once. Every other code, InternalFailure, ThrottlingException and any code
+ * not listed here included, is retried.
+ */
+export const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+]);
+
 export interface PublishResult {
   /** Entries EventBridge accepted. */
   sent: number;
@@ -43,7 +58,8 @@ const DEFAULTS = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5_000, concurre
 
 /**
  * Sends batches of entries with PutEvents, at least once: entries the answer reports failed (`FailedEntryCount`, a
- * per-entry `ErrorCode`) are sent again, alone, after a capped, jittered backoff, up to `maxAttempts` times. A request
+ * per-entry `ErrorCode`) are sent again, alone, after a capped, jittered backoff, up to `maxAttempts` times, unless
+ * their code is one of {@link PERMANENT_ENTRY_ERRORS} (those fail at once). A request
  * that fails as a whole has already been retried by the SDK (throttling, 5xx, network); its entries count failed.
  * Never throws: the result says what was sent and what failed.
  */
@@ -90,7 +106,7 @@ export class EventPublisher {
     return result;
   }
 
-  /** One batch, until each entry is accepted or has had every attempt. */
+  /** One batch, until each entry is accepted, has failed for good, or has had every attempt. */
   private async send(entries: PutEventsRequestEntry[], signal: AbortSignal | undefined, result: PublishResult): Promise<void> {
     let pending = entries;
     for (let attempt = 1; ; attempt++) {
@@ -106,10 +122,12 @@ export class EventPublisher {
       const codes: string[] = [];
       pending.forEach((entry, i) => {
         const answer = output.Entries?.[i];
-        if (answer?.EventId && !answer.ErrorCode) result.sent++;
+        const code = answer?.ErrorCode;
+        if (answer?.EventId && !code) result.sent++;
+        else if (code && PERMANENT_ENTRY_ERRORS.has(code)) fail(result, 1, code);
         else {
           retry.push(entry);
-          codes.push(answer?.ErrorCode ?? 'NoEventId');
+          codes.push(code ?? 'NoEventId');
         }
       });
       if (retry.length === 0) return;

@@ -1,12 +1,15 @@
 /**
  * PutEvents as the EventBridge front end checks it, without any I/O: the body parsed (awsJson1_1: `Time` is epoch
- * seconds), the request-level limits (1 to 10 entries, 256 KB in all, sized as AWS sizes an entry), then each
+ * seconds), the request-level limits (1 to 10 entries, less than 256 KB in all, sized as AWS sizes an entry), then each
  * entry on its own (Source, DetailType and Detail required, Detail a JSON object), as AWS reports those per entry.
  */
 
 /** At most this many entries per PutEvents request (API reference, PutEventsRequest.Entries). */
 export const MAX_ENTRIES = 10;
-/** The entries of one request together: at most 256 KB (user guide, "Calculating PutEvents event entry size"). */
+/**
+ * The entries of one request together "must be less than 256KB" (user guide, "Calculating PutEvents event entry
+ * size"): a total of exactly this many bytes is refused.
+ */
 export const MAX_REQUEST_BYTES = 256 * 1024;
 /** `Time`, when given, counts as 14 bytes whatever its value. */
 export const TIME_BYTES = 14;
@@ -75,7 +78,7 @@ export function parsePutEventsRequest(body: string): PutEventsRequest {
   }
   const typed = entries as PutEventsRequestEntry[];
   const total = typed.reduce((sum, entry) => sum + entrySize(entry), 0);
-  if (total > MAX_REQUEST_BYTES)
+  if (total >= MAX_REQUEST_BYTES)
     throw new EventBridgeError('ValidationException', 'Total size of the entries in the request is over the limit.');
   return { Entries: typed, EndpointId: typeof parsed.EndpointId === 'string' ? parsed.EndpointId : undefined };
 }

@@ -37,29 +37,34 @@ describe('batches', () => {
     expect(batches.every((b) => !b.oversized)).toBe(true);
   });
 
-  it('at most 256 KB per batch, however few entries', () => {
+  it('under 256 KB per batch, however few entries', () => {
     // 100 KB each: two fit, a third does not.
     const big = (i: number) => entry(`{"i":${i},"pad":"${'x'.repeat(100_000)}"}`);
     const batches = batchEntries([big(1), big(2), big(3), big(4), big(5)]);
     expect(batches.map((b) => b.entries.length)).toEqual([2, 2, 1]);
     for (const batch of batches) {
       expect(batch.bytes).toBe(batch.entries.reduce((n, e) => n + entrySize(e), 0));
-      expect(batch.bytes).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      expect(batch.bytes).toBeLessThan(MAX_REQUEST_BYTES);
     }
   });
 
-  it('an entry of exactly 256 KB is sent alone; one byte more can never be sent', () => {
+  it('the total must be less than 256 KB: one byte under fits, exactly 256 KB never does', () => {
     const overhead = entrySize(entry(''));
-    const exact = entry('y'.repeat(MAX_REQUEST_BYTES - overhead));
-    const over = entry('z'.repeat(MAX_REQUEST_BYTES - overhead + 1));
+    const under = entry('y'.repeat(MAX_REQUEST_BYTES - 1 - overhead));
+    const exact = entry('z'.repeat(MAX_REQUEST_BYTES - overhead));
+    expect(entrySize(under)).toBe(MAX_REQUEST_BYTES - 1);
     expect(entrySize(exact)).toBe(MAX_REQUEST_BYTES);
-    const batches = batchEntries([entry('{}'), exact, over, entry('{}')]);
-    expect(batches.map((b) => [b.entries.length, b.oversized ?? false])).toEqual([
-      [1, false],
-      [1, false],
-      [1, true],
-      [1, false],
+    const batches = batchEntries([entry('{}'), under, exact, entry('{}')]);
+    expect(batches.map((b) => [b.entries.length, b.bytes, b.oversized ?? false])).toEqual([
+      [1, overhead + 2, false],
+      [1, MAX_REQUEST_BYTES - 1, false],
+      [1, MAX_REQUEST_BYTES, true],
+      [1, overhead + 2, false],
     ]);
+    // Two entries whose sum is exactly the limit go in two requests; one byte less, in one.
+    const half = (n: number) => entry('h'.repeat(n - overhead));
+    expect(batchEntries([half(MAX_REQUEST_BYTES / 2), half(MAX_REQUEST_BYTES / 2)]).map((b) => b.entries.length)).toEqual([1, 1]);
+    expect(batchEntries([half(MAX_REQUEST_BYTES / 2), half(MAX_REQUEST_BYTES / 2 - 1)]).map((b) => b.entries.length)).toEqual([2]);
   });
 
   it('nothing in, nothing out', () => {
@@ -87,15 +92,15 @@ describe('batches', () => {
           expect(batch.entries.length).toBeGreaterThan(0);
           if (batch.oversized) {
             expect(batch.entries).toHaveLength(1);
-            expect(entrySize(batch.entries[0])).toBeGreaterThan(MAX_REQUEST_BYTES);
+            expect(entrySize(batch.entries[0])).toBeGreaterThanOrEqual(MAX_REQUEST_BYTES);
             continue;
           }
           expect(batch.entries.length).toBeLessThanOrEqual(MAX_ENTRIES_PER_REQUEST);
-          expect(batch.entries.reduce((n, e) => n + entrySize(e), 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+          expect(batch.entries.reduce((n, e) => n + entrySize(e), 0)).toBeLessThan(MAX_REQUEST_BYTES);
           // Greedy: a batch closed early could not have taken the next entry.
           const next = batches[k + 1];
           if (next && !next.oversized && batch.entries.length < MAX_ENTRIES_PER_REQUEST) {
-            expect(batch.bytes + entrySize(next.entries[0])).toBeGreaterThan(MAX_REQUEST_BYTES);
+            expect(batch.bytes + entrySize(next.entries[0])).toBeGreaterThanOrEqual(MAX_REQUEST_BYTES);
           }
         }
       }),

@@ -1,6 +1,12 @@
 import type { PutEventsCommand, PutEventsCommandOutput, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { batchEntries } from '../../../lambda/status/event-batches';
-import { ENTRY_TOO_LARGE, EventPublisher, NOT_SENT_STOPPED, type PutEventsClient } from '../../../lambda/status/event-publisher';
+import {
+  ENTRY_TOO_LARGE,
+  EventPublisher,
+  NOT_SENT_STOPPED,
+  PERMANENT_ENTRY_ERRORS,
+  type PutEventsClient,
+} from '../../../lambda/status/event-publisher';
 
 /** A virtual clock: sleeping advances it at once, and every sleep is recorded. */
 class FakeClock {
@@ -99,6 +105,29 @@ describe('EventPublisher', () => {
     expect(result).toEqual({ sent: 5, failed: 1, errorCodes: { InternalFailure: 1 } });
     // Capped: 100, 200, then 250 (not 400).
     expect(clock.sleeps).toEqual([100, 200, 250]);
+  });
+
+  it('entries whose error code is permanent fail at once; transient and unknown codes are retried', async () => {
+    const clock = new FakeClock();
+    const first: Record<number, string> = { 0: 'MalformedDetail', 1: 'InvalidArgument', 2: 'ThrottlingException', 3: 'SomethingNew' };
+    const client = new FakeEventBridge((list, call) => list.map((e) => (call === 1 ? first[ids([e])[0]] : undefined)), clock);
+    const result = await new EventPublisher({ client, sleep: clock.sleep }).publish(batchEntries(entries(5)));
+    expect(result).toEqual({ sent: 3, failed: 2, errorCodes: { MalformedDetail: 1, InvalidArgument: 1 } });
+    expect(client.calls.map((c) => ids(c.entries))).toEqual([
+      [0, 1, 2, 3, 4],
+      [2, 3],
+    ]);
+    expect(PERMANENT_ENTRY_ERRORS).toEqual(
+      new Set([
+        'AccessDeniedException',
+        'InvalidAccountIdException',
+        'InvalidArgument',
+        'MalformedDetail',
+        'RedactionFailure',
+        'NotAuthorizedForSourceException',
+        'NotAuthorizedForDetailTypeException',
+      ]),
+    );
   });
 
   it('the backoff is jittered within its upper half', () => {

@@ -219,28 +219,30 @@ describe('local EventBridge: PutEvents with @aws-sdk/client-eventbridge', () => 
     sdk.destroy();
   });
 
-  it('size limit: 256 KB in all, sized as AWS sizes entries (Time 14 bytes, UTF-8 of Source, DetailType, Detail, Resources)', async () => {
+  it('size limit: less than 256 KB in all, sized as AWS sizes entries (Time 14 bytes, UTF-8 of Source, DetailType, Detail, Resources)', async () => {
     const sdk = client();
     const resources = ['arn:aws:cleanrooms-ml:eu-west-1:111122223333:audience-generation-job/é'];
     const base = entry({ text: '' }, { Time: new Date('2026-11-28T09:00:00Z'), Resources: resources });
     const fixed = 14 + SOURCE.length + DETAIL_TYPE.length + Buffer.byteLength(resources[0]) + Buffer.byteLength(base.Detail!);
-    // Two entries; the second's text fills the request to exactly the limit, in 3-byte characters plus ASCII.
-    const room = MAX_REQUEST_BYTES - 2 * fixed;
+    // Two entries; the second's text fills the request to one byte under the limit, in 3-byte characters plus ASCII.
+    const room = MAX_REQUEST_BYTES - 1 - 2 * fixed;
     const filler = '€'.repeat(Math.floor(room / 3)) + 'x'.repeat(room % 3);
-    const atLimit = [base, entry({ text: filler }, { Time: base.Time, Resources: resources })];
-    const sizes = atLimit.map((e) => entrySize({ ...e, Time: 0 }));
+    const underByOne = [base, entry({ text: filler }, { Time: base.Time, Resources: resources })];
+    const sizes = underByOne.map((e) => entrySize({ ...e, Time: 0 }));
     expect(sizes[0]).toBe(fixed);
-    expect(sizes[0] + sizes[1]).toBe(MAX_REQUEST_BYTES);
+    expect(sizes[0] + sizes[1]).toBe(MAX_REQUEST_BYTES - 1);
 
-    expect((await sdk.send(new PutEventsCommand({ Entries: atLimit }))).FailedEntryCount).toBe(0);
-    const overByOne = [base, entry({ text: `${filler}x` }, { Time: base.Time, Resources: resources })];
-    await expect(sdk.send(new PutEventsCommand({ Entries: overByOne }))).rejects.toMatchObject({
+    expect((await sdk.send(new PutEventsCommand({ Entries: underByOne }))).FailedEntryCount).toBe(0);
+    // "The total entry size must be less than 256KB": exactly 262,144 bytes is refused, as AWS does.
+    const atLimit = [base, entry({ text: `${filler}x` }, { Time: base.Time, Resources: resources })];
+    expect(atLimit.reduce((n, e) => n + entrySize({ ...e, Time: 0 }), 0)).toBe(MAX_REQUEST_BYTES);
+    await expect(sdk.send(new PutEventsCommand({ Entries: atLimit }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Total size of the entries in the request is over the limit.',
       $metadata: { httpStatusCode: 400 },
     });
     // Without Time, the same entries are 28 bytes smaller: they fit again.
-    const withoutTime = overByOne.map(({ Time: _time, ...rest }) => rest);
+    const withoutTime = atLimit.map(({ Time: _time, ...rest }) => rest);
     expect((await sdk.send(new PutEventsCommand({ Entries: withoutTime }))).FailedEntryCount).toBe(0);
     expect(eventBridge.events).toHaveLength(4);
     sdk.destroy();
