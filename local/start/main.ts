@@ -5,32 +5,26 @@
  * files it wrote; the stack's alarms are evaluated on the metrics it emitted. The status-changes scenario runs it twice
  * with a local EventBridge, and shows the events the second run sent and what the stack's rule makes of them.
  *
- *   npm start [-- --scenario healthy|delete-failed|throttled|partial-failure|status-changes] [--data-dir <folder>]
+ *   npm start [-- [--scenario] healthy|delete-failed|throttled|partial-failure|status-changes] [--data-dir <folder>]
  *
  * Exits 0 when the scenario behaved as it should (partial-failure included: the handler is meant to throw there),
  * 1 otherwise, 128 + n on signal n after stopping every server it started.
  */
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
 import { PROJECT_ROOT } from '../lambda-runtime';
 import { Cleanup } from './cleanup';
 import { formatDuration, Progress } from './progress';
 import { runScenario } from './run-scenario';
-import { DEFAULT_SCENARIO, SCENARIO_NAMES, SCENARIOS, scenarioHelp, type ScenarioName } from './scenarios';
+import { SCENARIOS } from './scenarios';
+import { parseStartArguments } from './start-arguments';
 
 /** Default parent of the per-scenario folders (git-ignored). */
 const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.local-data', 'start');
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command()
-    .name('npm start --')
-    .description('Run the exporter end to end on this machine: emulator, local S3, the deployed Lambda bundle, DuckDB, alarm verdicts.')
-    .addOption(new Option('--scenario <name>', 'what to show').choices(SCENARIO_NAMES).default(DEFAULT_SCENARIO))
-    .option('--data-dir <folder>', 'parent of the per-scenario data folders', DEFAULT_DATA_DIR)
-    .addHelpText('after', `\nScenarios:\n${scenarioHelp()}\n`)
-    .showHelpAfterError();
-  program.parse(argv);
-  const options = program.opts<{ scenario: ScenarioName; dataDir: string }>();
+  const parsed = parseStartArguments(argv, DEFAULT_DATA_DIR);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const options = parsed.run;
   const scenario = SCENARIOS[options.scenario];
   // This process's own S3 client (copying the objects out) would warn about Node.js 20 in the middle of the output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

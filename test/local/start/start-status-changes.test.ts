@@ -1,5 +1,5 @@
 /**
- * `npm start -- --scenario status-changes`, as a user runs it: two runs of the deployed bundle an hour apart with a
+ * `npm start -- status-changes` (the same as `--scenario status-changes`), as a user runs it: two runs of the deployed bundle an hour apart with a
  * local EventBridge, jobs changing in between; asserting on the events it says the second run sent, the messages the
  * stack's rule would send, the snapshot files, and the servers being gone afterwards.
  */
@@ -38,7 +38,8 @@ beforeAll(async () => {
     await emulator.stop();
   }
   ({ code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(TSX, [MAIN, '--scenario', 'status-changes', '--data-dir', dataDir], {
+    // The scenario as the positional argument, as `npm start -- status-changes` gives it.
+    const child = spawn(TSX, [MAIN, 'status-changes', '--data-dir', dataDir], {
       cwd: ROOT,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
