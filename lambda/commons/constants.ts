@@ -3,7 +3,8 @@
  * table and the stack's function environment are written from it.
  *
  * Region, credentials and endpoints come from the standard AWS variables (`AWS_REGION`, the default
- * credential chain, `AWS_ENDPOINT_URL_CLEANROOMSML`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`).
+ * credential chain, `AWS_ENDPOINT_URL_CLEANROOMSML`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_STS`,
+ * `AWS_ENDPOINT_URL_EVENTBRIDGE`, `AWS_ENDPOINT_URL`).
  * `AWS_ENDPOINT_URL_CLEANROOMSML` overrides the endpoint of every source's Region, as the SDK does; each source still
  * signs for its own Region.
  */

@@ -1,7 +1,7 @@
 /** The CLI as a user runs it: a child process with the environment, against the emulator and a local S3. */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { generateJobs } from '../../../local/emulator';
+import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { ExportHarness } from '../../support/export-harness';
 import { collaborationId } from '../../support/ids';
 
@@ -23,10 +23,12 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
 let harness: ExportHarness;
 const good = collaborationId(901);
 const denied = collaborationId(902);
+let goodJobs: EmulatorJob[];
 
 beforeAll(async () => {
   harness = await ExportHarness.start();
-  harness.emulator.seed(good, generateJobs({ collaborationId: good, count: 14 }));
+  goodJobs = generateJobs({ collaborationId: good, count: 14 });
+  harness.emulator.seed(good, goodJobs);
   harness.emulator.seed(denied, generateJobs({ collaborationId: denied, count: 3 }));
   harness.emulator.faults.denyCollaboration(denied);
 });
@@ -40,7 +42,9 @@ test('exits 0 and prints the summary and the DeleteFailedJobs metric when every 
 
   expect(result.code).toBe(0);
   expect(result.stdout).toContain('Export SUCCEEDED for scheduled time 2026-11-28T09:00:00.000Z');
-  expect(result.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1`));
+  // jobs, DELETE_FAILED, pages, bytes; then events sent and failed: "-", the first snapshot has nothing to compare with.
+  expect(result.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1\\s+\\d+\\s+-\\s+-\\s+audience-generation-jobs/`));
+  expect(result.stdout).toContain('Status events: 0 sent, 0 failed');
   expect(result.stdout).toContain(`Manifest: s3://snapshots-test/audience-generation-jobs/dt=2026-11-28/_manifest_20261128T090000Z.json`);
   const emf = result.stdout
     .split('\n')
@@ -62,6 +66,31 @@ test('--collaboration-ids overrides the environment; exits 1 when a collaboratio
   expect(await harness.reader.listKeys(`audience-generation-jobs/dt=2026-11-28/111122223333_us-east-1_${denied}`)).toEqual([]);
 });
 
+test('prints the status events sent and failed; exits 1 when some could not be delivered', async () => {
+  const eventBridge = harness.aws.eventBridge;
+  eventBridge.clear();
+  const [first, second] = goodJobs;
+  harness.emulator.updateJob(first.audienceGenerationJobArn, { status: 'DELETE_PENDING' });
+  const sent = await runCli(['--scheduled-time', '2026-11-28T12:00:00Z'], harness.env({ COLLABORATION_IDS: good }));
+
+  expect(sent.code).toBe(0);
+  expect(sent.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1\\s+\\d+\\s+1\\s+0\\s+audience-generation-jobs/`));
+  expect(sent.stdout).toContain('Status events: 1 sent, 0 failed');
+  expect(eventBridge.events.map((e) => e.detail.audience_generation_job_arn)).toEqual([first.audienceGenerationJobArn]);
+
+  harness.emulator.updateJob(second.audienceGenerationJobArn, { status: 'DELETE_PENDING' });
+  eventBridge.faults.failAlways({ errorCode: 'InternalFailure' });
+  try {
+    const failed = await runCli(['--scheduled-time', '2026-11-28T13:00:00Z'], harness.env({ COLLABORATION_IDS: good }));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Export FAILED (status_events_failed)');
+    expect(failed.stdout).toMatch(new RegExp(`${good}\\s+succeeded\\s+14\\s+2\\s+1\\s+\\d+\\s+0\\s+1\\s+audience-generation-jobs/`));
+    expect(failed.stdout).toContain('Status events: 0 sent, 1 failed');
+  } finally {
+    eventBridge.faults.reset();
+  }
+});
+
 test('bad configuration: exits 1 with one clear error naming the value, before any API call', async () => {
   harness.emulator.clearRequests();
   const upperCase = '0B6F7C1E-AAAA-4BBB-8CCC-123456789012';
@@ -78,5 +107,6 @@ test('--help documents the options and the exit status', async () => {
   expect(result.code).toBe(0);
   expect(result.stdout).toContain('--scheduled-time <iso8601>');
   expect(result.stdout).toContain('--collaboration-ids <ids>');
-  expect(result.stdout).toContain('Exit status: 0 when every collaboration was exported, 1 otherwise.');
+  expect(result.stdout).toContain('Exit status: 0 when every collaboration was exported and every status event delivered, 1 otherwise');
+  for (const variable of ['EVENT_BUS_NAME', 'STATUS_EVENTS', 'AWS_ENDPOINT_URL_EVENTBRIDGE']) expect(result.stdout).toContain(variable);
 });
