@@ -37,15 +37,31 @@ export const LOG_MESSAGE = {
   /** WARN: a job was deleted between the list and the get; exported without status details. */
   JOB_VANISHED: 'Job vanished between ListAudienceGenerationJobs and GetAudienceGenerationJob; exported without status details',
   /**
-   * WARN, per collaboration with status events on: no earlier snapshot is recorded (its first snapshot, or a pointer
-   * with no entry earlier than this run); no events for this snapshot. Fields: collaboration, account, Region, pointer
-   * key, reason (`no_pointer`, `no_earlier_snapshot`).
+   * WARN, per succeeded collaboration with status events on: no earlier snapshot is recorded (its first snapshot, or a
+   * pointer that has named every snapshot and none earlier than this run); no events for this snapshot. Fields:
+   * collaboration, account, Region, pointer key, scheduled time, reason (`no_pointer`, `no_earlier_snapshot`), and for
+   * a pointer S3 answered AccessDenied (a missing key, as the probe of the new snapshot showed), the error.
    */
   NO_PREVIOUS_SNAPSHOT: 'No previous snapshot to compare with; no status events for this snapshot',
-  /** WARN, per collaboration: its state pointer could not be read or is not a valid pointer; no events for this snapshot. */
+  /** WARN, per succeeded collaboration: its state pointer is not a valid pointer; no events for this snapshot, the pointer starts afresh. */
   STATE_POINTER_UNREADABLE: 'State pointer unreadable; no status events for this snapshot',
-  /** WARN, per collaboration: the previous snapshot object could not be read; no events for this snapshot. */
+  /** WARN, per succeeded collaboration: the previous snapshot object is not NDJSON snapshot lines; no events for this snapshot. */
   PREVIOUS_SNAPSHOT_UNREADABLE: 'Previous snapshot unreadable; no status events for this snapshot',
+  /** WARN, per succeeded collaboration: the previous snapshot the pointer names no longer exists; no events for this snapshot. */
+  PREVIOUS_SNAPSHOT_MISSING: 'Previous snapshot missing; no status events for this snapshot',
+  /**
+   * ERROR, per succeeded collaboration: the pointer or the previous snapshot could not be read (a transient failure, or
+   * reads denied); no events sent, the pointer left alone, one event counted failed, so that the run fails and its retry
+   * compares again. Fields: the pointer key, the previous key when known, reason (`pointer_read_failed`,
+   * `previous_read_failed`, `reads_denied`), error.
+   */
+  STATUS_EVENTS_NOT_COMPARED: 'Status events not compared: the state pointer or the previous snapshot could not be read; the run fails',
+  /**
+   * ERROR, per succeeded collaboration: a rerun older than every snapshot the (truncated) pointer still names; its
+   * previous snapshot is no longer known, so no events; the pointer is left alone and one event counts failed. Fields:
+   * scheduled time, oldest kept scheduled time, pointer key.
+   */
+  PREVIOUS_SNAPSHOT_NOT_KEPT: 'Previous snapshot no longer named by the state pointer; no status events for this snapshot, the run fails',
   /**
    * ERROR, per collaboration: some status events could not be delivered (sent, failed, error codes counted). The
    * snapshot stands; the run fails so that its retry sends them again, with the same event ids.

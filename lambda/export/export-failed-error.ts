@@ -13,7 +13,7 @@ function failureMessage(manifest: RunManifest, manifestKey: string): string {
   const failed = manifest.collaborations.filter((c) => c.status === 'failed');
   const undelivered = manifest.collaborations.reduce((n, c) => n + (c.status_events_failed ?? 0), 0);
   if (failed.length === 0 && undelivered > 0) {
-    return `Every snapshot was written, but ${undelivered} status events could not be delivered (${manifest.reason}); manifest ${manifestKey}. A rerun of the same scheduled time sends them again, with the same event ids`;
+    return `Every snapshot was written, but ${undelivered} status events could not be delivered (${manifest.reason}); manifest ${manifestKey}. A comparison with the previous snapshot that could not be made counts as 1. A rerun of the same scheduled time compares and sends them again, with the same event ids`;
   }
   const detail = failed
     .slice(0, 10)

@@ -3,7 +3,8 @@ import type { Compression } from '../config-rules/compression';
 
 /**
  * Why a run failed: some collaborations failed, or the Lambda deadline came first; or every snapshot was written but
- * some status-change events could not be delivered (the run's retry sends them again).
+ * some status-change events could not be delivered, or a comparison with the previous snapshot could not be made (the
+ * run's retry compares and sends them again).
  */
 export type RunFailureReason = 'collaboration_failed' | 'deadline' | 'status_events_failed';
 
@@ -34,11 +35,15 @@ export interface CollaborationManifestEntry {
   duration_ms: number;
   error: ManifestError | null;
   /**
-   * Status-change events accepted by EventBridge for this snapshot; null when nothing was compared (events off, no
-   * previous snapshot, or the collaboration failed).
+   * Status-change events accepted by EventBridge for this snapshot; null when there was nothing to compare with
+   * (events off, no previous snapshot) or the collaboration failed.
    */
   status_events_sent: number | null;
-  /** Status-change events that could not be delivered (the run then fails); null as `status_events_sent`. */
+  /**
+   * Status-change events that could not be delivered (the run then fails); 1, with 0 sent, when the comparison itself
+   * could not be made (the pointer or the previous snapshot could not be read, or is no longer kept): how many events
+   * there would be is unknown. Null as `status_events_sent`.
+   */
   status_events_failed: number | null;
 }
 

@@ -33,6 +33,14 @@ export class TruncatedObjectError extends Error {
   override readonly name = 'TruncatedObjectError';
 }
 
+/**
+ * Every byte of the object arrived, or its gzip data is invalid, and it still is no sequence of lines: the object
+ * itself is bad, and reading it again would give the same (unlike a body cut short on the way).
+ */
+export class CorruptObjectError extends Error {
+  override readonly name = 'CorruptObjectError';
+}
+
 export interface ObjectLinesOptions {
   /** Read only this version of the object (its ETag from an earlier read): a changed object fails with 412. */
   ifMatch?: string;
@@ -43,7 +51,8 @@ export interface ObjectLinesOptions {
 
 /**
  * The lines of an NDJSON object in S3, streamed: GetObject, gunzipped when the key ends in `.gz`, split on `\n`, a
- * chunk's lines at a time (a chunk is 16 to 64 KB). Only a chunk's worth is in memory at a time. Throws when the object is missing, unreadable, or cut short.
+ * chunk's lines at a time (a chunk is 16 to 64 KB). Only a chunk's worth is in memory at a time. Throws when the object is missing,
+ * unreadable, or cut short on the way; {@link CorruptObjectError} when the object itself is not lines.
  */
 export async function* objectLines(s3: S3Client, bucket: string, key: string, options: ObjectLinesOptions = {}): AsyncGenerator<string[]> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: options.ifMatch }), {
@@ -56,13 +65,26 @@ export async function* objectLines(s3: S3Client, bucket: string, key: string, op
   const counted = countBytes(body, (n) => (received += n));
   const text: AsyncIterable<Buffer> = key.endsWith('.gz') ? gunzipped(counted) : counted;
   try {
-    yield* splitLines(text);
+    try {
+      yield* splitLines(text);
+    } catch (error) {
+      const whole = object.ContentLength !== undefined && received === object.ContentLength;
+      if (!options.abortSignal?.aborted && (whole || isGzipDataError(error))) {
+        throw new CorruptObjectError(`${key} is not NDJSON lines: ${(error as Error).message}`);
+      }
+      throw error;
+    }
     if (object.ContentLength !== undefined && received !== object.ContentLength) {
       throw new TruncatedObjectError(`Read ${received} of the ${object.ContentLength} bytes of ${key}`);
     }
   } finally {
     body.destroy();
   }
+}
+
+/** zlib's "incorrect header check" and kin: the bytes are not gzip, whatever arrives after them. */
+function isGzipDataError(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'Z_DATA_ERROR';
 }
 
 async function* countBytes(body: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {

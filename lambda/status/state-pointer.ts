@@ -2,16 +2,24 @@
  * The state pointer of one (account, Region, collaboration): which snapshots were completed most recently, so that a
  * run finds the previous snapshot without listing the bucket. Key `{prefix}_state/{accountId}_{region}_{collaborationId}.json`
  * (the underscore hides it from Athena); JSON `{"pointer_version":1,"account_id":…,"region":…,"collaboration_id":…,
- * "snapshots":[{"scheduled_time":…,"key":…},…]}`, newest first, at most {@link MAX_POINTER_SNAPSHOTS}.
+ * "snapshots":[{"scheduled_time":…,"key":…},…],"truncated":true}`, newest first, at most {@link MAX_POINTER_SNAPSHOTS};
+ * `truncated` is written only when true.
  *
  * The rules are pure (choosing the previous entry, advancing); reading and writing are a thin part at the end.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type SnapshotOwner, snapshotObjectKey } from '../snapshot/key-layout';
+import { readFailureOf } from './read-failure';
 
-/** Snapshots a pointer remembers: enough for reruns and a few backfills to still find their previous one. */
-export const MAX_POINTER_SNAPSHOTS = 5;
-/** Larger than any valid pointer (5 keys of at most 1,024 bytes): a bigger object is not one. */
+/**
+ * Snapshots a pointer remembers. Lambda retries a tick within one schedule period (its maximum event age), so those
+ * retries always find their previous snapshot; 48 also covers a manual rerun of the last two days of hourly ticks (8
+ * hours of the shortest schedule, 10 minutes; 168 days of the longest). A rerun older than that still writes its
+ * snapshot, but cannot compute its events and fails (see {@link notKept}). 48 entries of the longest key (a
+ * 512-character prefix: about 620 bytes) are about 32 KB.
+ */
+export const MAX_POINTER_SNAPSHOTS = 48;
+/** Larger than any valid pointer (48 entries of at most 1,024-byte keys): a bigger object is not one. */
 const MAX_POINTER_BYTES = 64 * 1024;
 
 export interface PointerSnapshot {
@@ -26,6 +34,12 @@ export interface StatePointer {
   region: string;
   collaboration_id: string;
   snapshots: PointerSnapshot[];
+  /**
+   * Present when earlier snapshots may exist that the pointer does not name: entries were dropped beyond
+   * {@link MAX_POINTER_SNAPSHOTS}, or the pointer was started afresh without its history (events off, or over one that
+   * was not valid). Absent: the pointer has named every snapshot of its collaboration since its first.
+   */
+  truncated?: true;
 }
 
 export function statePointerKey(prefix: string, owner: SnapshotOwner): string {
@@ -57,8 +71,22 @@ export function parseStatePointer(text: string, prefix: string, owner: SnapshotO
     throw new UnreadablePointerError('The pointer names another account, Region or collaboration than its key');
   }
   if (!Array.isArray(pointer.snapshots)) throw new UnreadablePointerError('The pointer has no snapshots list');
+  if (pointer.truncated !== undefined && pointer.truncated !== true) {
+    throw new UnreadablePointerError(`The pointer has truncated ${JSON.stringify(pointer.truncated)}, not true`);
+  }
   const snapshots = pointer.snapshots.map((entry: unknown, index) => checkedEntry(entry, index, prefix, owner));
-  return { pointer_version: 1, account_id: owner.accountId, region: owner.region, collaboration_id: owner.collaborationId, snapshots };
+  return statePointer(owner, snapshots, pointer.truncated === true);
+}
+
+function statePointer(owner: SnapshotOwner, snapshots: PointerSnapshot[], truncated: boolean): StatePointer {
+  return {
+    pointer_version: 1,
+    account_id: owner.accountId,
+    region: owner.region,
+    collaboration_id: owner.collaborationId,
+    snapshots,
+    ...(truncated ? { truncated: true as const } : {}),
+  };
 }
 
 function checkedEntry(entry: unknown, index: number, prefix: string, owner: SnapshotOwner): PointerSnapshot {
@@ -86,25 +114,48 @@ export function previousSnapshot(pointer: StatePointer | undefined, scheduledTim
 }
 
 /**
- * The pointer after a snapshot completed: the entry inserted (replacing one of the same time), newest first, the
- * oldest dropped beyond {@link MAX_POINTER_SNAPSHOTS}. A missing or unreadable pointer starts afresh.
+ * When the pointer names no snapshot earlier than `scheduledTime` but is truncated: the oldest entry it keeps. The
+ * previous snapshot of that time may exist, but is no longer known, so its events cannot be computed. Undefined
+ * otherwise (there is a previous entry, or the pointer has named every snapshot since the first).
  */
-export function advancePointer(pointer: StatePointer | undefined, owner: SnapshotOwner, snapshot: PointerSnapshot): StatePointer {
+export function notKept(pointer: StatePointer | undefined, scheduledTime: Date): PointerSnapshot | undefined {
+  if (!pointer?.truncated || previousSnapshot(pointer, scheduledTime)) return undefined;
+  let oldest: PointerSnapshot | undefined;
+  for (const entry of pointer.snapshots)
+    if (!oldest || Date.parse(entry.scheduled_time) < Date.parse(oldest.scheduled_time)) oldest = entry;
+  return oldest;
+}
+
+/**
+ * The pointer after a snapshot completed: the entry inserted (replacing one of the same time), newest first, the
+ * oldest dropped beyond {@link MAX_POINTER_SNAPSHOTS} (then it is truncated). No pointer (`undefined`) starts afresh;
+ * `historyUnknown` when one may exist that was not read or not valid, which makes the new one truncated.
+ */
+export function advancePointer(
+  pointer: StatePointer | undefined,
+  owner: SnapshotOwner,
+  snapshot: PointerSnapshot,
+  options: { historyUnknown?: boolean } = {},
+): StatePointer {
   const others = (pointer?.snapshots ?? []).filter((entry) => entry.scheduled_time !== snapshot.scheduled_time);
-  const snapshots = [snapshot, ...others]
-    .sort((a, b) => Date.parse(b.scheduled_time) - Date.parse(a.scheduled_time))
-    .slice(0, MAX_POINTER_SNAPSHOTS);
-  return { pointer_version: 1, account_id: owner.accountId, region: owner.region, collaboration_id: owner.collaborationId, snapshots };
+  const all = [snapshot, ...others].sort((a, b) => Date.parse(b.scheduled_time) - Date.parse(a.scheduled_time));
+  const truncated = options.historyUnknown === true || pointer?.truncated === true || all.length > MAX_POINTER_SNAPSHOTS;
+  return statePointer(owner, all.slice(0, MAX_POINTER_SNAPSHOTS), truncated);
 }
 
 // ---- S3: the thin part ----
 
 /**
- * The pointer as read: present and valid, missing, or unreadable (with why). Without `s3:ListBucket` (the function has
- * none) S3 answers a missing key with 403 AccessDenied rather than 404: that counts as missing too, with the error kept.
+ * The pointer as read: present and valid; missing (NoSuchKey, 404); denied (403 AccessDenied: without `s3:ListBucket`,
+ * which the function has none of, it is also how S3 answers a missing key); invalid (not a pointer, or too large:
+ * reading it again gives the same); or failed (anything else: 5xx, throttling, a timeout, the network, the run stopped).
  */
 export type PointerRead =
-  { state: 'found'; pointer: StatePointer } | { state: 'missing'; error?: unknown } | { state: 'unreadable'; error: unknown };
+  | { state: 'found'; pointer: StatePointer }
+  | { state: 'missing' }
+  | { state: 'denied'; error: unknown }
+  | { state: 'invalid'; error: unknown }
+  | { state: 'failed'; error: unknown };
 
 export async function readStatePointer(
   s3: S3Client,
@@ -117,22 +168,22 @@ export async function readStatePointer(
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: statePointerKey(prefix, owner) }), { abortSignal });
     if ((object.ContentLength ?? 0) > MAX_POINTER_BYTES) {
+      (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
       return {
-        state: 'unreadable',
+        state: 'invalid',
         error: new UnreadablePointerError(`The pointer is ${object.ContentLength} bytes long; a pointer is at most ${MAX_POINTER_BYTES}`),
       };
     }
     text = (await object.Body?.transformToString('utf8')) ?? '';
   } catch (error) {
-    const { name, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
-    if (name === 'NoSuchKey' || $metadata?.httpStatusCode === 404) return { state: 'missing' };
-    if (name === 'AccessDenied') return { state: 'missing', error };
-    return { state: 'unreadable', error };
+    const failure = readFailureOf(error);
+    if (failure === 'missing') return { state: 'missing' };
+    return failure === 'denied' ? { state: 'denied', error } : { state: 'failed', error };
   }
   try {
     return { state: 'found', pointer: parseStatePointer(text, prefix, owner) };
   } catch (error) {
-    return { state: 'unreadable', error };
+    return { state: 'invalid', error };
   }
 }
 

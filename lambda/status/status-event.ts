@@ -18,7 +18,12 @@ export interface StatusEventDetail {
   audience_generation_job_arn: string;
   name: string;
   collaboration_id: string;
-  /** The source account, as in the snapshot's object key. */
+  /**
+   * The account the exporter listed the job with (the source's: its role's account, or the function's own), as in the
+   * snapshot's object key, the pointer and the manifest entry: with `region` and `collaboration_id` it names the series
+   * the job was compared in. The job's own account is in its ARN (the snapshot row's `account_id`), which need not be
+   * the same.
+   */
   account_id: string;
   region: string;
   /** Null for `created`; for `removed`, the last status seen (as `status`). */

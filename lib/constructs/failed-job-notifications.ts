@@ -61,7 +61,8 @@ export function failedJobMessageTemplate(
     'Job name: <name>',
     'Job ARN: <job_arn>',
     'Collaboration: <collaboration_id>',
-    'Account: <account_id>',
+    // The detail's account_id is the account the exporter listed the job with; the job's own account is in its ARN.
+    "Listed from account: <account_id> (the job's own account is in its ARN)",
     'Region: <region>',
     'Status: <status>',
     'Status code: <status_code>',
@@ -76,7 +77,12 @@ export function failedJobMessageTemplate(
   ].join('\n');
 }
 
-/** An InputTransformer whose template is sent as written: plain text, not the JSON string `fromText` would make of it. */
+/**
+ * An InputTransformer whose template is sent as written: plain text with `<variable>` placeholders, the API
+ * reference's form (`"InputTemplate": "<instance> is in state <status>"`), which EventBridge passes on as text.
+ * `fromText` would make a JSON string literal of it, which EventBridge delivers with its quotes and `\n` escapes
+ * (the user guide's "Simple string" row), and `fromMultilineText` one such literal per line.
+ */
 class PlainTextInput extends events.RuleTargetInput {
   constructor(
     private readonly template: string,

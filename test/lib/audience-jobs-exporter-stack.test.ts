@@ -1047,7 +1047,7 @@ describe('Status events', () => {
         'Job name: <name>',
         'Job ARN: <job_arn>',
         'Collaboration: <collaboration_id>',
-        'Account: <account_id>',
+        "Listed from account: <account_id> (the job's own account is in its ARN)",
         'Region: <region>',
         'Status: <status>',
         'Status code: <status_code>',

@@ -104,7 +104,7 @@ describe("the failed-job rule over the handler's events", () => {
         'Job name: lookalike-q4',
         `Job ARN: ${JOB_ARN}`,
         `Collaboration: ${COLLABORATION}`,
-        'Account: 444455556666',
+        "Listed from account: 444455556666 (the job's own account is in its ARN)",
         'Region: eu-west-1',
         'Status: DELETE_FAILED',
         'Status code: INTERNAL_ERROR',

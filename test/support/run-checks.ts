@@ -227,8 +227,9 @@ export function parseNdjson(text: string): SnapshotRecord[] {
 /**
  * The promise of every run, checked against S3 and the manifest: each succeeded collaboration has exactly
  * one object whose lines all parse, with no job twice, as many lines as the manifest counts, all of that
- * collaboration; each failed collaboration has no object and an error that says why; the totals add up.
- * Returns the records of each succeeded collaboration.
+ * collaboration; each failed collaboration has no object and an error that says why; the totals add up; the run
+ * succeeded exactly when every collaboration did and no status event failed. Returns the records of each succeeded
+ * collaboration.
  */
 export async function expectRunInvariant(reader: BucketReader, manifest: RunManifest): Promise<Map<string, SnapshotRecord[]>> {
   const byCollaboration = new Map<string, SnapshotRecord[]>();
@@ -259,7 +260,11 @@ export async function expectRunInvariant(reader: BucketReader, manifest: RunMani
     failed: manifest.collaborations.length - succeeded.length,
     jobs: succeeded.reduce((n, c) => n + c.job_count, 0),
   });
-  expect(manifest.status).toBe(succeeded.length === manifest.collaborations.length ? 'succeeded' : 'failed');
+  const eventsFailed = manifest.collaborations.reduce((n, c) => n + (c.status_events_failed ?? 0), 0);
+  expect(manifest.status).toBe(succeeded.length === manifest.collaborations.length && eventsFailed === 0 ? 'succeeded' : 'failed');
+  if (manifest.status === 'failed' && manifest.reason !== 'deadline') {
+    expect(manifest.reason).toBe(succeeded.length < manifest.collaborations.length ? 'collaboration_failed' : 'status_events_failed');
+  }
   return byCollaboration;
 }
 

@@ -1,6 +1,7 @@
 /**
  * A small HTTP proxy on 127.0.0.1 in front of an S3-compatible server (moto_server or s3rver) that injects
- * count-based faults into chosen S3 operations: a 500 InternalError, a 503 SlowDown, a 403
+ * count-based faults into chosen S3 operations: a 500 InternalError, a 503 SlowDown, a 403 AccessDenied (what S3
+ * answers a read that is refused, and a missing key to a caller without s3:ListBucket), a 403
  * SignatureDoesNotMatch that echoes the string to sign (as S3 does), or a TCP reset, either before the
  * request reaches the server or after the server has acted on it (the answer is lost).
  *
@@ -43,6 +44,8 @@ export type S3FaultKind =
   | 'internalError'
   /** 503 SlowDown, without forwarding. */
   | 'slowDown'
+  /** 403 AccessDenied, without forwarding. */
+  | 'accessDenied'
   /** 403 SignatureDoesNotMatch with StringToSign, SignatureProvided and CanonicalRequest echoed, without forwarding. */
   | 'signatureDoesNotMatch'
   /** TCP reset once the request body is read, without forwarding. */
@@ -418,6 +421,9 @@ function errorBody(
   }
   if (kind === 'slowDown') {
     return { status: 503, xml: s3Error('SlowDown', 'Please reduce your request rate.', id) };
+  }
+  if (kind === 'accessDenied') {
+    return { status: 403, xml: s3Error('AccessDenied', 'Access Denied', id) };
   }
   // What S3 answers for a wrong secret key: it echoes what it expected to be signed, and what it received.
   const authorization = String(req.headers.authorization ?? '');

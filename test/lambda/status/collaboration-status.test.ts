@@ -129,6 +129,10 @@ const pointerTimes = () =>
     (s) => s.scheduled_time,
   );
 const warnings = () => output.logs().filter((l) => l.level === 'WARN');
+const pointer = () => JSON.parse(s3.objects.get(pointerKey)!.body.toString()) as { truncated?: boolean };
+const s3Error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const accessDenied = () => s3Error('AccessDenied', 403);
+const internalError = () => s3Error('InternalError', 500);
 
 describe('CollaborationStatus', () => {
   it('compares, sends created / status_changed / removed, then advances the pointer', async () => {
@@ -155,7 +159,7 @@ describe('CollaborationStatus', () => {
     expect(s3.requests.filter((r) => r.key === previousKey)).toHaveLength(1);
   });
 
-  it('events off: no comparison, no WARN, the previous object is not read, the pointer still advances', async () => {
+  it('events off: nothing read (not even the pointer), no WARN; the pointer is rewritten with this snapshot alone', async () => {
     seedPrevious([record(1, 'ACTIVE')]);
     const status = await CollaborationStatus.open(settings({ events: undefined }), OWNER);
     await status.observe([record(1, 'DELETE_PENDING')]);
@@ -164,22 +168,16 @@ describe('CollaborationStatus', () => {
       failed: null,
       counts: { changes: 0, newDeleteFailed: 0, newCreateFailed: 0 },
     });
-    expect(s3.requests.map((r) => r.key)).not.toContain(previousKey);
-    expect(pointerTimes()).toEqual([T2.toISOString(), T1.toISOString()]);
-    expect(output.logs()).toEqual([]);
-    // ... and with no pointer at all, nothing to warn about either.
-    s3.objects.clear();
-    await (await CollaborationStatus.open(settings({ events: undefined }), OWNER)).complete(currentKey);
-    expect(output.logs()).toEqual([]);
+    expect(s3.requests.filter((r) => r.command === 'GetObjectCommand')).toEqual([]);
+    // Its history was not read: the pointer says it may not name every earlier snapshot.
     expect(pointerTimes()).toEqual([T2.toISOString()]);
+    expect(pointer().truncated).toBe(true);
+    expect(output.logs()).toEqual([]);
   });
 
-  it('a pointer S3 answers with AccessDenied (no s3:ListBucket: a missing key) is a first snapshot: one WARN with the error', async () => {
-    s3.failures.push({
-      command: 'GetObjectCommand',
-      key: pointerKey,
-      error: Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
-    });
+  it('a pointer S3 answers with AccessDenied (no s3:ListBucket: a missing key) is a first snapshot once the probe reads the new one', async () => {
+    s3.put(currentKey, gzipSync(''));
+    s3.failures.push({ command: 'GetObjectCommand', key: pointerKey, error: accessDenied() });
     const status = await CollaborationStatus.open(settings(), OWNER);
     expect(await status.complete(currentKey)).toMatchObject({ sent: null, failed: null });
     expect(warnings()).toEqual([
@@ -189,20 +187,134 @@ describe('CollaborationStatus', () => {
         error: expect.objectContaining({ name: 'AccessDenied' }),
       }),
     ]);
+    expect(s3.requests.map((r) => [r.command, r.key])).toEqual([
+      ['GetObjectCommand', pointerKey],
+      ['GetObjectCommand', currentKey],
+      ['PutObjectCommand', pointerKey],
+    ]);
     expect(pointerTimes()).toEqual([T2.toISOString()]);
+    expect(pointer().truncated).toBeUndefined();
   });
 
-  it('a pointer that cannot be read for another reason: one WARN, and the advance starts it afresh', async () => {
+  it('AccessDenied on the pointer and on the new snapshot too: reads are refused; one ERROR, one failed, the pointer untouched', async () => {
     seedPrevious([record(1, 'ACTIVE')]);
-    s3.failures.push({
-      command: 'GetObjectCommand',
-      key: pointerKey,
-      error: Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
-    });
+    s3.put(currentKey, gzipSync(''));
+    s3.failures.push({ command: 'GetObjectCommand', key: pointerKey, error: accessDenied() });
+    s3.failures.push({ command: 'GetObjectCommand', key: currentKey, error: accessDenied() });
+    const status = await CollaborationStatus.open(settings(), OWNER);
+    expect(await status.complete(currentKey)).toMatchObject({ sent: 0, failed: 1 });
+    expect(warnings()).toEqual([]);
+    expect(output.errorLogs()).toEqual([
+      expect.objectContaining({
+        message: LOG_MESSAGE.STATUS_EVENTS_NOT_COMPARED,
+        reason: 'reads_denied',
+        pointerKey,
+        probeKey: currentKey,
+        error: expect.objectContaining({ name: 'AccessDenied' }),
+      }),
+    ]);
+    expect(pointerTimes()).toEqual([T1.toISOString()]);
+  });
+
+  it.each([
+    ['a 500', internalError],
+    ['a timeout', () => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })],
+    ['a reset connection', () => Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' })],
+  ])('a pointer read that fails (%s): one ERROR, no events, one failed, the pointer untouched', async (_what, error) => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.failures.push({ command: 'GetObjectCommand', key: pointerKey, error: error() });
+    const status = await CollaborationStatus.open(settings(), OWNER);
+    await status.observe([record(1, 'DELETE_PENDING')]);
+    expect(await status.complete(currentKey)).toMatchObject({ sent: 0, failed: 1 });
+    expect(eventBridge.sent).toEqual([]);
+    expect(warnings()).toEqual([]);
+    expect(output.errorLogs().map((l) => [l.message, l.reason])).toEqual([[LOG_MESSAGE.STATUS_EVENTS_NOT_COMPARED, 'pointer_read_failed']]);
+    expect(pointerTimes()).toEqual([T1.toISOString()]);
+  });
+
+  it('a pointer that is not a pointer: one WARN, no events, and the advance starts it afresh, truncated', async () => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.put(pointerKey, '{"pointer_version":1,');
     const status = await CollaborationStatus.open(settings(), OWNER);
     expect(await status.complete(currentKey)).toMatchObject({ sent: null, failed: null });
     expect(warnings().map((w) => w.message)).toEqual([LOG_MESSAGE.STATE_POINTER_UNREADABLE]);
     expect(pointerTimes()).toEqual([T2.toISOString()]);
+    expect(pointer().truncated).toBe(true);
+  });
+
+  it('the previous snapshot read fails on the first pass: one ERROR, no events, one failed, the pointer untouched', async () => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.failures.push({ command: 'GetObjectCommand', key: previousKey, error: internalError() });
+    const status = await CollaborationStatus.open(settings(), OWNER);
+    await status.observe([record(1, 'DELETE_PENDING')]);
+    expect(await status.complete(currentKey)).toMatchObject({ sent: 0, failed: 1 });
+    expect(eventBridge.sent).toEqual([]);
+    expect(output.errorLogs()).toEqual([
+      expect.objectContaining({ message: LOG_MESSAGE.STATUS_EVENTS_NOT_COMPARED, reason: 'previous_read_failed', previousKey }),
+    ]);
+    expect(pointerTimes()).toEqual([T1.toISOString()]);
+  });
+
+  it.each([
+    ['gone (NoSuchKey)', () => s3.objects.delete(previousKey), false],
+    [
+      'gone (AccessDenied, and the probe reads the new snapshot)',
+      () => s3.failures.push({ command: 'GetObjectCommand', key: previousKey, error: accessDenied() }),
+      true,
+    ],
+  ])('a previous snapshot %s: one WARN, no events, the pointer advances', async (_what, remove, withError) => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.put(currentKey, gzipSync(''));
+    remove();
+    const status = await CollaborationStatus.open(settings(), OWNER);
+    expect(await status.complete(currentKey)).toMatchObject({ sent: null, failed: null });
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        message: LOG_MESSAGE.PREVIOUS_SNAPSHOT_MISSING,
+        previousKey,
+        ...(withError ? { error: expect.objectContaining({ name: 'AccessDenied' }) } : {}),
+      }),
+    ]);
+    expect(pointerTimes()).toEqual([T2.toISOString(), T1.toISOString()]);
+  });
+
+  it('a previous snapshot that is not snapshot lines: one WARN, no events, the pointer advances', async () => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.put(previousKey, gzipSync('{"not":"a record"}\n'));
+    const status = await CollaborationStatus.open(settings(), OWNER);
+    expect(await status.complete(currentKey)).toMatchObject({ sent: null, failed: null });
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        message: LOG_MESSAGE.PREVIOUS_SNAPSHOT_UNREADABLE,
+        error: expect.objectContaining({ name: 'InvalidSnapshotLineError' }),
+      }),
+    ]);
+    expect(pointerTimes()).toEqual([T2.toISOString(), T1.toISOString()]);
+  });
+
+  it('a rerun older than every entry of a truncated pointer: one ERROR naming both times, no events, one failed, the pointer untouched', async () => {
+    seedPrevious([record(1, 'ACTIVE')]);
+    s3.put(pointerKey, JSON.stringify({ ...pointer(), truncated: true }));
+    const before = s3.objects.get(pointerKey)!.body.toString();
+    const old = new Date('2026-11-27T09:00:00Z');
+    const status = await CollaborationStatus.open(settings({ scheduledTime: old }), OWNER);
+    expect(await status.complete(snapshotObjectKey(PREFIX, old, OWNER, 'gzip'))).toMatchObject({ sent: 0, failed: 1 });
+    expect(output.errorLogs()).toEqual([
+      expect.objectContaining({
+        message: LOG_MESSAGE.PREVIOUS_SNAPSHOT_NOT_KEPT,
+        scheduledTime: old.toISOString(),
+        oldestKeptTime: T1.toISOString(),
+        pointerKey,
+      }),
+    ]);
+    expect(s3.objects.get(pointerKey)!.body.toString()).toBe(before);
+    // Without truncated, the same rerun is a backfill before the first snapshot: one WARN, and its entry is added.
+    output.clear();
+    seedPrevious([record(1, 'ACTIVE')]);
+    const backfill = await CollaborationStatus.open(settings({ scheduledTime: old }), OWNER);
+    expect(await backfill.complete(snapshotObjectKey(PREFIX, old, OWNER, 'gzip'))).toMatchObject({ sent: null, failed: null });
+    expect(warnings().map((w) => [w.message, w.reason])).toEqual([[LOG_MESSAGE.NO_PREVIOUS_SNAPSHOT, 'no_earlier_snapshot']]);
+    expect(pointerTimes()).toEqual([T1.toISOString(), old.toISOString()]);
   });
 
   it('the previous snapshot changed or failed between the two passes: its events count failed (the run fails and retries)', async () => {
@@ -223,7 +335,8 @@ describe('CollaborationStatus', () => {
         error: expect.objectContaining({ name: 'PreconditionFailed' }),
       }),
     ]);
-    expect(pointerTimes()).toEqual([T2.toISOString(), T1.toISOString()]);
+    // Not compared: the pointer is left alone, so that the next tick also compares with T1 if the retry never comes.
+    expect(pointerTimes()).toEqual([T1.toISOString()]);
   });
 
   it('a pointer that cannot be written: one ERROR; the events were sent and the outcome stands', async () => {
@@ -245,13 +358,14 @@ describe('CollaborationStatus', () => {
     expect(s3.requests.filter((r) => r.command === 'PutObjectCommand')).toEqual([]);
   });
 
-  it('a load stopped by its signal (the collaboration failed) warns about nothing', async () => {
+  it('a load stopped by its signal (the collaboration failed) logs nothing', async () => {
     seedPrevious([record(1, 'ACTIVE')]);
     const stop = new AbortController();
     stop.abort(new Error('stopped'));
     s3.failures.push({ command: 'GetObjectCommand', key: previousKey, error: Object.assign(new Error('aborted'), { name: 'AbortError' }) });
     const status = await CollaborationStatus.open(settings({ abortSignal: stop.signal }), OWNER);
     await status.dispose();
-    expect(warnings()).toEqual([]);
+    expect(output.logs()).toEqual([]);
+    expect(pointerTimes()).toEqual([T1.toISOString()]);
   });
 });

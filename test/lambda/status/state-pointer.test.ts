@@ -1,6 +1,7 @@
 import {
   advancePointer,
   MAX_POINTER_SNAPSHOTS,
+  notKept,
   parseStatePointer,
   previousSnapshot,
   statePointerKey,
@@ -36,6 +37,8 @@ describe('state pointer', () => {
     it('accepts a pointer written by advancePointer, with either compression', () => {
       const p = pointer(entry('2026-11-28T10:00:00.000Z', 'none'), entry('2026-11-28T09:00:00.000Z'));
       expect(parseStatePointer(JSON.stringify(p), PREFIX, OWNER)).toEqual(p);
+      const truncated = { ...p, truncated: true as const };
+      expect(parseStatePointer(JSON.stringify(truncated), PREFIX, OWNER)).toEqual(truncated);
     });
 
     it.each([
@@ -61,6 +64,7 @@ describe('state pointer', () => {
         JSON.stringify(pointer({ ...entry('2026-11-28T09:00:00.000Z'), key: `other/${entry('2026-11-28T09:00:00.000Z').key}` })),
       ],
       ['an entry that is not an object', JSON.stringify(pointer(null as never))],
+      ['truncated other than true', JSON.stringify({ ...pointer(), truncated: false })],
     ])('refuses %s', (_what, text) => {
       expect(() => parseStatePointer(text, PREFIX, OWNER)).toThrow(UnreadablePointerError);
     });
@@ -91,6 +95,22 @@ describe('state pointer', () => {
     });
   });
 
+  describe('notKept', () => {
+    const kept = pointer(entry('2026-11-28T10:00:00.000Z'), entry('2026-11-28T09:00:00.000Z'));
+    const truncated = { ...kept, truncated: true as const };
+
+    it('of a truncated pointer, a time with no earlier entry: the oldest kept entry (its own previous was dropped)', () => {
+      expect(notKept(truncated, new Date('2026-11-28T08:00:00Z'))).toEqual(entry('2026-11-28T09:00:00.000Z'));
+      expect(notKept(truncated, new Date('2026-11-28T09:00:00Z'))).toEqual(entry('2026-11-28T09:00:00.000Z'));
+    });
+
+    it('none when an earlier entry is kept, or when the pointer has named every snapshot since the first', () => {
+      expect(notKept(truncated, new Date('2026-11-28T09:30:00Z'))).toBeUndefined();
+      expect(notKept(kept, new Date('2026-11-28T08:00:00Z'))).toBeUndefined();
+      expect(notKept(undefined, new Date('2026-11-28T08:00:00Z'))).toBeUndefined();
+    });
+  });
+
   describe('advancePointer', () => {
     it('starts a pointer from nothing', () => {
       expect(advancePointer(undefined, OWNER, entry('2026-11-28T09:00:00.000Z'))).toEqual(pointer(entry('2026-11-28T09:00:00.000Z')));
@@ -114,12 +134,36 @@ describe('state pointer', () => {
       expect(p.snapshots).toEqual([entry('2026-11-28T10:00:00.000Z'), entry('2026-11-28T09:00:00.000Z', 'none')]);
     });
 
-    it(`keeps the ${MAX_POINTER_SNAPSHOTS} most recent`, () => {
+    it(`keeps the ${MAX_POINTER_SNAPSHOTS} most recent (two days of hourly ticks), and says so once it drops one`, () => {
+      expect(MAX_POINTER_SNAPSHOTS).toBe(48);
+      const hour = (n: number) => entry(new Date(Date.UTC(2026, 10, 26) + n * 3_600_000).toISOString());
       let p: StatePointer | undefined;
-      for (let hour = 0; hour < 8; hour++) p = advancePointer(p, OWNER, entry(`2026-11-28T0${hour}:00:00.000Z`));
-      expect(p!.snapshots.map((s) => s.scheduled_time.slice(11, 13))).toEqual(['07', '06', '05', '04', '03']);
-      // A backfill older than every kept entry is kept only if it is among the 5 most recent: here it is dropped.
-      expect(advancePointer(p, OWNER, entry('2026-11-28T01:00:00.000Z')).snapshots).toEqual(p!.snapshots);
+      for (let n = 0; n < MAX_POINTER_SNAPSHOTS; n++) p = advancePointer(p, OWNER, hour(n));
+      expect(p!.snapshots).toHaveLength(MAX_POINTER_SNAPSHOTS);
+      expect(p!.truncated).toBeUndefined();
+      p = advancePointer(p, OWNER, hour(MAX_POINTER_SNAPSHOTS));
+      expect(p.snapshots.map((s) => s.scheduled_time)).toEqual(
+        Array.from({ length: MAX_POINTER_SNAPSHOTS }, (_, i) => hour(MAX_POINTER_SNAPSHOTS - i).scheduled_time),
+      );
+      expect(p.truncated).toBe(true);
+      // Once truncated, always: the dropped entry stays unknown.
+      expect(advancePointer(p, OWNER, hour(MAX_POINTER_SNAPSHOTS + 1)).truncated).toBe(true);
+      // A backfill older than every kept entry is not kept: the pointer is already full of later ones.
+      expect(advancePointer(p, OWNER, hour(-5)).snapshots).toEqual(p.snapshots);
+      // The longest pointer is well within the size a pointer may have (64 KB), with the longest keys there are.
+      const longPrefix = `${'p'.repeat(511)}/`;
+      const long = (n: number) => {
+        const iso = new Date(Date.UTC(2026, 10, 26) + n * 3_600_000).toISOString();
+        return { scheduled_time: iso, key: snapshotObjectKey(longPrefix, new Date(iso), OWNER, 'gzip') };
+      };
+      let big: StatePointer | undefined;
+      for (let n = 0; n <= MAX_POINTER_SNAPSHOTS; n++) big = advancePointer(big, OWNER, long(n));
+      expect(Buffer.byteLength(`${JSON.stringify(big)}\n`)).toBeLessThan(40 * 1024);
+    });
+
+    it('historyUnknown (events off, or a pointer that was not valid) starts a truncated pointer', () => {
+      const p = advancePointer(undefined, OWNER, entry('2026-11-28T09:00:00.000Z'), { historyUnknown: true });
+      expect(p).toEqual({ ...pointer(entry('2026-11-28T09:00:00.000Z')), truncated: true });
     });
 
     it('what it writes, parseStatePointer reads back', () => {

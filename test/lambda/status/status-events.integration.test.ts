@@ -4,13 +4,14 @@
  * compared with the previous one that its state pointer names; each change is one PutEvents entry.
  */
 import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { matchesEventPattern, type EventBridgeEmulator, type RecordedEvent } from '../../../local/eventbridge';
 import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import { LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../../support/export-harness';
+import { S3FaultProxy } from '../../support/s3-fault-proxy';
 import { expectRunInvariant, objectKey } from '../../support/run-checks';
 import { useExportTestBed, callHandler } from '../../support/export-test-bed';
 
@@ -28,18 +29,27 @@ const OTHER_ROLE = `arn:aws:iam::${OTHER}:role/AudienceJobsReader`;
 const FAST = { eventPublisher: { baseDelayMs: 5, maxDelayMs: 20 } };
 
 let eventBridge: EventBridgeEmulator;
+/** In front of the harness's s3rver, for the runs given {@link VIA_PROXY}: S3 faults, and the requests counted. */
+let proxy: S3FaultProxy;
+const VIA_PROXY = (): Record<string, string> => ({ AWS_ENDPOINT_URL_S3: proxy.endpoint });
 
 const bed = useExportTestBed({ firstCollaboration: 0x5000 });
 
-beforeAll(() => {
+beforeAll(async () => {
   eventBridge = bed.harness.aws.eventBridge;
   eventBridge.addBus('audience-jobs');
   bed.harness.sts.addRole({ roleArn: OTHER_ROLE });
+  proxy = await S3FaultProxy.start(bed.harness.s3Server.endpoint, { fillMultipartGaps: true });
+});
+
+afterAll(async () => {
+  await proxy.stop();
 });
 
 beforeEach(() => {
   eventBridge.faults.reset();
   eventBridge.clear();
+  proxy.reset();
 });
 
 interface Where {
@@ -64,6 +74,29 @@ async function run(time: string, env: Record<string, string | undefined>): Promi
 
 const runListed = (time: string, ids: string[], env: Record<string, string> = {}) =>
   run(time, { COLLABORATION_IDS: ids.join(','), ...env });
+
+const manifestKeyAt = (time: string) => `audience-generation-jobs/dt=${iso(time).slice(0, 10)}/_manifest_${compact(time)}.json`;
+
+/** The Lambda handler, as Lambda calls it: what it threw (the invocation failed), and the manifest it wrote. */
+async function runHandler(
+  time: string,
+  ids: string[],
+  env: Record<string, string> = {},
+): Promise<{ thrown?: Error; manifest: RunManifest }> {
+  // The handler reads process.env: what earlier runs of this file set there must not carry over.
+  const reset = {
+    EXPORT_SOURCES: undefined,
+    STATUS_EVENTS: undefined,
+    EVENT_BUS_NAME: undefined,
+    COMPRESSION: undefined,
+    MAX_CONCURRENCY: undefined,
+  };
+  bed.harness.applyEnv({ ...reset, COLLABORATION_IDS: ids.join(','), ...env });
+  const thrown = await callHandler(time);
+  const manifest = await bed.reader.readManifest(manifestKeyAt(time));
+  await expectRunInvariant(bed.reader, manifest);
+  return { thrown, manifest };
+}
 
 const FAILED_DETAILS = {
   DELETE_FAILED: { statusCode: 'INTERNAL_ERROR', message: 'The audience generation job could not be deleted. Try again later.' },
@@ -429,20 +462,24 @@ describe('status-change events over the wire', () => {
     expect(eventBridge.requests.map((r) => r.entries!).sort((x, y) => x - y)).toEqual([2, 3, 4, 4, 4, 10, 10]);
   });
 
-  test('STATUS_EVENTS=off: nothing compared or sent, no WARN; pointers still advance, so turning events on compares with the last snapshot', async () => {
+  test('STATUS_EVENTS=off: nothing read, compared or sent, no WARN; pointers still advance, so turning events on compares with the last snapshot', async () => {
     const { id, jobs } = seed(['ACTIVE', 'ACTIVE']);
-    await runListed(T1, [id], { STATUS_EVENTS: 'off' });
+    await runListed(T1, [id], { STATUS_EVENTS: 'off', ...VIA_PROXY() });
     setStatus(jobs[0], 'DELETE_PENDING');
     expect(warnings()).toEqual([]);
     bed.output.clear();
-    const manifest = await runListed(T2, [id], { STATUS_EVENTS: 'off' });
+    const manifest = await runListed(T2, [id], { STATUS_EVENTS: 'off', ...VIA_PROXY() });
 
+    // Not one GetObject (the stack grants none with events off): the pointers are written, never read.
+    expect(proxy.count('GetObject')).toBe(0);
+    expect(proxy.requests.filter((r) => r.operation === 'PutObject' && r.key === pointerKey(id))).toHaveLength(2);
     expect(eventBridge.requests).toEqual([]);
     expect(warnings()).toEqual([]);
     expect(entryOf(manifest, id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
     expect(bed.output.total('StatusChanges')).toBe(0);
     expect(bed.output.total('StatusEventsFailed')).toBe(0);
-    expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
+    // Unread, its history is unknown: the pointer names this run's snapshot alone, and says it may not name every one.
+    expect(await pointerOf(id)).toMatchObject({ snapshots: [{ scheduled_time: iso(T2), key: keyAt(id, T2) }], truncated: true });
 
     setStatus(jobs[1], 'DELETE_PENDING');
     await runListed(T3, [id]);
@@ -453,6 +490,143 @@ describe('status-change events over the wire', () => {
         (d as unknown as { previous_snapshot_time: string }).previous_snapshot_time,
       ]),
     ).toEqual([[jobs[1].audienceGenerationJobArn, iso(T2)]]);
+  });
+
+  test.each([
+    ['the pointer: 500 InternalError', 'internalError' as const, (id: string) => pointerKey(id), 'pointer_read_failed'],
+    ['the previous snapshot: 503 SlowDown', 'slowDown' as const, (id: string) => keyAt(id, T1), 'previous_read_failed'],
+  ])(
+    'a read of %s, after the SDK retries: no events, the pointer untouched, one event failed, the handler throws; a clean rerun of the same time sends them',
+    async (_what, kind, faultyKey, reason) => {
+      const failing = seed(['ACTIVE', 'ACTIVE']);
+      const healthy = seed(['ACTIVE']);
+      await runListed(T1, [failing.id, healthy.id]);
+      const changed = setStatus(failing.jobs[0], 'DELETE_FAILED');
+      setStatus(healthy.jobs[0], 'DELETE_PENDING');
+      const pointerBefore = await pointerOf(failing.id);
+      // More than the S3 client's attempts: the read fails for good in this run.
+      proxy.fail('GetObject', 10, kind, { pathContains: faultyKey(failing.id) });
+      bed.output.clear();
+
+      const { thrown, manifest } = await runHandler(T2, [failing.id, healthy.id], VIA_PROXY());
+
+      expect(proxy.requests.filter((r) => r.key === faultyKey(failing.id) && r.fault === kind).length).toBeGreaterThanOrEqual(3);
+      expect(thrown).toMatchObject({
+        name: 'ExportFailedError',
+        message: expect.stringContaining('1 status events could not be delivered'),
+      });
+      expect(manifest).toMatchObject({ status: 'failed', reason: 'status_events_failed', totals: { succeeded: 2, failed: 0 } });
+      expect(entryOf(manifest, failing.id)).toMatchObject({ status: 'succeeded', status_events_sent: 0, status_events_failed: 1 });
+      expect(entryOf(manifest, healthy.id)).toMatchObject({ status: 'succeeded', status_events_sent: 1, status_events_failed: 0 });
+      expect(bed.output.total('StatusEventsFailed')).toBe(1);
+      expect(bed.output.errorLogs().filter((l) => l.message === LOG_MESSAGE.STATUS_EVENTS_NOT_COMPARED)).toEqual([
+        expect.objectContaining({ collaborationId: failing.id, reason, pointerKey: pointerKey(failing.id), error: expect.anything() }),
+      ]);
+      expect(warnings()).toEqual([]);
+      // Nothing partial was sent for it; its snapshot stands; its pointer still says T1.
+      expect(eventsOf(failing.id)).toEqual([]);
+      expect(eventsOf(healthy.id)).toHaveLength(1);
+      expect(await bed.reader.readSnapshot(keyAt(failing.id, T2))).toHaveLength(2);
+      expect(await pointerOf(failing.id)).toEqual(pointerBefore);
+
+      // The retry of the same time compares with T1 again and sends the change.
+      proxy.clearFaults();
+      eventBridge.clear();
+      const retried = await runHandler(T2, [failing.id, healthy.id], VIA_PROXY());
+      expect(retried.thrown).toBeUndefined();
+      expect(retried.manifest.status).toBe('succeeded');
+      expect(detailsOf(eventsOf(failing.id))).toEqual([
+        expectedDetail('status_changed', changed, 'ACTIVE', { ...OWN, collaborationId: failing.id }, { snapshot: T2, previous: T1 }),
+      ]);
+      expect((await pointerOf(failing.id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
+    },
+  );
+
+  test('AccessDenied on a first pointer (how S3 answers a missing key without s3:ListBucket): the probe reads the new snapshot, so it is a first snapshot', async () => {
+    const { id } = seed(['ACTIVE']);
+    proxy.fail('GetObject', 1, 'accessDenied', { pathContains: pointerKey(id) });
+
+    const { thrown, manifest } = await runHandler(T1, [id], VIA_PROXY());
+
+    expect(thrown).toBeUndefined();
+    expect(entryOf(manifest, id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        message: LOG_MESSAGE.NO_PREVIOUS_SNAPSHOT,
+        reason: 'no_pointer',
+        error: expect.objectContaining({ name: 'AccessDenied' }),
+      }),
+    ]);
+    expect(proxy.requests.filter((r) => r.operation === 'GetObject').map((r) => [r.key, r.status])).toEqual([
+      [pointerKey(id), 403],
+      [keyAt(id, T1), 206],
+    ]);
+    expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T1)]);
+  });
+
+  test('reads denied (AccessDenied on the pointer and on the new snapshot): no events, the pointer untouched, one event failed, the handler throws', async () => {
+    const { id, jobs } = seed(['ACTIVE']);
+    await runListed(T1, [id]);
+    setStatus(jobs[0], 'DELETE_FAILED');
+    const before = await pointerOf(id);
+    proxy.fail('GetObject', 2, 'accessDenied', { pathContains: id });
+    bed.output.clear();
+
+    const { thrown, manifest } = await runHandler(T2, [id], VIA_PROXY());
+
+    expect(thrown).toMatchObject({ name: 'ExportFailedError' });
+    expect(entryOf(manifest, id)).toMatchObject({ status: 'succeeded', status_events_sent: 0, status_events_failed: 1 });
+    expect(bed.output.errorLogs().filter((l) => l.message === LOG_MESSAGE.STATUS_EVENTS_NOT_COMPARED)).toEqual([
+      expect.objectContaining({ collaborationId: id, reason: 'reads_denied', probeKey: keyAt(id, T2) }),
+    ]);
+    expect(eventsOf(id)).toEqual([]);
+    expect(await pointerOf(id)).toEqual(before);
+  });
+
+  test('a previous snapshot that is gone: one WARN, no events, the pointer advances; the run succeeds', async () => {
+    const { id, jobs } = seed(['ACTIVE']);
+    await runListed(T1, [id]);
+    setStatus(jobs[0], 'DELETE_PENDING');
+    await bed.harness.s3.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: keyAt(id, T1) }));
+    bed.output.clear();
+
+    const manifest = await runListed(T2, [id]);
+
+    expect(manifest.status).toBe('succeeded');
+    expect(eventsOf(id)).toEqual([]);
+    expect(entryOf(manifest, id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
+    expect(warnings().map((w) => [w.message, w.previousKey])).toEqual([[LOG_MESSAGE.PREVIOUS_SNAPSHOT_MISSING, keyAt(id, T1)]]);
+    expect((await pointerOf(id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
+  });
+
+  test('a rerun older than every snapshot a truncated pointer keeps: one ERROR naming both times, no events, the pointer untouched, the handler throws', async () => {
+    const { id } = seed(['ACTIVE', 'DELETE_FAILED']);
+    // The pointer of a collaboration after more than 48 ticks: T2 and T3 kept, older ones dropped.
+    const truncated = {
+      pointer_version: 1,
+      account_id: LOCAL_ACCOUNT_ID,
+      region: 'us-east-1',
+      collaboration_id: id,
+      snapshots: [
+        { scheduled_time: iso(T3), key: keyAt(id, T3) },
+        { scheduled_time: iso(T2), key: keyAt(id, T2) },
+      ],
+      truncated: true,
+    };
+    await bed.harness.s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: pointerKey(id), Body: JSON.stringify(truncated) }));
+
+    const { thrown, manifest } = await runHandler(T1, [id]);
+
+    expect(thrown).toMatchObject({ name: 'ExportFailedError' });
+    expect(manifest).toMatchObject({ status: 'failed', reason: 'status_events_failed' });
+    expect(entryOf(manifest, id)).toMatchObject({ status: 'succeeded', status_events_sent: 0, status_events_failed: 1 });
+    expect(bed.output.errorLogs().filter((l) => l.message === LOG_MESSAGE.PREVIOUS_SNAPSHOT_NOT_KEPT)).toEqual([
+      expect.objectContaining({ collaborationId: id, scheduledTime: iso(T1), oldestKeptTime: iso(T2), pointerKey: pointerKey(id) }),
+    ]);
+    expect(bed.output.total('StatusEventsFailed')).toBe(1);
+    expect(eventBridge.requests).toEqual([]);
+    expect(await bed.reader.readSnapshot(keyAt(id, T1))).toHaveLength(2);
+    expect(await pointerOf(id)).toEqual(truncated);
   });
 
   test('* mode: each collaboration of the walk compared at upload time, with its own pointer', async () => {
@@ -532,7 +706,7 @@ describe('status-change events over the wire', () => {
     expect(mine.jobs).toHaveLength(2);
   });
 
-  test('an unreadable pointer, or an unreadable previous snapshot: one WARN, no events, the pointer written afresh or advanced', async () => {
+  test('a pointer that is not a pointer, or a previous snapshot that is not lines (a gzip cut in half): one WARN, no events, the pointer written afresh or advanced', async () => {
     const badPointer = seed(['ACTIVE']);
     const badPrevious = seed(['ACTIVE']);
     await runListed(T1, [badPointer.id, badPrevious.id]);
@@ -570,8 +744,10 @@ describe('status-change events over the wire', () => {
     });
     expect(entryOf(manifest, badPointer.id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
     expect(entryOf(manifest, badPrevious.id)).toMatchObject({ status_events_sent: null, status_events_failed: null });
-    expect((await pointerOf(badPointer.id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2)]);
+    // The bad pointer starts afresh, saying it may not name every earlier snapshot; the other advances.
+    expect(await pointerOf(badPointer.id)).toMatchObject({ snapshots: [{ scheduled_time: iso(T2) }], truncated: true });
     expect((await pointerOf(badPrevious.id)).snapshots.map((s) => s.scheduled_time)).toEqual([iso(T2), iso(T1)]);
+    expect(warnings().find((w) => w.collaborationId === badPrevious.id)?.error).toMatchObject({ name: 'CorruptObjectError' });
   });
 
   test('uncompressed snapshots, a compression change between runs, and a named bus or its ARN', async () => {
