@@ -84,7 +84,7 @@ export function s3Client(region: string): S3Client {
         // Custom endpoints (a local or S3-compatible server) rarely resolve virtual-hosted bucket names.
         forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
         // The SDK sets no timeout: a request that never answers would hold a CLI run forever. A part is at most
-        // 8 MiB, which takes well under this even on a slow link; a timeout is retried like any transient error.
+        // 5 MiB, which takes well under this even on a slow link; a timeout is retried like any transient error.
         requestHandler: new NodeHttpHandler({
           connectionTimeout: 5_000,
           requestTimeout: S3_REQUEST_TIMEOUT_MS,

@@ -21,7 +21,7 @@ import { walkPages } from './walk-pages';
 
 /**
  * Uploads in flight per `*` walk, once its walk is complete. Most `*` collaborations are small (one PutObject of a few
- * KB, nearly no memory); a large one holds up to 3 parts of 8 MiB, so those get fewer slots.
+ * KB, nearly no memory); a large one holds up to 3 parts of 5 MiB, so those get fewer slots.
  */
 export const SMALL_UPLOAD_CONCURRENCY = 16;
 export const LARGE_UPLOAD_CONCURRENCY = 2;

@@ -4,6 +4,7 @@ import { logger } from '../commons/logger';
 import { LOG_MESSAGE } from '../commons/log-messages';
 import { snapshotObjectKey } from '../snapshot/key-layout';
 import type { CollaborationManifestEntry } from '../snapshot/manifest';
+import { JobFingerprintSet } from '../snapshot/job-fingerprint-set';
 import { NdjsonObjectWriter } from '../snapshot/ndjson-writer';
 import type { SnapshotRecord } from '../snapshot/record-schema';
 import { CollaborationStatus, type StatusEventsSettings } from '../status/collaboration-status';
@@ -39,9 +40,12 @@ export async function exportCollaboration(ctx: SourceContext, collaborationId: s
   // The previous snapshot loads while the first page is fetched; a failed walk stops it.
   const statusStop = new AbortController();
   const status = openStatus(ctx, collaborationId, statusStop.signal);
+  // Sized at once for as many jobs as the previous snapshot had, rather than grown step by step next to its table.
+  const seen = new JobFingerprintSet();
+  void status.then((s) => seen.reserve(s.previousJobCount));
   const writer = openWriter(ctx, key);
   try {
-    for await (const records of walkPages(ctx, collaborationId, () => counts.pages++)) {
+    for await (const records of walkPages(ctx, collaborationId, () => counts.pages++, seen)) {
       await writer.write(linesOf(records, counts));
       await (await status).observe(records);
     }

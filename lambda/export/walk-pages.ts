@@ -28,14 +28,16 @@ export interface WalkContext {
  * Pages of records, in API order, of one collaboration, or of every collaboration (`collaborationId` undefined). The
  * chain of pages never waits for a page's GetAudienceGenerationJob calls: the next page is fetched while they run, and
  * the walk goes on while they are pending, up to {@link MAX_PAGES_AHEAD} pages, so that a slow or retried Get does not
- * lengthen the chain. A page's records are handed out once complete.
+ * lengthen the chain. A page's records are handed out once complete. `seen` remembers the ARNs written (a job listed
+ * twice is written once).
  */
 export async function* walkPages(
   ctx: WalkContext,
   collaborationId: string | undefined,
   onPage: () => void,
+  seen = new JobFingerprintSet(),
 ): AsyncGenerator<SnapshotRecord[]> {
-  const pageContext: PageRecordsContext = { ...ctx, seen: new JobFingerprintSet(), queriedCollaborationId: collaborationId };
+  const pageContext: PageRecordsContext = { ...ctx, seen, queriedCollaborationId: collaborationId };
   const pages = paginateListAudienceGenerationJobs(
     { client: ctx.client, abortSignal: ctx.abortSignal },
     { collaborationId, configuredAudienceModelArn: ctx.configuredAudienceModelArn },

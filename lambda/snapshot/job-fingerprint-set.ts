@@ -73,6 +73,17 @@ export class FingerprintTable {
     return slot;
   }
 
+  /**
+   * Makes room for `count` members in all, at once: a table that would otherwise grow step by step to that size holds
+   * the old and the new slots at each growth (at a million jobs, 12 MB and 18 MB at the last one). Does nothing when
+   * there is room already.
+   */
+  reserve(count: number): void {
+    let capacity = this.capacity;
+    while (count > capacity * MAX_LOAD) capacity = Math.ceil(capacity * GROWTH);
+    if (capacity > this.capacity) this.grow(capacity);
+  }
+
   /** Called on growth, before the members move: the table now has `slotCount` slots. */
   protected resized(_slotCount: number): void {}
 
@@ -103,9 +114,9 @@ export class FingerprintTable {
     this.slots[i + 2] = c;
   }
 
-  private grow(): void {
+  private grow(capacity = Math.ceil(this.capacity * GROWTH)): void {
     const old = this.slots;
-    this.capacity = Math.ceil(this.capacity * GROWTH);
+    this.capacity = capacity;
     this.slots = new Uint32Array(this.capacity * WORDS);
     this.resized(this.capacity);
     for (let i = 0; i < old.length; i += WORDS) {

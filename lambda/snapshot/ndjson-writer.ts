@@ -10,7 +10,7 @@ export interface NdjsonWriterOptions {
   bucket: string;
   key: string;
   compression: Compression;
-  /** Multipart part size in bytes. Default 8 MiB. */
+  /** Multipart part size in bytes. Default 5 MiB, S3's minimum: the parts are most of a writer's memory. */
   partSize?: number;
   /** Parts uploaded in parallel; memory is bounded by partSize × (queueSize + 1). Default 2. */
   queueSize?: number;
@@ -87,7 +87,7 @@ export class NdjsonObjectWriter {
         Body: counter,
         ContentType: compression === 'gzip' ? 'application/gzip' : 'application/x-ndjson',
       },
-      partSize: options.partSize ?? 8 * 1024 * 1024,
+      partSize: options.partSize ?? 5 * 1024 * 1024,
       queueSize: options.queueSize ?? 2,
       leavePartsOnError: false,
     });

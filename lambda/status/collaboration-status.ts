@@ -195,6 +195,11 @@ export class CollaborationStatus {
     }
   }
 
+  /** Jobs in the previous snapshot being compared with; 0 when there is none. */
+  get previousJobCount(): number {
+    return this.plan.kind === 'compare' ? this.plan.comparison.diff.previousJobCount : 0;
+  }
+
   /** Records of the current snapshot, as they are written. */
   async observe(records: readonly SnapshotRecord[]): Promise<void> {
     if (this.plan.kind !== 'compare') return;

@@ -114,6 +114,11 @@ export class SnapshotDiff {
     return undefined;
   }
 
+  /** Jobs in the previous snapshot. */
+  get previousJobCount(): number {
+    return this.previous.size;
+  }
+
   /** Jobs of the previous snapshot not listed (yet): the `removed` events the second pass still has to find. */
   get pendingRemoved(): number {
     return this.previous.size - this.previous.listedCount;

@@ -322,7 +322,7 @@ export async function stopS3(s3: S3UnderTest | undefined): Promise<void> {
 
 /**
  * 2,500 ACTIVE jobs of `collaborationId` whose two ARNs are 2,048 characters long (the model's maximum): about 4.3 KB
- * per NDJSON line, so that their 25 pages make a multipart upload of two 8 MiB parts uncompressed (about 11 MB).
+ * per NDJSON line, so that their 25 pages make a multipart upload of three 5 MiB parts uncompressed (about 11 MB).
  */
 export function multipartJobs(collaborationId: string): EmulatorJob[] {
   const pad = (arn: string) => arn + '/segment_v2.'.repeat(200).slice(0, 2048 - arn.length);

@@ -35,4 +35,30 @@ describe('JobFingerprintSet growth (by half, at 7 slots in 10)', () => {
     for (let i = 0; i < 1_000_000; i += 97) if (set.add(arn(i))) again++;
     expect(again).toBe(0);
   });
+
+  it('reserve sizes the table at once as growth would have, keeps its members, and then does not grow', () => {
+    const grown = new JobFingerprintSet();
+    for (let i = 0; i < 100_000; i++) grown.add(arn(i));
+    const reserved = new JobFingerprintSet();
+    for (let i = 0; i < 1_000; i++) reserved.add(arn(i));
+    reserved.reserve(100_000);
+    expect(bytesOf(reserved)).toBe(bytesOf(grown));
+    const sized = bytesOf(reserved);
+    let lost = 0;
+    for (let i = 0; i < 1_000; i++) if (reserved.add(arn(i))) lost++;
+    expect(lost).toBe(0);
+    for (let i = 1_000; i < 100_000; i++) expect(reserved.add(arn(i))).toBe(true);
+    expect(reserved.size).toBe(100_000);
+    expect(bytesOf(reserved)).toBe(sized);
+  });
+
+  it('reserve of no more than there is room for changes nothing', () => {
+    const set = new JobFingerprintSet();
+    const before = bytesOf(set);
+    set.reserve(0);
+    set.reserve(700);
+    expect(bytesOf(set)).toBe(before);
+    set.reserve(718);
+    expect(bytesOf(set)).toBe(before * 1.5);
+  });
 });

@@ -138,6 +138,8 @@ describe('CollaborationStatus', () => {
   it('compares, sends created / status_changed / removed, then advances the pointer', async () => {
     seedPrevious([record(1, 'ACTIVE'), record(2, 'ACTIVE'), record(3, 'ACTIVE')]);
     const status = await CollaborationStatus.open(settings(), OWNER);
+    // What the walk's set of written ARNs is sized for.
+    expect(status.previousJobCount).toBe(3);
     await status.observe([record(1, 'ACTIVE'), record(2, 'DELETE_PENDING')]);
     await status.observeLines(ndjson([record(4, 'CREATE_FAILED')]));
 
@@ -162,6 +164,7 @@ describe('CollaborationStatus', () => {
   it('events off: nothing read (not even the pointer), no WARN; the pointer is rewritten with this snapshot alone', async () => {
     seedPrevious([record(1, 'ACTIVE')]);
     const status = await CollaborationStatus.open(settings({ events: undefined }), OWNER);
+    expect(status.previousJobCount).toBe(0);
     await status.observe([record(1, 'DELETE_PENDING')]);
     expect(await status.complete(currentKey)).toEqual({
       sent: null,
