@@ -55,9 +55,9 @@ export class BenchContext {
 
   /** Runs the naive reference bundle once in a fresh process. */
   runNaive(env: NodeJS.ProcessEnv, event: { scheduledTime: string }, options: RunOptions = {}): Promise<MeasuredRun> {
-    // Without the function's heap limit: the naive reference holds every record (2.3 GB in W2), as no function could.
+    // Without the function's heap limits: the naive reference holds every record (2.3 GB in W2), as no function could.
     const fn = this.bundles.function;
-    const nodeOptions = fn.nodeOptions.replace(/\s*--max-old-space-size=\d+/, '');
+    const nodeOptions = fn.nodeOptions.replace(/\s*--max-(old|semi)-space-size=\d+/g, '');
     return measured(this.bundles.naive.file, { ...fn, nodeOptions }, env, event, options);
   }
 }

@@ -252,7 +252,7 @@ describe('Lambda', () => {
           [ENV.METRICS_NAMESPACE]: METRICS_NAMESPACE,
           [ENV.STATUS_EVENTS]: 'on',
           [ENV.EVENT_BUS_NAME]: DEFAULTS.EVENT_BUS_NAME,
-          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=384',
+          NODE_OPTIONS: '--enable-source-maps --max-old-space-size=384 --max-semi-space-size=8',
         }),
       },
     });
