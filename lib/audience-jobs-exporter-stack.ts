@@ -195,14 +195,14 @@ export class AudienceJobsExporterStack extends Stack {
       {
         id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}*`)}]`,
         reason:
-          'The exporter writes one new object per collaboration and run under the snapshot prefix (and one pointer per collaboration under its _state/ folder); keys carry the run time, so only a prefix wildcard can name them. Only s3:PutObject and s3:AbortMultipartUpload are allowed there.',
+          'The exporter writes one new object per collaboration and run under the snapshot prefix (and one pointer per collaboration, and one collaboration index per "*" source, under its _state/ folder); keys carry the run time, so only a prefix wildcard can name them. Only s3:PutObject and s3:AbortMultipartUpload are allowed there.',
       },
       ...(statusEvents
         ? [
             {
               id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}${POINTERS_FOLDER}*`)}]`,
               reason:
-                'To find the previous snapshot of a collaboration, the exporter reads its pointer, one object per account, Region and collaboration under the _state/ folder of the snapshot prefix; collaborations may be "*" (known at run time only), so a folder wildcard names them. Only s3:GetObject is allowed there, and no listing.',
+                'To find the previous snapshot of a collaboration, the exporter reads its pointer, one object per account, Region and collaboration under the _state/ folder of the snapshot prefix (and, for a "*" source, its collaboration index, in the same folder); collaborations may be "*" (known at run time only), so a folder wildcard names them. Only s3:GetObject is allowed there, and no listing.',
             },
             {
               id: `AwsSolutions-IAM5[Resource::${this.objectsNagId(`${snapshotPrefix}${SNAPSHOT_OBJECTS_PATTERN}`)}]`,

@@ -69,4 +69,26 @@ export const LOG_MESSAGE = {
   STATUS_EVENTS_NOT_DELIVERED: 'Status events not delivered; the run fails so that its retry sends them again',
   /** ERROR, per collaboration: the state pointer could not be advanced; the next run compares with an older snapshot. */
   STATE_POINTER_WRITE_FAILED: 'State pointer not advanced; the next run compares with an older snapshot',
+  /**
+   * WARN, per `*` source with status events on: it has no collaboration index yet (its first such run; or S3 answered
+   * AccessDenied and the probe showed a missing key, then with the error); nothing is unlisted this run. Fields:
+   * account, Region, role, index key, scheduled time, `written` (false only after an AccessDenied when this walk wrote
+   * no snapshot to probe with: the index is then left alone).
+   */
+  COLLABORATION_INDEX_MISSING: 'No collaboration index for this * source yet; no collaboration is unlisted this run',
+  /** WARN, per `*` source: the collaboration index is not a valid index; it is written afresh, the ids it held are lost. */
+  COLLABORATION_INDEX_UNREADABLE: 'Collaboration index unreadable; it is written afresh from this walk',
+  /**
+   * ERROR, per `*` source: the collaboration index could not be read (reason `index_read_failed`: 5xx, throttling, a
+   * timeout; or `reads_denied`); the collaborations no longer listed get their empty snapshot and `removed` events with
+   * the next run that reads it. The index is left alone; the run does not fail for it.
+   */
+  COLLABORATION_INDEX_NOT_READ: 'Collaboration index not read; collaborations no longer listed are exported by the next run that reads it',
+  /** ERROR, per `*` source: the collaboration index could not be written; the next run reads the previous one. */
+  COLLABORATION_INDEX_WRITE_FAILED: 'Collaboration index not written; the next run reads the previous one',
+  /**
+   * INFO, per collaboration the collaboration index names that the `*` walk no longer listed: exported with no jobs
+   * (its jobs come out `removed`). Fields: collaboration, account, Region, last seen, key, status events sent and failed.
+   */
+  UNLISTED_COLLABORATION_EXPORTED: 'Collaboration no longer listed by the * walk; exported with no jobs',
 } as const;

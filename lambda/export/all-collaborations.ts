@@ -17,6 +17,7 @@ import {
   stopOnRejectedCredentials,
 } from './collaboration-export';
 import { type EntryCounts, failedEntry, notStartedCounts, succeededEntry } from './manifest-entries';
+import { exportUnlistedCollaborations } from './unlisted-collaborations';
 import { walkPages } from './walk-pages';
 
 /**
@@ -33,8 +34,9 @@ const ALL = '*';
 /**
  * `*`: one walk with no collaboration filter, in which jobs of thousands of collaborations arrive interleaved. Records
  * are appended to one spill file on the ephemeral storage, with only the byte ranges of each collaboration in memory;
- * once the walk is complete, each collaboration's lines are uploaded as its one object, a bounded number at a time.
- * A failed walk leaves no object at all; a failed upload fails only its collaboration.
+ * once the walk is complete, each collaboration's lines are uploaded as its one object, a bounded number at a time;
+ * then, with status events on, the collaborations of the source's index that the walk no longer listed get an empty
+ * one (unlisted-collaborations.ts). A failed walk leaves no object at all; a failed upload fails only its collaboration.
  */
 export async function exportAllCollaborations(ctx: SourceContext): Promise<CollaborationManifestEntry[]> {
   const started = Date.now();
@@ -62,12 +64,17 @@ export async function exportAllCollaborations(ctx: SourceContext): Promise<Colla
     }
     const small = pLimit(SMALL_UPLOAD_CONCURRENCY);
     const large = pLimit(LARGE_UPLOAD_CONCURRENCY);
-    return await Promise.all(
+    const uploaded = await Promise.all(
       [...counts.values()].map((c) => {
         const limit = (c.bytes ?? 0) > LARGE_OBJECT_BYTES ? large : small;
         return limit(() => uploadCollaboration(ctx, spill, { ...c, pages }));
       }),
     );
+    // Collaborations the index names that this walk did not list: each uploaded as a collaboration with no lines.
+    const unlisted = await exportUnlistedCollaborations(ctx, new Set(counts.keys()), uploaded, (collaborationId) =>
+      small(() => uploadCollaboration(ctx, spill, { ...notStartedCounts(collaborationId), pages })),
+    );
+    return [...uploaded, ...unlisted];
   } finally {
     await spill.dispose();
   }

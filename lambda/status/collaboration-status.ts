@@ -46,9 +46,6 @@ export interface StatusEventsOutcome {
   counts: ChangeCounts;
 }
 
-/** The pointer write gets this long even after the run's signal fired: it is one small PutObject. */
-const POINTER_WRITE_TIMEOUT_MS = 10_000;
-
 /** The comparison of one collaboration with its previous snapshot. */
 interface Comparison {
   previous: PointerSnapshot;
@@ -142,7 +139,7 @@ export class CollaborationStatus {
       case 'failed':
         return make(notCompared({ ...fields, reason: 'pointer_read_failed', error: errorDetails(read.error) }));
     }
-    const pointer = read.pointer;
+    const pointer = read.value;
     const previous = previousSnapshot(pointer, scheduledTime);
     if (!previous) {
       const oldest = notKept(pointer, scheduledTime);
@@ -315,7 +312,7 @@ export class CollaborationStatus {
     const entry = { scheduled_time: scheduledTime.toISOString(), key: objectKey };
     const next = advancePointer(this.pointer, this.owner, entry, { historyUnknown });
     try {
-      await writeStatePointer(s3, bucket, prefix, next, AbortSignal.timeout(POINTER_WRITE_TIMEOUT_MS));
+      await writeStatePointer(s3, bucket, prefix, next);
     } catch (error) {
       logger.error(LOG_MESSAGE.STATE_POINTER_WRITE_FAILED, {
         ...logFields(this.owner),

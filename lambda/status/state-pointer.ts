@@ -7,9 +7,9 @@
  *
  * The rules are pure (choosing the previous entry, advancing); reading and writing are a thin part at the end.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type SnapshotOwner, snapshotObjectKey } from '../snapshot/key-layout';
-import { readFailureOf } from './read-failure';
+import { readStateObject, type StateObjectRead, writeStateObject } from './state-object';
 
 /**
  * Snapshots a pointer remembers. Lambda retries a tick within one schedule period (its maximum event age), so those
@@ -145,63 +145,25 @@ export function advancePointer(
 
 // ---- S3: the thin part ----
 
-/**
- * The pointer as read: present and valid; missing (NoSuchKey, 404); denied (403 AccessDenied: without `s3:ListBucket`,
- * which the function has none of, it is also how S3 answers a missing key); invalid (not a pointer, or too large:
- * reading it again gives the same); or failed (anything else: 5xx, throttling, a timeout, the network, the run stopped).
- */
-export type PointerRead =
-  | { state: 'found'; pointer: StatePointer }
-  | { state: 'missing' }
-  | { state: 'denied'; error: unknown }
-  | { state: 'invalid'; error: unknown }
-  | { state: 'failed'; error: unknown };
+/** The pointer as read (see {@link StateObjectRead}). */
+export type PointerRead = StateObjectRead<StatePointer>;
 
-export async function readStatePointer(
+export function readStatePointer(
   s3: S3Client,
   bucket: string,
   prefix: string,
   owner: SnapshotOwner,
   abortSignal?: AbortSignal,
 ): Promise<PointerRead> {
-  let text: string;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: statePointerKey(prefix, owner) }), { abortSignal });
-    if ((object.ContentLength ?? 0) > MAX_POINTER_BYTES) {
-      (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
-      return {
-        state: 'invalid',
-        error: new UnreadablePointerError(`The pointer is ${object.ContentLength} bytes long; a pointer is at most ${MAX_POINTER_BYTES}`),
-      };
-    }
-    text = (await object.Body?.transformToString('utf8')) ?? '';
-  } catch (error) {
-    const failure = readFailureOf(error);
-    if (failure === 'missing') return { state: 'missing' };
-    return failure === 'denied' ? { state: 'denied', error } : { state: 'failed', error };
-  }
-  try {
-    return { state: 'found', pointer: parseStatePointer(text, prefix, owner) };
-  } catch (error) {
-    return { state: 'invalid', error };
-  }
+  return readStateObject(s3, bucket, statePointerKey(prefix, owner), {
+    maxBytes: MAX_POINTER_BYTES,
+    parse: (text) => parseStatePointer(text, prefix, owner),
+    tooLarge: (bytes) => new UnreadablePointerError(`The pointer is ${bytes} bytes long; a pointer is at most ${MAX_POINTER_BYTES}`),
+    abortSignal,
+  });
 }
 
-export async function writeStatePointer(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  pointer: StatePointer,
-  abortSignal?: AbortSignal,
-): Promise<void> {
+export async function writeStatePointer(s3: S3Client, bucket: string, prefix: string, pointer: StatePointer): Promise<void> {
   const owner = { accountId: pointer.account_id, region: pointer.region, collaborationId: pointer.collaboration_id };
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: statePointerKey(prefix, owner),
-      Body: `${JSON.stringify(pointer)}\n`,
-      ContentType: 'application/json',
-    }),
-    { abortSignal },
-  );
+  await writeStateObject(s3, bucket, statePointerKey(prefix, owner), pointer);
 }

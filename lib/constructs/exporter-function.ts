@@ -107,7 +107,10 @@ export interface ExporterFunctionProps {
   readonly statusEvents?: { readonly eventBus: events.IEventBus };
 }
 
-/** Key prefix (after the snapshot prefix) of the pointers to the latest snapshots (the underscore hides them from Athena). */
+/**
+ * Key prefix (after the snapshot prefix) of the pointers to the latest snapshots, and of the `*` sources' collaboration
+ * indexes (the underscore hides them from Athena).
+ */
 export const POINTERS_FOLDER = '_state/';
 /** The snapshot objects' keys after the snapshot prefix: `dt=YYYY-MM-DD/{...}.ndjson` or `.ndjson.gz`; not the manifests. */
 export const SNAPSHOT_OBJECTS_PATTERN = 'dt=*/*.ndjson*';
@@ -196,8 +199,9 @@ export class ExporterFunction extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadPreviousSnapshots',
           actions: ['s3:GetObject'],
-          // The pointers, and the snapshot objects they name: no manifest, no other key, no listing (the bucket is never
-          // listed; the pointers are written by WriteSnapshots, under the same prefix).
+          // The pointers (and the `*` sources' collaboration indexes, in the same folder), and the snapshot objects they
+          // name: no manifest, no other key, no listing (the bucket is never listed; the pointers and indexes are written
+          // by WriteSnapshots, under the same prefix).
           resources: [
             props.bucket.arnForObjects(`${props.snapshotPrefix}${POINTERS_FOLDER}*`),
             props.bucket.arnForObjects(`${props.snapshotPrefix}${SNAPSHOT_OBJECTS_PATTERN}`),

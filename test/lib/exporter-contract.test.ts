@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT_DIMENSION, COLLABORATION_DIMENSION, ENV, METRIC, REGION_DIMENSION } from '../../lambda/commons/constants';
 import { SNAPSHOT_COLUMNS, TIMESTAMP_SERDE_FORMAT } from '../../lambda/snapshot/record-schema';
+import { collaborationIndexKey } from '../../lambda/status/collaboration-index';
 import { generateJobs } from '../../local/emulator';
 import {
   alarmDimensions,
@@ -254,6 +255,13 @@ describe('the Glue table reads what the handler wrote', () => {
     for (const key of [...manifests, 'audience-generation-jobs/other.json', 'audience-generation-jobs/dt=2026-11-28/x.json']) {
       expect({ key, readable: readable(key) }).toEqual({ key, readable: false });
     }
+    // A `*` source's collaboration index lies in the pointers' folder: readable and writable as they are.
+    const index = collaborationIndexKey('audience-generation-jobs/', { accountId: LOCAL_ACCOUNT_ID, region: 'us-east-1' });
+    expect({ index, readable: readable(index), writable: writes.some((w) => w.test(index)) }).toEqual({
+      index,
+      readable: true,
+      writable: true,
+    });
     // The pointers name snapshot objects the function may read.
     for (const key of pointers) {
       const pointer = JSON.parse((await harness.reader.readObject(key)).toString('utf8')) as { snapshots: { key: string }[] };

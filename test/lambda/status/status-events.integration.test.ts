@@ -3,7 +3,6 @@
  * EventBridge (PutEvents with SigV4, programmable failures), all through the real SDK clients. Each snapshot is
  * compared with the previous one that its state pointer names; each change is one PutEvents entry.
  */
-import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateJobs, type EmulatorJob } from '../../../local/emulator';
 import { matchesEventPattern, type EventBridgeEmulator, type RecordedEvent } from '../../../local/eventbridge';
@@ -11,9 +10,11 @@ import { LOG_MESSAGE } from '../../../lambda/commons/log-messages';
 import { runExportJob } from '../../../lambda/export/export-job';
 import type { RunManifest } from '../../../lambda/snapshot/manifest';
 import { LOCAL_ACCOUNT_ID, TEST_BUCKET } from '../../support/export-harness';
-import { S3FaultProxy } from '../../support/s3-fault-proxy';
+import type { S3FaultProxy } from '../../support/s3-fault-proxy';
 import { expectRunInvariant, objectKey } from '../../support/run-checks';
-import { useExportTestBed, callHandler } from '../../support/export-test-bed';
+import { callHandler } from '../../support/export-test-bed';
+import { expectedDetail, expectedEventId } from '../../support/status-event-checks';
+import { useStatusEventsBed } from '../../support/status-events-bed';
 
 const T1 = '2026-11-28T09:00:00Z';
 const T2 = '2026-11-28T10:00:00Z';
@@ -28,29 +29,13 @@ const OTHER_ROLE = `arn:aws:iam::${OTHER}:role/AudienceJobsReader`;
 /** Fast retries: the tests wait for the publisher's backoff. */
 const FAST = { eventPublisher: { baseDelayMs: 5, maxDelayMs: 20 } };
 
+const fixtures = useStatusEventsBed({ firstCollaboration: 0x5000, buses: ['audience-jobs'], roleArns: [OTHER_ROLE] });
+const { bed } = fixtures;
 let eventBridge: EventBridgeEmulator;
 /** In front of the harness's s3rver, for the runs given {@link VIA_PROXY}: S3 faults, and the requests counted. */
 let proxy: S3FaultProxy;
+beforeAll(() => ({ eventBridge, proxy } = fixtures));
 const VIA_PROXY = (): Record<string, string> => ({ AWS_ENDPOINT_URL_S3: proxy.endpoint });
-
-const bed = useExportTestBed({ firstCollaboration: 0x5000 });
-
-beforeAll(async () => {
-  eventBridge = bed.harness.aws.eventBridge;
-  eventBridge.addBus('audience-jobs');
-  bed.harness.sts.addRole({ roleArn: OTHER_ROLE });
-  proxy = await S3FaultProxy.start(bed.harness.s3Server.endpoint, { fillMultipartGaps: true });
-});
-
-afterAll(async () => {
-  await proxy.stop();
-});
-
-beforeEach(() => {
-  eventBridge.faults.reset();
-  eventBridge.clear();
-  proxy.reset();
-});
 
 interface Where {
   accountId: string;
@@ -107,55 +92,6 @@ const FAILED_DETAILS = {
 function setStatus(job: EmulatorJob, status: string, where: Where = OWN): EmulatorJob {
   const updateTime = new Date(Date.parse(job.updateTime) + 3_600_000).toISOString();
   return bed.harness.emulator.updateJob(job.audienceGenerationJobArn, { status, statusDetails: FAILED_DETAILS[status], updateTime }, where);
-}
-
-/** The event id the specification describes, computed here independently of the exporter. */
-function expectedEventId(fields: [string, string, string, string, string, string | null, string, string]): string {
-  const digest = createHash('sha256').update(JSON.stringify(fields), 'utf8').digest();
-  digest[6] = (digest[6] & 0x0f) | 0x80;
-  digest[8] = (digest[8] & 0x3f) | 0x80;
-  const hex = digest.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** The detail an event must carry, from the emulator's job (its state in the snapshot the event describes). */
-function expectedDetail(
-  change: 'created' | 'status_changed' | 'removed',
-  job: EmulatorJob,
-  previousStatus: string | null,
-  owner: Where & { collaborationId: string },
-  times: { snapshot: string; previous: string },
-) {
-  const failed = job.status === 'CREATE_FAILED' || job.status === 'DELETE_FAILED';
-  const status = job.status;
-  const snapshotTime = iso(times.snapshot);
-  return {
-    event_id: expectedEventId([
-      owner.accountId,
-      owner.region,
-      owner.collaborationId,
-      job.audienceGenerationJobArn,
-      change,
-      previousStatus,
-      status,
-      snapshotTime,
-    ]),
-    change,
-    audience_generation_job_arn: job.audienceGenerationJobArn,
-    name: job.name,
-    collaboration_id: owner.collaborationId,
-    account_id: owner.accountId,
-    region: owner.region,
-    previous_status: previousStatus,
-    status,
-    status_details:
-      failed && job.statusDetails
-        ? { status_code: job.statusDetails.statusCode ?? null, message: job.statusDetails.message ?? null }
-        : null,
-    update_time: new Date(job.updateTime).toISOString(),
-    snapshot_time: snapshotTime,
-    previous_snapshot_time: iso(times.previous),
-  };
 }
 
 function eventsOf(id: string, events: RecordedEvent[] = eventBridge.events): RecordedEvent[] {
